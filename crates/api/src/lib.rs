@@ -1,0 +1,429 @@
+//! Confab's wire types: every JSON shape of the HTTP + WebSocket contract (docs/API.md), once.
+//!
+//! Seed 000's field names are kept verbatim; fields added by the later seeds carry
+//! `#[serde(default)]` so that a payload written against seed 000 alone still deserializes.
+//! Both the server and the web app compile against this crate, so neither redefines a DTO.
+
+use serde::{Deserialize, Serialize};
+
+mod ids;
+pub use ids::{id_from_number_or_string, opt_id_from_number_or_string};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Every id on the wire: a positive 64-bit integer, sent as a JSON number.
+pub type Id = i64;
+
+/// Longest text message, in characters (Unicode scalar values).
+pub const MAX_TEXT_CHARS: usize = 5000;
+/// Longest draft kept per conversation, in characters.
+pub const MAX_DRAFT_CHARS: usize = 5000;
+/// Default upload limit; the server can be configured otherwise and reports its own in errors.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 25 * 1024 * 1024;
+/// Default time during which a sender may recall a message.
+pub const DEFAULT_RECALL_WINDOW_SECS: i64 = 120;
+
+/// The envelope around every JSON response: `code` equals the HTTP status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub code: u16,
+    pub message: String,
+    pub data: Option<T>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub user_id: Id,
+    pub user_name: String,
+    pub display_name: String,
+    /// An image URL, or "" when the user has none (the app then shows initials).
+    #[serde(default)]
+    pub avatar: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterRequest {
+    pub user_name: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    pub user_name: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuthResponse {
+    pub token: String,
+    pub user: User,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum ConversationType {
+    Single,
+    Group,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum MessageType {
+    #[default]
+    Text,
+    Image,
+    File,
+    System,
+}
+
+impl MessageType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageType::Text => "text",
+            MessageType::Image => "image",
+            MessageType::File => "file",
+            MessageType::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "text" => MessageType::Text,
+            "image" => MessageType::Image,
+            "file" => MessageType::File,
+            "system" => MessageType::System,
+            _ => return None,
+        })
+    }
+
+    /// Image and file messages carry a [`FileInfo`] as content.
+    pub fn carries_file(self) -> bool {
+        matches!(self, MessageType::Image | MessageType::File)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum MessageStatus {
+    #[default]
+    Normal,
+    Recalled,
+}
+
+/// An uploaded file as it appears in a message (seed 001's file content, camelCase).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FileInfo {
+    pub file_id: Id,
+    pub file_name: String,
+    /// Signed, expiring URL usable in a plain `<img src>` or `<a href>`.
+    pub file_url: String,
+    pub file_size: u64,
+    /// The MIME type.
+    pub file_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// A message's content: text for text and system messages, a [`FileInfo`] for images and files.
+/// A recalled message reads `""`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(untagged)]
+pub enum MessageContent {
+    Text(String),
+    File(FileInfo),
+}
+
+impl Default for MessageContent {
+    fn default() -> Self {
+        MessageContent::Text(String::new())
+    }
+}
+
+impl MessageContent {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            MessageContent::Text(t) => Some(t),
+            MessageContent::File(_) => None,
+        }
+    }
+
+    pub fn file(&self) -> Option<&FileInfo> {
+        match self {
+            MessageContent::File(f) => Some(f),
+            MessageContent::Text(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub message_id: Id,
+    pub conversation_id: Id,
+    pub sender_id: Id,
+    #[serde(default)]
+    pub sender_name: String,
+    #[serde(default)]
+    pub sender_avatar: String,
+    #[serde(default)]
+    pub receiver_id: Id,
+    pub content: MessageContent,
+    #[serde(default)]
+    pub message_type: MessageType,
+    #[serde(default)]
+    pub status: MessageStatus,
+    /// For the sender: whether the other side has read it. For a receiver: true.
+    #[serde(default)]
+    pub is_read: bool,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    pub conversation_id: Id,
+    #[serde(default = "single")]
+    pub conversation_type: ConversationType,
+    pub target_user_id: Id,
+    pub target_user_name: String,
+    #[serde(default)]
+    pub target_user_avatar: String,
+    /// Preview: text as is; `[Image]`, `[File] name`, `[Recalled]`.
+    #[serde(default)]
+    pub last_message: String,
+    #[serde(default)]
+    pub last_message_type: Option<MessageType>,
+    /// Whether the last message was recalled (the app localises the preview from this).
+    #[serde(default)]
+    pub last_message_recalled: bool,
+    #[serde(default)]
+    pub last_message_time: Option<String>,
+    #[serde(default)]
+    pub unread_count: i64,
+    #[serde(default)]
+    pub is_pinned: bool,
+    /// 0 normal, 1 muted (own unread count kept, left out of the total).
+    #[serde(default)]
+    pub recv_msg_opt: i32,
+    #[serde(default)]
+    pub draft_text: String,
+}
+
+fn single() -> ConversationType {
+    ConversationType::Single
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConversationPage {
+    pub list: Vec<Conversation>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MessagePage {
+    pub list: Vec<Message>,
+    pub total: i64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub user_id: Id,
+    pub user_name: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub avatar: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadCount {
+    pub total_unread: i64,
+}
+
+/// `POST /api/conversations/private`: `{userId}`, or seed 001's `{id}`; numbers or numeric strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePrivateRequest {
+    #[serde(alias = "id", deserialize_with = "id_from_number_or_string")]
+    pub user_id: Id,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PatchConversationRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_pinned: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recv_msg_opt: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_text: Option<String>,
+}
+
+/// What a client sends as content: text, or for image/file messages a reference to an
+/// uploaded file (the FileInfo it got from `POST /api/files`, or just its id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(untagged)]
+pub enum OutgoingContent {
+    Text(String),
+    FileRef(FileRef),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FileRef {
+    #[serde(deserialize_with = "id_from_number_or_string")]
+    pub file_id: Id,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessageRequest {
+    #[serde(default, deserialize_with = "opt_id_from_number_or_string")]
+    pub receiver_id: Option<Id>,
+    pub content: OutgoingContent,
+    #[serde(default)]
+    pub message_type: Option<MessageType>,
+    #[serde(default, deserialize_with = "opt_id_from_number_or_string")]
+    pub conversation_id: Option<Id>,
+    #[serde(default)]
+    pub client_msg_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub status: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RecalledNotice {
+    pub message_id: Id,
+    pub conversation_id: Id,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReadReceipt {
+    pub conversation_id: Id,
+    pub reader_id: Id,
+    pub last_read_message_id: Id,
+}
+
+/// A message deleted for one user only; sent to that user's other connections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedNotice {
+    pub message_id: Id,
+    pub conversation_id: Id,
+}
+
+/// A server event, as logged per user and pushed to every connection of that user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    NewMessage(Message),
+    MessageRecalled(RecalledNotice),
+    Read(ReadReceipt),
+    ConversationUpdated(Conversation),
+    MessageDeleted(DeletedNotice),
+}
+
+/// `{"type": …, "seq": n, "data": …}`: `seq` rises by one per user across all their connections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFrame {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// Frames without a sequence number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ControlFrame {
+    /// Client → server keep-alive.
+    Ping,
+    /// Server → client answer to `ping`.
+    Pong,
+    /// The `sinceSeq` asked for is older than the kept log: reload lists, then go on live.
+    Resync { seq: i64 },
+    /// Catch-up is done; `seq` is the newest event number so far (resume from it after a drop).
+    Ready { seq: i64 },
+}
+
+/// Anything the server sends on the socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ServerFrame {
+    Event(EventFrame),
+    Control(ControlFrame),
+}
+
+impl ServerFrame {
+    pub fn parse(text: &str) -> Option<ServerFrame> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+/// The preview text seed 000's `lastMessage` carries; the app localises from the type instead.
+pub fn preview_text(message_type: MessageType, recalled: bool, content: &MessageContent) -> String {
+    if recalled {
+        return "[Recalled]".to_string();
+    }
+    match (message_type, content) {
+        (MessageType::Image, _) => "[Image]".to_string(),
+        (MessageType::File, MessageContent::File(f)) => format!("[File] {}", f.file_name),
+        (MessageType::File, _) => "[File]".to_string(),
+        (_, MessageContent::Text(t)) => t.chars().take(100).collect(),
+        (_, MessageContent::File(f)) => f.file_name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

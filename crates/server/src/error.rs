@@ -1,0 +1,148 @@
+//! One error type for the request path; every response, success or failure, is an envelope
+//! `{code, message, data}` whose `code` equals the HTTP status.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use confab_api::Envelope;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        AppError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, message)
+    }
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = Envelope::<()> {
+            code: self.status.as_u16(),
+            message: self.message,
+            data: None,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!("database error: {e}");
+        AppError::internal()
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        tracing::error!("i/o error: {e}");
+        AppError::internal()
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        let (status, text) = match &r {
+            JsonRejection::JsonDataError(e) => (StatusCode::UNPROCESSABLE_ENTITY, source_text(e)),
+            JsonRejection::JsonSyntaxError(e) => (
+                StatusCode::BAD_REQUEST,
+                format!("malformed JSON: {}", source_text(e)),
+            ),
+            JsonRejection::MissingJsonContentType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a JSON body (Content-Type: application/json)".into(),
+            ),
+            _ => (StatusCode::BAD_REQUEST, r.body_text()),
+        };
+        AppError::new(status, text)
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(r: PathRejection) -> Self {
+        AppError::bad_request(format!("bad path parameter: {}", r.body_text()))
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::bad_request(format!("bad query parameter: {}", r.body_text()))
+    }
+}
+
+/// serde's own words, which name the field ("content: invalid type: integer `5`, expected …").
+fn source_text(e: &dyn std::error::Error) -> String {
+    let mut deepest = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        deepest = s.to_string();
+        cur = s.source();
+    }
+    deepest
+}
+
+/// `Json` whose rejections become envelopes.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+/// `Path` whose rejections become envelopes.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct ApiPath<T>(pub T);
+
+/// `Query` whose rejections become envelopes.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct ApiQuery<T>(pub T);
+
+/// A 200 envelope.
+pub fn ok<T: Serialize>(data: T) -> Response {
+    respond(StatusCode::OK, data)
+}
+
+/// A 201 envelope.
+pub fn created<T: Serialize>(data: T) -> Response {
+    respond(StatusCode::CREATED, data)
+}
+
+pub fn respond<T: Serialize>(status: StatusCode, data: T) -> Response {
+    let body = Envelope {
+        code: status.as_u16(),
+        message: "success".to_string(),
+        data: Some(data),
+    };
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,80 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use confab_server::{demo, Config};
+
+/// Confab chat server: REST + WebSocket API over SQLite, and the built web app.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "CONFAB_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Where the database and uploaded files live.
+    #[arg(long, env = "CONFAB_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// The built web app to serve at `/`.
+    #[arg(long, env = "CONFAB_STATIC_DIR", default_value = "dist")]
+    static_dir: PathBuf,
+    /// Create demo accounts and conversations (once) and print how to sign in.
+    #[arg(long)]
+    demo: bool,
+    /// Largest upload, in bytes.
+    #[arg(long, env = "CONFAB_MAX_UPLOAD_BYTES", default_value_t = confab_api::DEFAULT_MAX_UPLOAD_BYTES)]
+    max_upload_bytes: u64,
+    /// Seconds during which a sender may recall a message.
+    #[arg(long, env = "CONFAB_RECALL_WINDOW_SECS", default_value_t = confab_api::DEFAULT_RECALL_WINDOW_SECS as u64)]
+    recall_window_secs: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "confab_server=info,tower_http=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = Config::new(args.addr, args.data_dir);
+    config.static_dir = Some(args.static_dir);
+    config.max_upload_bytes = args.max_upload_bytes;
+    config.recall_window = Duration::from_secs(args.recall_window_secs);
+
+    let server = confab_server::spawn(config).await?;
+    if args.demo && demo::seed(&server.state).await? {
+        tracing::info!("demo data created");
+    }
+    let url = format!("http://{}", server.addr);
+    println!("Confab is running at {url}");
+    if args.demo {
+        let names: Vec<&str> = demo::DEMO_USERS.iter().map(|(n, _)| *n).collect();
+        println!(
+            "Sign in as {} with the password '{}'",
+            names.join(", "),
+            demo::DEMO_PASSWORD
+        );
+    }
+    shutdown_signal().await;
+    println!("Stopping: finishing requests in flight and closing the database…");
+    server.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

@@ -1,0 +1,86 @@
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::response::Response;
+use confab_api::{AuthResponse, Health, LoginRequest, RegisterRequest, User};
+
+use crate::error::{created, ok, ApiJson, AppError, AppResult};
+use crate::service::auth;
+use crate::AppState;
+
+/// The signed-in caller, from `Authorization: Bearer <token>`.
+pub struct AuthUser {
+    pub user: User,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                AppError::unauthorized("missing Authorization: Bearer <token> header")
+            })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                AppError::unauthorized("the Authorization header must be 'Bearer <token>'")
+            })?;
+        let user = auth::authenticate(state, token).await?;
+        Ok(AuthUser {
+            user,
+            token: token.to_string(),
+        })
+    }
+}
+
+/// GET /api/health
+#[utoipa::path(get, path = "/api/health", tag = "auth", responses((status = 200, body = Health)))]
+pub async fn health_route() -> Response {
+    ok(Health {
+        status: "ok".into(),
+    })
+}
+
+/// POST /api/auth/register
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = AuthResponse), (status = 409, description = "user name taken"),
+              (status = 422, description = "invalid user name, password or display name")))]
+pub async fn register_route(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> AppResult<Response> {
+    Ok(created(auth::register(&state, req).await?))
+}
+
+/// POST /api/auth/login
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = AuthResponse), (status = 401, description = "wrong user name or password")))]
+pub async fn login_route(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> AppResult<Response> {
+    Ok(ok(auth::login(&state, req).await?))
+}
+
+/// POST /api/auth/logout
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "the token stops working at once")))]
+pub async fn logout_route(State(state): State<AppState>, caller: AuthUser) -> AppResult<Response> {
+    auth::logout(&state, &caller.token).await?;
+    Ok(ok(()))
+}
+
+/// GET /api/users/me
+#[utoipa::path(get, path = "/api/users/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = User)))]
+pub async fn me_route(caller: AuthUser) -> Response {
+    ok(caller.user)
+}

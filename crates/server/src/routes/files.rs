@@ -1,0 +1,158 @@
+use axum::extract::{DefaultBodyLimit, Multipart, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use confab_api::{FileInfo, Id};
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use super::AuthUser;
+use crate::error::{created, ok, ApiPath, ApiQuery, AppError, AppResult};
+use crate::service::files;
+use crate::store;
+use crate::{AppState, Config};
+
+/// Room for the multipart framing around a file of the largest allowed size.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+pub fn upload_body_limit(config: &Config) -> DefaultBodyLimit {
+    DefaultBodyLimit::max((config.max_upload_bytes + MULTIPART_OVERHEAD) as usize)
+}
+
+/// POST /api/files (multipart, field `file`)
+#[utoipa::path(post, path = "/api/files", tag = "files", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 201, body = FileInfo), (status = 413, description = "over the size limit; nothing stored")))]
+pub async fn upload_route(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<Response> {
+    let limit = state.config.max_upload_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit + MULTIPART_OVERHEAD) {
+        return Err(files::too_large(limit));
+    }
+    let mut multipart = multipart.map_err(|e| {
+        AppError::bad_request(format!(
+            "expected a multipart/form-data upload: {}",
+            e.body_text()
+        ))
+    })?;
+    loop {
+        let field = multipart.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                files::too_large(limit)
+            } else {
+                AppError::bad_request(e.body_text())
+            }
+        })?;
+        match field {
+            Some(field) if field.name() == Some("file") => {
+                return Ok(created(
+                    files::save_upload(&state, caller.user.user_id, field).await?,
+                ));
+            }
+            Some(_) => continue,
+            None => return Err(AppError::unprocessable("the upload has no `file` field")),
+        }
+    }
+}
+
+/// GET /api/files/{fileId}: the file's info with a fresh link, for its uploader and members of a
+/// conversation it was sent in.
+#[utoipa::path(get, path = "/api/files/{fileId}", tag = "files", security(("bearer" = [])),
+    params(("fileId" = i64, Path)), responses((status = 200, body = FileInfo), (status = 404)))]
+pub async fn info_route(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(file_id): ApiPath<Id>,
+) -> AppResult<Response> {
+    let mut conn = state.store.reader().await?;
+    match store::files::get(&mut conn, file_id).await? {
+        Some(row) if store::files::visible_to(&mut conn, caller.user.user_id, &row).await? => {
+            Ok(ok(state.files.info(&row)))
+        }
+        _ => Err(AppError::not_found(format!("no file {file_id}"))),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SignedQuery {
+    exp: Option<u64>,
+    sig: Option<String>,
+}
+
+/// GET /api/files/{fileId}/{fileName}?exp=&sig= — the signed link handed out in FileInfo.fileUrl.
+#[utoipa::path(get, path = "/api/files/{fileId}/{fileName}", tag = "files",
+    params(("fileId" = i64, Path), ("fileName" = String, Path), SignedQuery),
+    responses((status = 200, description = "the bytes, with Content-Type, Content-Disposition and nosniff"),
+              (status = 403, description = "unsigned, tampered or expired link")))]
+pub async fn download_route(
+    State(state): State<AppState>,
+    ApiPath((file_id, _name)): ApiPath<(Id, String)>,
+    ApiQuery(q): ApiQuery<SignedQuery>,
+    request: Request,
+) -> AppResult<Response> {
+    let (Some(exp), Some(sig)) = (q.exp, q.sig) else {
+        return Err(AppError::forbidden("this file link is not signed"));
+    };
+    state.files.verify(file_id, exp, &sig)?;
+    let (row, path) = files::for_download(&state, file_id).await?;
+    let mime: mime_guess::Mime = row
+        .mime
+        .parse()
+        .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
+    let mut response = ServeFile::new_with_mime(path, &mime)
+        .oneshot(request)
+        .await
+        .map_err(|_| AppError::internal())?
+        .into_response();
+    if response.status() == StatusCode::NOT_FOUND {
+        return Err(AppError::not_found("the file's content is missing"));
+    }
+    let disposition = if files::is_inline_image(&row.mime) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let encoded =
+        percent_encoding::utf8_percent_encode(&row.file_name, percent_encoding::NON_ALPHANUMERIC);
+    let ascii: String = row
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Even if a browser were talked into rendering it, the file runs no script and reaches nothing.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400, immutable"),
+    );
+    Ok(response)
+}

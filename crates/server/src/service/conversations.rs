@@ -1,0 +1,186 @@
+use confab_api::{
+    Conversation, ConversationPage, Event, Id, PatchConversationRequest, ReadReceipt, SearchHit,
+    MAX_DRAFT_CHARS,
+};
+use sqlx::Connection;
+
+use crate::error::{AppError, AppResult};
+use crate::hub::Outbox;
+use crate::store::{conversations, events, users, Conn};
+use crate::time::now_ms;
+use crate::AppState;
+
+/// Not a member and no such conversation look the same from outside: 404.
+pub async fn require_member(conn: &mut Conn, me: Id, conversation_id: Id) -> AppResult<()> {
+    if conversations::is_member(conn, me, conversation_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::not_found(format!(
+            "no conversation {conversation_id}"
+        )))
+    }
+}
+
+/// Logs `event(member)` for every member of the conversation.
+pub async fn broadcast_to_members(
+    conn: &mut Conn,
+    conversation_id: Id,
+    now: i64,
+    event: impl Fn(Id) -> Event,
+) -> AppResult<Outbox> {
+    let mut outbox = Outbox::default();
+    for member in conversations::member_ids(conn, conversation_id).await? {
+        outbox.push(
+            member,
+            events::append(conn, member, event(member), now).await?,
+        );
+    }
+    Ok(outbox)
+}
+
+pub async fn list(
+    state: &AppState,
+    me: Id,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> AppResult<ConversationPage> {
+    let (limit, offset) = super::page_window(page, page_size, 20);
+    let mut conn = state.store.reader().await?;
+    let (list, total) = conversations::list(&mut conn, me, limit, offset).await?;
+    Ok(ConversationPage { list, total })
+}
+
+pub async fn get(state: &AppState, me: Id, conversation_id: Id) -> AppResult<Conversation> {
+    let mut conn = state.store.reader().await?;
+    conversations::get(&mut conn, me, conversation_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no conversation {conversation_id}")))
+}
+
+pub async fn total_unread(state: &AppState, me: Id) -> AppResult<i64> {
+    let mut conn = state.store.reader().await?;
+    Ok(conversations::total_unread(&mut conn, me).await?)
+}
+
+/// Opens (or creates) the one-to-one chat with `other`; `true` when it was created.
+pub async fn open_private(state: &AppState, me: Id, other: Id) -> AppResult<(Conversation, bool)> {
+    if other == me {
+        return Err(AppError::unprocessable(
+            "you cannot start a conversation with yourself",
+        ));
+    }
+    let mut conn = state.store.writer().await?;
+    if users::by_id(&mut conn, other).await?.is_none() {
+        return Err(AppError::not_found(format!("no user {other}")));
+    }
+    let now = now_ms();
+    let mut tx = conn.begin().await?;
+    let (cid, created) = conversations::find_or_create_direct(&mut tx, me, other, now).await?;
+    let mut outbox = Outbox::default();
+    if conversations::set_listed(&mut tx, me, cid).await? {
+        let view = conversations::get(&mut tx, me, cid)
+            .await?
+            .ok_or_else(AppError::internal)?;
+        outbox.push(
+            me,
+            events::append(&mut tx, me, Event::ConversationUpdated(view), now).await?,
+        );
+    }
+    let view = conversations::get(&mut tx, me, cid)
+        .await?
+        .ok_or_else(AppError::internal)?;
+    tx.commit().await?;
+    state.hub.publish(outbox);
+    Ok((view, created))
+}
+
+pub async fn patch(
+    state: &AppState,
+    me: Id,
+    conversation_id: Id,
+    req: PatchConversationRequest,
+) -> AppResult<Conversation> {
+    if let Some(opt) = req.recv_msg_opt {
+        if !(0..=1).contains(&opt) {
+            return Err(AppError::unprocessable(
+                "recvMsgOpt must be 0 (normal) or 1 (muted)",
+            ));
+        }
+    }
+    if let Some(draft) = &req.draft_text {
+        if draft.chars().count() > MAX_DRAFT_CHARS {
+            return Err(AppError::unprocessable(format!(
+                "draftText must be at most {MAX_DRAFT_CHARS} characters"
+            )));
+        }
+    }
+    let mut conn = state.store.writer().await?;
+    require_member(&mut conn, me, conversation_id).await?;
+    let now = now_ms();
+    let mut tx = conn.begin().await?;
+    let settings = conversations::Settings {
+        is_pinned: req.is_pinned,
+        recv_msg_opt: req.recv_msg_opt,
+        draft_text: req.draft_text,
+    };
+    conversations::update_settings(&mut tx, me, conversation_id, &settings).await?;
+    let view = conversations::get(&mut tx, me, conversation_id)
+        .await?
+        .ok_or_else(AppError::internal)?;
+    let mut outbox = Outbox::default();
+    outbox.push(
+        me,
+        events::append(&mut tx, me, Event::ConversationUpdated(view.clone()), now).await?,
+    );
+    tx.commit().await?;
+    state.hub.publish(outbox);
+    Ok(view)
+}
+
+pub async fn mark_read(state: &AppState, me: Id, conversation_id: Id) -> AppResult<()> {
+    let mut conn = state.store.writer().await?;
+    require_member(&mut conn, me, conversation_id).await?;
+    let now = now_ms();
+    let mut tx = conn.begin().await?;
+    let outbox = match conversations::mark_read(&mut tx, me, conversation_id).await? {
+        Some(last) => {
+            let receipt = ReadReceipt {
+                conversation_id,
+                reader_id: me,
+                last_read_message_id: last,
+            };
+            broadcast_to_members(&mut tx, conversation_id, now, |_| {
+                Event::Read(receipt.clone())
+            })
+            .await?
+        }
+        None => Outbox::default(),
+    };
+    tx.commit().await?;
+    state.hub.publish(outbox);
+    Ok(())
+}
+
+pub async fn search(state: &AppState, me: Id, keyword: &str) -> AppResult<Vec<SearchHit>> {
+    let keyword = keyword.trim();
+    if keyword.is_empty() {
+        return Err(AppError::unprocessable("keyword must not be empty"));
+    }
+    if keyword.chars().count() > 64 {
+        return Err(AppError::unprocessable(
+            "keyword must be at most 64 characters",
+        ));
+    }
+    let mut conn = state.store.reader().await?;
+    let hits = users::search(&mut conn, me, keyword, 20).await?;
+    Ok(hits
+        .into_iter()
+        .map(|(u, conversation_id)| SearchHit {
+            user_id: u.user_id,
+            user_name: u.user_name,
+            display_name: u.display_name,
+            avatar: u.avatar,
+            conversation_id,
+        })
+        .collect())
+}

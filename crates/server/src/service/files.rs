@@ -1,0 +1,289 @@
+//! Uploaded files: stored once by content hash in the data dir, handed out as signed,
+//! expiring URLs that work in a plain `<img src>` or `<a href>`.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::multipart::Field;
+use confab_api::{FileInfo, Id};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{AppError, AppResult};
+use crate::store::files::{self, FileRow};
+use crate::time::now_ms;
+use crate::{AppState, Config};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Raster images a browser may show inline; anything else is served as a download.
+const INLINE_IMAGES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+pub struct FileStore {
+    root: PathBuf,
+    key: [u8; 32],
+    ttl_secs: u64,
+}
+
+impl FileStore {
+    pub fn open(config: &Config) -> anyhow::Result<FileStore> {
+        let root = config.data_dir.join("files");
+        std::fs::create_dir_all(root.join("tmp"))?;
+        // The signing key lives with the data, so URLs stay valid across restarts.
+        let key_path = config.data_dir.join("url-signing.key");
+        let key = match std::fs::read(&key_path) {
+            Ok(bytes) if bytes.len() == 32 => bytes.try_into().expect("32 bytes"),
+            _ => {
+                let mut key = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                std::fs::write(&key_path, key)?;
+                key
+            }
+        };
+        Ok(FileStore {
+            root,
+            key,
+            ttl_secs: config.file_url_ttl.as_secs().max(1),
+        })
+    }
+
+    fn blob_path(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[..2]).join(sha256)
+    }
+
+    fn signature(&self, file_id: Id, expires: u64) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("any key length");
+        mac.update(format!("{file_id}:{expires}").as_bytes());
+        mac
+    }
+
+    pub fn signed_url(&self, row: &FileRow) -> String {
+        // Rounded up to the hour so a page of history yields stable, cacheable URLs.
+        let expires = (unix_now() + self.ttl_secs).div_ceil(3600) * 3600;
+        let sig = hex::encode(&self.signature(row.id, expires).finalize().into_bytes()[..16]);
+        let name = percent_encoding::utf8_percent_encode(
+            &row.file_name,
+            percent_encoding::NON_ALPHANUMERIC,
+        );
+        format!("/api/files/{}/{name}?exp={expires}&sig={sig}", row.id)
+    }
+
+    /// Checks a URL's signature and expiry.
+    pub fn verify(&self, file_id: Id, expires: u64, sig: &str) -> AppResult<()> {
+        let sig = hex::decode(sig).map_err(|_| AppError::forbidden("invalid file link"))?;
+        self.signature(file_id, expires)
+            .verify_truncated_left(&sig)
+            .map_err(|_| AppError::forbidden("invalid file link"))?;
+        if sig.len() < 16 {
+            return Err(AppError::forbidden("invalid file link"));
+        }
+        if expires < unix_now() {
+            return Err(AppError::forbidden(
+                "this file link has expired; reopen the conversation",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn info(&self, row: &FileRow) -> FileInfo {
+        FileInfo {
+            file_id: row.id,
+            file_name: row.file_name.clone(),
+            file_url: self.signed_url(row),
+            file_size: row.size as u64,
+            file_type: row.mime.clone(),
+            width: row.width.map(|w| w as u32),
+            height: row.height.map(|h| h as u32),
+        }
+    }
+
+    pub fn path_of(&self, row: &FileRow) -> PathBuf {
+        self.blob_path(&row.sha256)
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub fn is_inline_image(mime: &str) -> bool {
+    INLINE_IMAGES.contains(&mime)
+}
+
+/// Keeps a file name displayable and harmless: no path, no control characters, not too long.
+pub fn clean_file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    let cleaned = if cleaned.is_empty() {
+        "file".to_string()
+    } else {
+        cleaned
+    };
+    if cleaned.chars().count() <= 200 {
+        return cleaned;
+    }
+    // Keep the extension when shortening.
+    let (stem, ext) = match cleaned.rfind('.') {
+        Some(i) if cleaned.len() - i <= 16 => (&cleaned[..i], &cleaned[i..]),
+        _ => (cleaned.as_str(), ""),
+    };
+    let keep = 200 - ext.chars().count();
+    format!("{}{ext}", stem.chars().take(keep).collect::<String>())
+}
+
+fn detect_type(
+    path: &Path,
+    file_name: &str,
+    claimed: Option<&str>,
+) -> (String, Option<(i64, i64)>) {
+    if let Ok(bytes) = std::fs::read(path).map(|b| b.into_iter().take(64).collect::<Vec<u8>>()) {
+        if let Ok(kind) = imagesize::image_type(&bytes) {
+            let mime = match kind {
+                imagesize::ImageType::Png => Some("image/png"),
+                imagesize::ImageType::Jpeg => Some("image/jpeg"),
+                imagesize::ImageType::Gif => Some("image/gif"),
+                imagesize::ImageType::Webp => Some("image/webp"),
+                _ => None,
+            };
+            if let Some(mime) = mime {
+                let dims = imagesize::size(path)
+                    .ok()
+                    .map(|s| (s.width as i64, s.height as i64));
+                return (mime.to_string(), dims);
+            }
+        }
+    }
+    let guessed = mime_guess::from_path(file_name)
+        .first()
+        .map(|m| m.essence_str().to_string());
+    let mime = guessed
+        .or_else(|| {
+            claimed
+                .filter(|c| c.contains('/') && !c.starts_with("image/"))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "application/octet-stream".to_string());
+    // A file that only claims to be an image is not shown inline.
+    let mime = if is_inline_image(&mime) {
+        "application/octet-stream".to_string()
+    } else {
+        mime
+    };
+    (mime, None)
+}
+
+/// Streams one multipart field to disk under its hash, refusing it past the size limit.
+pub async fn save_upload(
+    state: &AppState,
+    uploader: Id,
+    mut field: Field<'_>,
+) -> AppResult<FileInfo> {
+    let limit = state.config.max_upload_bytes;
+    let file_name = clean_file_name(field.file_name().unwrap_or("file"));
+    let claimed = field.content_type().map(str::to_string);
+    let store = &state.files;
+    let mut tmp_name = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut tmp_name);
+    let tmp = store.root.join("tmp").join(hex::encode(tmp_name));
+    let result = async {
+        let mut out = tokio::fs::File::create(&tmp).await?;
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        while let Some(chunk) = field.chunk().await.map_err(|e| upload_error(e, limit))? {
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(too_large(limit));
+            }
+            hasher.update(&chunk);
+            out.write_all(&chunk).await?;
+        }
+        out.sync_all().await?;
+        Ok::<_, AppError>((hex::encode(hasher.finalize()), size))
+    }
+    .await;
+    let (sha256, size) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+    };
+    let (mime, dims) = detect_type(&tmp, &file_name, claimed.as_deref());
+    let blob = store.blob_path(&sha256);
+    tokio::fs::create_dir_all(blob.parent().expect("has parent")).await?;
+    if tokio::fs::try_exists(&blob).await? {
+        tokio::fs::remove_file(&tmp).await?;
+    } else {
+        tokio::fs::rename(&tmp, &blob).await?;
+    }
+    let mut row = FileRow {
+        id: 0,
+        sha256,
+        file_name,
+        mime,
+        size: size as i64,
+        width: dims.map(|d| d.0),
+        height: dims.map(|d| d.1),
+        uploader_id: uploader,
+    };
+    let mut conn = state.store.writer().await?;
+    row.id = files::insert(&mut conn, &row, now_ms()).await?;
+    Ok(store.info(&row))
+}
+
+pub fn too_large(limit: u64) -> AppError {
+    AppError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the file is larger than the {} limit", human_size(limit)),
+    )
+}
+
+fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(limit)
+    } else {
+        AppError::bad_request(format!(
+            "the upload was cut off or malformed: {}",
+            e.body_text()
+        ))
+    }
+}
+
+pub fn human_size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes % MB == 0 {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The file and its blob path, for a download whose link was verified.
+pub async fn for_download(state: &AppState, file_id: Id) -> AppResult<(FileRow, PathBuf)> {
+    let mut conn = state.store.reader().await?;
+    let row = files::get(&mut conn, file_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such file"))?;
+    let path = state.files.path_of(&row);
+    Ok((row, path))
+}
+
+/// The file, if `user` uploaded it (only then may it be sent in a message).
+pub async fn owned_by(conn: &mut crate::store::Conn, user: Id, file_id: Id) -> AppResult<FileRow> {
+    match files::get(conn, file_id).await? {
+        Some(row) if row.uploader_id == user => Ok(row),
+        _ => Err(AppError::not_found(format!(
+            "no uploaded file {file_id} of yours"
+        ))),
+    }
+}

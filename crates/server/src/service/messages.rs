@@ -1,0 +1,297 @@
+use confab_api::{
+    DeletedNotice, Event, Id, Message, MessageContent, MessagePage, MessageStatus, MessageType,
+    OutgoingContent, RecalledNotice, SendMessageRequest, MAX_TEXT_CHARS,
+};
+use sqlx::Connection;
+
+use super::conversations::{broadcast_to_members, require_member};
+use crate::error::{AppError, AppResult};
+use crate::hub::Outbox;
+use crate::store::messages::{self, MessageRow, NewMessage};
+use crate::store::{conversations, events, users, Conn};
+use crate::time::{now_ms, rfc3339};
+use crate::AppState;
+
+const MAX_CLIENT_MSG_ID: usize = 64;
+
+pub fn to_api(state: &AppState, row: &MessageRow) -> Message {
+    let message_type = MessageType::parse(&row.message_type).unwrap_or_default();
+    let recalled = row.status == "recalled";
+    let content = match (&row.file, recalled) {
+        (_, true) => MessageContent::Text(String::new()),
+        (Some(file), false) => MessageContent::File(state.files.info(file)),
+        (None, false) => MessageContent::Text(row.content.clone()),
+    };
+    Message {
+        message_id: row.id,
+        conversation_id: row.conversation_id,
+        sender_id: row.sender_id,
+        sender_name: row.sender_name.clone(),
+        sender_avatar: row.sender_avatar.clone(),
+        receiver_id: row.receiver_id,
+        content,
+        message_type,
+        status: if recalled {
+            MessageStatus::Recalled
+        } else {
+            MessageStatus::Normal
+        },
+        is_read: row.is_read,
+        created_at: rfc3339(row.created_at),
+        client_msg_id: row.client_msg_id.clone(),
+    }
+}
+
+pub async fn history(
+    state: &AppState,
+    me: Id,
+    conversation_id: Id,
+    before: Option<Id>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> AppResult<MessagePage> {
+    let mut conn = state.store.reader().await?;
+    require_member(&mut conn, me, conversation_id).await?;
+    let (limit, offset) = super::page_window(page, page_size, 50);
+    // With a cursor the page number is meaningless: the cursor already says where to go on.
+    let offset = if before.is_some() { 0 } else { offset };
+    let page = messages::history(&mut conn, me, conversation_id, before, limit, offset).await?;
+    Ok(MessagePage {
+        list: page.rows.iter().map(|r| to_api(state, r)).collect(),
+        total: page.total,
+        has_more: page.has_more,
+    })
+}
+
+/// What a send request boils down to once checked.
+enum Body {
+    Text(String),
+    File(crate::store::files::FileRow),
+}
+
+fn check_client_msg_id(id: &Option<String>) -> AppResult<Option<&str>> {
+    match id.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) if id.len() > MAX_CLIENT_MSG_ID => Err(AppError::unprocessable(format!(
+            "clientMsgId must be at most {MAX_CLIENT_MSG_ID} characters"
+        ))),
+        Some(id) => Ok(Some(id)),
+    }
+}
+
+/// Sends a message; `true` when it is new, `false` when `clientMsgId` matched an earlier send.
+pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResult<(Message, bool)> {
+    let message_type = req.message_type.unwrap_or(match req.content {
+        OutgoingContent::FileRef(_) => MessageType::File,
+        OutgoingContent::Text(_) => MessageType::Text,
+    });
+    if message_type == MessageType::System {
+        return Err(AppError::unprocessable(
+            "messageType 'system' is reserved for the server",
+        ));
+    }
+    let client_msg_id = check_client_msg_id(&req.client_msg_id)?;
+    let mut conn = state.store.writer().await?;
+
+    if let Some(cid) = client_msg_id {
+        if let Some(existing) = messages::by_client_id(&mut conn, me, cid).await? {
+            return Ok((to_api(state, &existing), false));
+        }
+    }
+
+    let body = match (&req.content, message_type.carries_file()) {
+        (OutgoingContent::Text(text), false) => {
+            if text.trim().is_empty() {
+                return Err(AppError::unprocessable("content must not be empty"));
+            }
+            let chars = text.chars().count();
+            if chars > MAX_TEXT_CHARS {
+                return Err(AppError::unprocessable(format!(
+                    "content is {chars} characters; the limit is {MAX_TEXT_CHARS}"
+                )));
+            }
+            Body::Text(text.clone())
+        }
+        (OutgoingContent::FileRef(r), true) => {
+            Body::File(super::files::owned_by(&mut conn, me, r.file_id).await?)
+        }
+        (OutgoingContent::Text(s), true) => match s.trim().parse::<Id>() {
+            Ok(id) => Body::File(super::files::owned_by(&mut conn, me, id).await?),
+            Err(_) => {
+                return Err(AppError::unprocessable(
+                    "content of an image or file message must be {\"fileId\": …}",
+                ))
+            }
+        },
+        (OutgoingContent::FileRef(_), false) => {
+            return Err(AppError::unprocessable(
+                "content of a text message must be a string",
+            ))
+        }
+    };
+    if let Body::File(f) = &body {
+        if message_type == MessageType::Image && !super::files::is_inline_image(&f.mime) {
+            return Err(AppError::unprocessable(
+                "that file is not an image (PNG, JPEG, GIF or WebP); send it as a file",
+            ));
+        }
+    }
+
+    let mut tx = conn.begin().await?;
+    let (conversation_id, receiver_id) =
+        resolve_target(&mut tx, me, req.receiver_id, req.conversation_id).await?;
+    let now = now_ms();
+    let mut outbox = Outbox::default();
+    let (content, file_id) = match &body {
+        Body::Text(t) => (t.as_str(), None),
+        Body::File(f) => ("", Some(f.id)),
+    };
+    let message_id = messages::insert(
+        &mut tx,
+        &NewMessage {
+            conversation_id,
+            sender_id: me,
+            receiver_id,
+            message_type: message_type.as_str(),
+            content,
+            file_id,
+            client_msg_id,
+            created_at: now,
+        },
+    )
+    .await?;
+    let members = conversations::member_ids(&mut tx, conversation_id).await?;
+    for member in &members {
+        conversations::set_listed(&mut tx, *member, conversation_id).await?;
+        let row = messages::get(&mut tx, *member, message_id)
+            .await?
+            .ok_or_else(AppError::internal)?;
+        outbox.push(
+            *member,
+            events::append(
+                &mut tx,
+                *member,
+                Event::NewMessage(to_api(state, &row)),
+                now,
+            )
+            .await?,
+        );
+    }
+    let mine = messages::get(&mut tx, me, message_id)
+        .await?
+        .ok_or_else(AppError::internal)?;
+    tx.commit().await?;
+    state.hub.publish(outbox);
+    Ok((to_api(state, &mine), true))
+}
+
+/// The conversation a send goes to, and the receiver: by conversationId when given
+/// (receiverId, if also given, must match), else the one-to-one chat with receiverId.
+async fn resolve_target(
+    conn: &mut Conn,
+    me: Id,
+    receiver: Option<Id>,
+    conversation: Option<Id>,
+) -> AppResult<(Id, Id)> {
+    if let Some(cid) = conversation {
+        require_member(conn, me, cid).await?;
+        let others: Vec<Id> = conversations::member_ids(conn, cid)
+            .await?
+            .into_iter()
+            .filter(|u| *u != me)
+            .collect();
+        let other = others.first().copied().unwrap_or_default();
+        if let Some(r) = receiver {
+            if r != other {
+                return Err(AppError::unprocessable(format!(
+                    "receiverId {r} is not the other member of conversation {cid}"
+                )));
+            }
+        }
+        return Ok((cid, other));
+    }
+    let receiver = receiver
+        .ok_or_else(|| AppError::unprocessable("receiverId or conversationId is required"))?;
+    if receiver == me {
+        return Err(AppError::unprocessable(
+            "you cannot send a message to yourself",
+        ));
+    }
+    if users::by_id(conn, receiver).await?.is_none() {
+        return Err(AppError::not_found(format!("no user {receiver}")));
+    }
+    let (cid, _) = conversations::find_or_create_direct(conn, me, receiver, now_ms()).await?;
+    Ok((cid, receiver))
+}
+
+/// Loads a message the caller may act on: a member of its conversation who has not deleted it.
+async fn visible_message(conn: &mut Conn, me: Id, message_id: Id) -> AppResult<MessageRow> {
+    let row = messages::get(conn, me, message_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no message {message_id}")))?;
+    if !conversations::is_member(conn, me, row.conversation_id).await?
+        || messages::is_hidden_for(conn, me, message_id).await?
+    {
+        return Err(AppError::not_found(format!("no message {message_id}")));
+    }
+    Ok(row)
+}
+
+pub async fn recall(state: &AppState, me: Id, message_id: Id) -> AppResult<Message> {
+    let mut conn = state.store.writer().await?;
+    let row = visible_message(&mut conn, me, message_id).await?;
+    if row.sender_id != me {
+        return Err(AppError::forbidden("only the sender can recall a message"));
+    }
+    if row.status == "recalled" {
+        return Ok(to_api(state, &row));
+    }
+    let window = state.config.recall_window.as_millis() as i64;
+    let now = now_ms();
+    if now - row.created_at > window {
+        return Err(AppError::conflict(format!(
+            "messages can only be recalled within {} minutes of sending",
+            (window / 60_000).max(1)
+        )));
+    }
+    let mut tx = conn.begin().await?;
+    messages::recall(&mut tx, message_id).await?;
+    let notice = RecalledNotice {
+        message_id,
+        conversation_id: row.conversation_id,
+    };
+    let outbox = broadcast_to_members(&mut tx, row.conversation_id, now, |_| {
+        Event::MessageRecalled(notice.clone())
+    })
+    .await?;
+    let updated = messages::get(&mut tx, me, message_id)
+        .await?
+        .ok_or_else(AppError::internal)?;
+    tx.commit().await?;
+    state.hub.publish(outbox);
+    drop(conn);
+    // The erased text must not linger in the write-ahead log either.
+    state.store.checkpoint().await?;
+    Ok(to_api(state, &updated))
+}
+
+pub async fn delete_for_me(state: &AppState, me: Id, message_id: Id) -> AppResult<()> {
+    let mut conn = state.store.writer().await?;
+    let row = visible_message(&mut conn, me, message_id).await?;
+    let now = now_ms();
+    let mut tx = conn.begin().await?;
+    let mut outbox = Outbox::default();
+    if messages::hide_for(&mut tx, me, message_id).await? {
+        let notice = DeletedNotice {
+            message_id,
+            conversation_id: row.conversation_id,
+        };
+        outbox.push(
+            me,
+            events::append(&mut tx, me, Event::MessageDeleted(notice), now).await?,
+        );
+    }
+    tx.commit().await?;
+    state.hub.publish(outbox);
+    Ok(())
+}

@@ -1,0 +1,244 @@
+use confab_api::{Conversation, ConversationType, Id, MessageContent, MessageType};
+use sqlx::Row;
+
+use super::Conn;
+use crate::time::rfc3339;
+
+/// A member's view of every conversation, with the other side, the last message it can see
+/// and its own unread count; `?1` is the member. Pinned first, then newest activity.
+const VIEW: &str = "
+SELECT c.id, c.kind, me.is_pinned, me.recv_msg_opt, me.draft_text,
+       t.id AS target_id, t.display_name AS target_name, t.avatar AS target_avatar,
+       lm.message_type AS lm_type, lm.content AS lm_content, lm.status AS lm_status,
+       lm.created_at AS lm_time, lf.file_name AS lm_file_name,
+       (SELECT COUNT(*) FROM messages x
+         WHERE x.conversation_id = c.id AND x.id > me.last_read_message_id AND x.id > me.cleared_before_id
+           AND x.sender_id <> me.user_id AND x.status = 'normal'
+           AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = me.user_id AND h.message_id = x.id)
+       ) AS unread
+FROM members me
+JOIN conversations c ON c.id = me.conversation_id
+LEFT JOIN members tm ON tm.conversation_id = c.id AND tm.user_id <> me.user_id
+LEFT JOIN users t ON t.id = tm.user_id
+LEFT JOIN messages lm ON lm.id = (
+    SELECT x.id FROM messages x
+     WHERE x.conversation_id = c.id AND x.id > me.cleared_before_id
+       AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = me.user_id AND h.message_id = x.id)
+     ORDER BY x.id DESC LIMIT 1)
+LEFT JOIN files lf ON lf.id = lm.file_id
+WHERE me.user_id = ?1";
+
+const ORDER: &str =
+    " ORDER BY me.is_pinned DESC, COALESCE(lm.created_at, c.created_at) DESC, c.id DESC";
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
+    let last_type: Option<String> = r.get("lm_type");
+    let last_type = last_type.as_deref().and_then(MessageType::parse);
+    let recalled = r.get::<Option<String>, _>("lm_status").as_deref() == Some("recalled");
+    let last_message = match last_type {
+        Some(t) => {
+            let content = match r.get::<Option<String>, _>("lm_file_name") {
+                Some(name) => MessageContent::File(confab_api::FileInfo {
+                    file_id: 0,
+                    file_name: name,
+                    file_url: String::new(),
+                    file_size: 0,
+                    file_type: String::new(),
+                    width: None,
+                    height: None,
+                }),
+                None => MessageContent::Text(
+                    r.get::<Option<String>, _>("lm_content").unwrap_or_default(),
+                ),
+            };
+            confab_api::preview_text(t, recalled, &content)
+        }
+        None => String::new(),
+    };
+    Conversation {
+        conversation_id: r.get("id"),
+        conversation_type: if r.get::<String, _>("kind") == "group" {
+            ConversationType::Group
+        } else {
+            ConversationType::Single
+        },
+        target_user_id: r.get::<Option<Id>, _>("target_id").unwrap_or_default(),
+        target_user_name: r
+            .get::<Option<String>, _>("target_name")
+            .unwrap_or_default(),
+        target_user_avatar: r
+            .get::<Option<String>, _>("target_avatar")
+            .unwrap_or_default(),
+        last_message,
+        last_message_type: last_type,
+        last_message_recalled: recalled,
+        last_message_time: r.get::<Option<i64>, _>("lm_time").map(rfc3339),
+        unread_count: r.get("unread"),
+        is_pinned: r.get::<i64, _>("is_pinned") != 0,
+        recv_msg_opt: r.get::<i64, _>("recv_msg_opt") as i32,
+        draft_text: r.get("draft_text"),
+    }
+}
+
+/// One page of a member's conversation list, and how many it has in all.
+pub async fn list(
+    conn: &mut Conn,
+    me: Id,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Conversation>, i64)> {
+    let sql = format!("{VIEW} AND me.listed = 1 {ORDER} LIMIT ?2 OFFSET ?3");
+    let rows = sqlx::query(&sql)
+        .bind(me)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE user_id = ? AND listed = 1")
+            .bind(me)
+            .fetch_one(conn)
+            .await?;
+    Ok((rows.iter().map(from_row).collect(), total))
+}
+
+/// The member's view of one conversation; `None` if they are not a member.
+pub async fn get(
+    conn: &mut Conn,
+    me: Id,
+    conversation_id: Id,
+) -> sqlx::Result<Option<Conversation>> {
+    let sql = format!("{VIEW} AND c.id = ?2");
+    let row = sqlx::query(&sql)
+        .bind(me)
+        .bind(conversation_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// Sum of unread counts over conversations that are not muted.
+pub async fn total_unread(conn: &mut Conn, me: Id) -> sqlx::Result<i64> {
+    let sql = format!(
+        "SELECT COALESCE(SUM(unread), 0) FROM ({VIEW} AND me.listed = 1 AND me.recv_msg_opt = 0)"
+    );
+    sqlx::query_scalar(&sql).bind(me).fetch_one(conn).await
+}
+
+pub async fn is_member(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?")
+            .bind(conversation_id)
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
+pub async fn member_ids(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<Vec<Id>> {
+    sqlx::query_scalar("SELECT user_id FROM members WHERE conversation_id = ? ORDER BY user_id")
+        .bind(conversation_id)
+        .fetch_all(conn)
+        .await
+}
+
+fn direct_key(a: Id, b: Id) -> String {
+    format!("{}:{}", a.min(b), a.max(b))
+}
+
+/// The one-to-one conversation of two users, created if missing; `true` when it is new.
+pub async fn find_or_create_direct(
+    conn: &mut Conn,
+    me: Id,
+    other: Id,
+    now: i64,
+) -> sqlx::Result<(Id, bool)> {
+    let key = direct_key(me, other);
+    if let Some(id) =
+        sqlx::query_scalar::<_, Id>("SELECT id FROM conversations WHERE direct_key = ?")
+            .bind(&key)
+            .fetch_optional(&mut *conn)
+            .await?
+    {
+        return Ok((id, false));
+    }
+    let id: Id = sqlx::query_scalar("INSERT INTO conversations (kind, direct_key, created_at) VALUES ('single', ?, ?) RETURNING id")
+        .bind(&key)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+    for user in [me, other] {
+        sqlx::query("INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(user)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((id, true))
+}
+
+/// Shows the conversation in the member's list; `true` if it was hidden before.
+pub async fn set_listed(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE members SET listed = 1 WHERE conversation_id = ? AND user_id = ? AND listed = 0",
+    )
+    .bind(conversation_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub struct Settings {
+    pub is_pinned: Option<bool>,
+    pub recv_msg_opt: Option<i32>,
+    pub draft_text: Option<String>,
+}
+
+pub async fn update_settings(
+    conn: &mut Conn,
+    user_id: Id,
+    conversation_id: Id,
+    s: &Settings,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE members SET is_pinned = COALESCE(?, is_pinned), recv_msg_opt = COALESCE(?, recv_msg_opt),
+                draft_text = COALESCE(?, draft_text), listed = 1
+         WHERE conversation_id = ? AND user_id = ?",
+    )
+    .bind(s.is_pinned)
+    .bind(s.recv_msg_opt)
+    .bind(s.draft_text.as_deref())
+    .bind(conversation_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves the member's read mark up to the newest message; returns it if it moved.
+pub async fn mark_read(
+    conn: &mut Conn,
+    user_id: Id,
+    conversation_id: Id,
+) -> sqlx::Result<Option<Id>> {
+    let newest: Option<Id> =
+        sqlx::query_scalar("SELECT MAX(id) FROM messages WHERE conversation_id = ?")
+            .bind(conversation_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let Some(newest) = newest else {
+        return Ok(None);
+    };
+    let done = sqlx::query(
+        "UPDATE members SET last_read_message_id = ? WHERE conversation_id = ? AND user_id = ? AND last_read_message_id < ?",
+    )
+    .bind(newest)
+    .bind(conversation_id)
+    .bind(user_id)
+    .bind(newest)
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() > 0).then_some(newest))
+}

@@ -1,0 +1,65 @@
+use confab_api::Id;
+use sqlx::Row;
+
+use super::Conn;
+
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub id: Id,
+    pub sha256: String,
+    pub file_name: String,
+    pub mime: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub uploader_id: Id,
+}
+
+pub async fn insert(conn: &mut Conn, f: &FileRow, now: i64) -> sqlx::Result<Id> {
+    sqlx::query_scalar(
+        "INSERT INTO files (sha256, file_name, mime, size, width, height, uploader_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&f.sha256)
+    .bind(&f.file_name)
+    .bind(&f.mime)
+    .bind(f.size)
+    .bind(f.width)
+    .bind(f.height)
+    .bind(f.uploader_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn get(conn: &mut Conn, id: Id) -> sqlx::Result<Option<FileRow>> {
+    let row = sqlx::query("SELECT id, sha256, file_name, mime, size, width, height, uploader_id FROM files WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| FileRow {
+        id: r.get("id"),
+        sha256: r.get("sha256"),
+        file_name: r.get("file_name"),
+        mime: r.get("mime"),
+        size: r.get("size"),
+        width: r.get("width"),
+        height: r.get("height"),
+        uploader_id: r.get("uploader_id"),
+    }))
+}
+
+/// Whether `user` may see the file: they uploaded it, or it was sent in one of their conversations.
+pub async fn visible_to(conn: &mut Conn, user: Id, row: &FileRow) -> sqlx::Result<bool> {
+    if row.uploader_id == user {
+        return Ok(true);
+    }
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM messages m JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = ?
+                        WHERE m.file_id = ?)",
+    )
+    .bind(user)
+    .bind(row.id)
+    .fetch_one(conn)
+    .await
+}

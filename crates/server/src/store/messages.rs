@@ -1,0 +1,212 @@
+use confab_api::Id;
+use sqlx::Row;
+
+use super::files::FileRow;
+use super::Conn;
+
+/// A message as stored, seen by one member (`is_read` depends on who looks).
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    pub id: Id,
+    pub conversation_id: Id,
+    pub sender_id: Id,
+    pub sender_name: String,
+    pub sender_avatar: String,
+    pub receiver_id: Id,
+    pub message_type: String,
+    pub content: String,
+    pub status: String,
+    pub client_msg_id: Option<String>,
+    pub created_at: i64,
+    pub is_read: bool,
+    pub file: Option<FileRow>,
+}
+
+/// `?1` is the viewer. For the sender, read = some other member has read that far;
+/// for everyone else a message they can see counts as read.
+const SELECT: &str = "
+SELECT m.id, m.conversation_id, m.sender_id, u.display_name AS sender_name, u.avatar AS sender_avatar,
+       m.receiver_id, m.message_type, m.content, m.status, m.client_msg_id, m.created_at,
+       CASE WHEN m.sender_id = ?1 THEN EXISTS (
+            SELECT 1 FROM members o WHERE o.conversation_id = m.conversation_id AND o.user_id <> ?1
+               AND o.last_read_message_id >= m.id) ELSE 1 END AS is_read,
+       f.id AS f_id, f.sha256 AS f_sha256, f.file_name AS f_name, f.mime AS f_mime, f.size AS f_size,
+       f.width AS f_width, f.height AS f_height, f.uploader_id AS f_uploader
+FROM messages m
+JOIN users u ON u.id = m.sender_id
+LEFT JOIN files f ON f.id = m.file_id";
+
+/// What a member may see: not deleted for them, not before they cleared the conversation.
+const VISIBLE: &str = "
+  NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.message_id = m.id)
+  AND m.id > (SELECT cleared_before_id FROM members WHERE conversation_id = m.conversation_id AND user_id = ?1)";
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
+    let file = r.get::<Option<Id>, _>("f_id").map(|id| FileRow {
+        id,
+        sha256: r.get("f_sha256"),
+        file_name: r.get("f_name"),
+        mime: r.get("f_mime"),
+        size: r.get("f_size"),
+        width: r.get("f_width"),
+        height: r.get("f_height"),
+        uploader_id: r.get("f_uploader"),
+    });
+    MessageRow {
+        id: r.get("id"),
+        conversation_id: r.get("conversation_id"),
+        sender_id: r.get("sender_id"),
+        sender_name: r.get("sender_name"),
+        sender_avatar: r.get("sender_avatar"),
+        receiver_id: r.get("receiver_id"),
+        message_type: r.get("message_type"),
+        content: r.get("content"),
+        status: r.get("status"),
+        client_msg_id: r.get("client_msg_id"),
+        created_at: r.get("created_at"),
+        is_read: r.get::<i64, _>("is_read") != 0,
+        file,
+    }
+}
+
+/// The message as `viewer` sees it (hidden or cleared ones included: callers check rights).
+pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
+    let sql = format!("{SELECT} WHERE m.id = ?2");
+    let row = sqlx::query(&sql)
+        .bind(viewer)
+        .bind(message_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+pub async fn by_client_id(
+    conn: &mut Conn,
+    sender: Id,
+    client_msg_id: &str,
+) -> sqlx::Result<Option<MessageRow>> {
+    let sql = format!("{SELECT} WHERE m.sender_id = ?1 AND m.client_msg_id = ?2");
+    let row = sqlx::query(&sql)
+        .bind(sender)
+        .bind(client_msg_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+pub struct NewMessage<'a> {
+    pub conversation_id: Id,
+    pub sender_id: Id,
+    pub receiver_id: Id,
+    pub message_type: &'a str,
+    pub content: &'a str,
+    pub file_id: Option<Id>,
+    pub client_msg_id: Option<&'a str>,
+    pub created_at: i64,
+}
+
+pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
+    sqlx::query_scalar(
+        "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(m.conversation_id)
+    .bind(m.sender_id)
+    .bind(m.receiver_id)
+    .bind(m.message_type)
+    .bind(m.content)
+    .bind(m.file_id)
+    .bind(m.client_msg_id)
+    .bind(m.created_at)
+    .fetch_one(conn)
+    .await
+}
+
+pub struct HistoryPage {
+    pub rows: Vec<MessageRow>,
+    pub total: i64,
+    pub has_more: bool,
+}
+
+/// Newest-first window of what `viewer` can see (before `before_id` if given), returned oldest first.
+pub async fn history(
+    conn: &mut Conn,
+    viewer: Id,
+    conversation_id: Id,
+    before_id: Option<Id>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<HistoryPage> {
+    let sql = format!(
+        "{SELECT} WHERE m.conversation_id = ?2 AND {VISIBLE} AND (?3 IS NULL OR m.id < ?3)
+         ORDER BY m.id DESC LIMIT ?4 OFFSET ?5"
+    );
+    let mut rows: Vec<MessageRow> = sqlx::query(&sql)
+        .bind(viewer)
+        .bind(conversation_id)
+        .bind(before_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect();
+    rows.reverse();
+    let count_sql =
+        format!("SELECT COUNT(*) FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE}");
+    let total: i64 = sqlx::query_scalar(&count_sql)
+        .bind(viewer)
+        .bind(conversation_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let has_more = match rows.first() {
+        Some(oldest) => {
+            let older_sql = format!("SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE} AND m.id < ?3)");
+            sqlx::query_scalar::<_, bool>(&older_sql)
+                .bind(viewer)
+                .bind(conversation_id)
+                .bind(oldest.id)
+                .fetch_one(conn)
+                .await?
+        }
+        None => false,
+    };
+    Ok(HistoryPage {
+        rows,
+        total,
+        has_more,
+    })
+}
+
+/// Erases the content of a message for good and marks it recalled.
+pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = ?",
+    )
+    .bind(message_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn hide_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO hidden_messages (user_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(message_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn is_hidden_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM hidden_messages WHERE user_id = ? AND message_id = ?)",
+    )
+    .bind(user_id)
+    .bind(message_id)
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,126 @@
+use confab_api::{Id, User};
+use sqlx::Row;
+
+use super::Conn;
+
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+fn user_from(row: &sqlx::sqlite::SqliteRow) -> User {
+    User {
+        user_id: row.get("id"),
+        user_name: row.get("user_name"),
+        display_name: row.get("display_name"),
+        avatar: row.get("avatar"),
+    }
+}
+
+/// Inserts a user; `None` when the name is taken (names compare case-insensitively).
+pub async fn insert(
+    conn: &mut Conn,
+    user_name: &str,
+    display_name: &str,
+    password_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query(
+        "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(user_name) DO NOTHING RETURNING id, user_name, display_name, avatar",
+    )
+    .bind(user_name)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(user_from))
+}
+
+pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(user_from))
+}
+
+pub async fn credentials(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Credentials>> {
+    let row = sqlx::query(
+        "SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE user_name = ?",
+    )
+    .bind(user_name)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| Credentials {
+        user: user_from(&r),
+        password_hash: r.get("password_hash"),
+    }))
+}
+
+pub async fn insert_token(
+    conn: &mut Conn,
+    token_hash: &[u8],
+    user_id: Id,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn user_by_token(conn: &mut Conn, token_hash: &[u8]) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query(
+        "SELECT u.id, u.user_name, u.display_name, u.avatar FROM tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ?",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(user_from))
+}
+
+pub async fn delete_token(conn: &mut Conn, token_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM tokens WHERE token_hash = ?")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// People whose user name or display name contains `keyword`, other than `me`.
+pub async fn search(
+    conn: &mut Conn,
+    me: Id,
+    keyword: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(User, Option<Id>)>> {
+    let escaped = keyword
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let rows = sqlx::query(
+        "SELECT u.id, u.user_name, u.display_name, u.avatar,
+                (SELECT c.id FROM conversations c WHERE c.direct_key = printf('%d:%d', min(u.id, ?1), max(u.id, ?1))) AS conversation_id
+         FROM users u
+         WHERE u.id <> ?1 AND (u.user_name LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?2 ESCAPE '\\')
+         ORDER BY (u.user_name = ?3 COLLATE NOCASE) DESC, u.user_name COLLATE NOCASE
+         LIMIT ?4",
+    )
+    .bind(me)
+    .bind(&pattern)
+    .bind(keyword)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (user_from(r), r.get::<Option<Id>, _>("conversation_id")))
+        .collect())
+}
