@@ -23,9 +23,7 @@ impl Visitor<'_> for IdVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
-        i64::try_from(v)
-            .map_err(|_| E::custom("id out of range"))
-            .and_then(|v| self.visit_i64(v))
+        i64::try_from(v).map_err(|_| E::custom("id out of range")).and_then(|v| self.visit_i64(v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {

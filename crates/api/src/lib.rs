@@ -296,12 +296,32 @@ pub struct PatchConversationRequest {
 
 /// What a client sends as content: text, or for image/file messages a reference to an
 /// uploaded file (the FileInfo it got from `POST /api/files`, or just its id).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(untagged)]
 pub enum OutgoingContent {
     Text(String),
     FileRef(FileRef),
+}
+
+impl<'de> Deserialize<'de> for OutgoingContent {
+    /// By hand rather than `untagged`, so that a wrong type gets an error that says what fits.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OutgoingContent;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, or {\"fileId\": …} for an image or file")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(OutgoingContent::Text(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                FileRef::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(OutgoingContent::FileRef)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

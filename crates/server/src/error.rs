@@ -19,10 +19,7 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        AppError {
-            status,
-            message: message.into(),
-        }
+        AppError { status, message: message.into() }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -49,11 +46,7 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = Envelope::<()> {
-            code: self.status.as_u16(),
-            message: self.message,
-            data: None,
-        };
+        let body = Envelope::<()> { code: self.status.as_u16(), message: self.message, data: None };
         (self.status, Json(body)).into_response()
     }
 }
@@ -76,14 +69,12 @@ impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         let (status, text) = match &r {
             JsonRejection::JsonDataError(e) => (StatusCode::UNPROCESSABLE_ENTITY, source_text(e)),
-            JsonRejection::JsonSyntaxError(e) => (
-                StatusCode::BAD_REQUEST,
-                format!("malformed JSON: {}", source_text(e)),
-            ),
-            JsonRejection::MissingJsonContentType(_) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected a JSON body (Content-Type: application/json)".into(),
-            ),
+            JsonRejection::JsonSyntaxError(e) => {
+                (StatusCode::BAD_REQUEST, format!("malformed JSON: {}", source_text(e)))
+            }
+            JsonRejection::MissingJsonContentType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "expected a JSON body (Content-Type: application/json)".into())
+            }
             _ => (StatusCode::BAD_REQUEST, r.body_text()),
         };
         AppError::new(status, text)
@@ -139,10 +130,6 @@ pub fn created<T: Serialize>(data: T) -> Response {
 }
 
 pub fn respond<T: Serialize>(status: StatusCode, data: T) -> Response {
-    let body = Envelope {
-        code: status.as_u16(),
-        message: "success".to_string(),
-        data: Some(data),
-    };
+    let body = Envelope { code: status.as_u16(), message: "success".to_string(), data: Some(data) };
     (status, Json(body)).into_response()
 }

@@ -20,13 +20,7 @@ pub struct Outbox(Vec<(Id, Frame)>);
 
 impl Outbox {
     pub fn push(&mut self, user_id: Id, (seq, json): (i64, String)) {
-        self.0.push((
-            user_id,
-            Frame {
-                seq,
-                json: json.into(),
-            },
-        ));
+        self.0.push((user_id, Frame { seq, json: json.into() }));
     }
 }
 
@@ -41,10 +35,7 @@ const BUFFER: usize = 256;
 impl Hub {
     pub fn subscribe(&self, user_id: Id) -> broadcast::Receiver<Frame> {
         let mut channels = self.channels.lock().expect("hub lock");
-        channels
-            .entry(user_id)
-            .or_insert_with(|| broadcast::channel(BUFFER).0)
-            .subscribe()
+        channels.entry(user_id).or_insert_with(|| broadcast::channel(BUFFER).0).subscribe()
     }
 
     pub fn publish(&self, outbox: Outbox) {
@@ -61,11 +52,6 @@ impl Hub {
 
     /// Number of users with at least one open connection (for logs and tests).
     pub fn online_users(&self) -> usize {
-        self.channels
-            .lock()
-            .expect("hub lock")
-            .values()
-            .filter(|tx| tx.receiver_count() > 0)
-            .count()
+        self.channels.lock().expect("hub lock").values().filter(|tx| tx.receiver_count() > 0).count()
     }
 }

@@ -34,12 +34,7 @@ impl AppState {
             .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
         let store = store::Store::open(&config.data_dir.join("confab.db")).await?;
         let files = service::files::FileStore::open(&config)?;
-        Ok(AppState {
-            config: Arc::new(config),
-            store,
-            hub: Arc::new(hub::Hub::default()),
-            files: Arc::new(files),
-        })
+        Ok(AppState { config: Arc::new(config), store, hub: Arc::new(hub::Hub::default()), files: Arc::new(files) })
     }
 }
 
@@ -62,9 +57,7 @@ impl RunningServer {
 
 /// Binds `config.addr` (use port 0 for a free one) and serves until [`RunningServer::stop`].
 pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
     let state = AppState::open(config).await?;
     service::maintenance::spawn(state.clone());
@@ -74,20 +67,12 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
         let stopped = async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        if let Err(e) = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stopped)
-        .await
+        if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stopped)
+            .await
         {
             tracing::error!("server error: {e}");
         }
     });
-    Ok(RunningServer {
-        addr,
-        state,
-        shutdown,
-        task,
-    })
+    Ok(RunningServer { addr, state, shutdown, task })
 }

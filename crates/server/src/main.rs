@@ -51,11 +51,7 @@ async fn main() -> anyhow::Result<()> {
     println!("Confab is running at {url}");
     if args.demo {
         let names: Vec<&str> = demo::DEMO_USERS.iter().map(|(n, _)| *n).collect();
-        println!(
-            "Sign in as {} with the password '{}'",
-            names.join(", "),
-            demo::DEMO_PASSWORD
-        );
+        println!("Sign in as {} with the password '{}'", names.join(", "), demo::DEMO_PASSWORD);
     }
     shutdown_signal().await;
     println!("Stopping: finishing requests in flight and closing the database…");
@@ -69,8 +65,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -16,38 +16,26 @@ pub struct AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                AppError::unauthorized("missing Authorization: Bearer <token> header")
-            })?;
+            .ok_or_else(|| AppError::unauthorized("missing Authorization: Bearer <token> header"))?;
         let token = header
             .strip_prefix("Bearer ")
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AppError::unauthorized("the Authorization header must be 'Bearer <token>'")
-            })?;
+            .ok_or_else(|| AppError::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
         let user = auth::authenticate(state, token).await?;
-        Ok(AuthUser {
-            user,
-            token: token.to_string(),
-        })
+        Ok(AuthUser { user, token: token.to_string() })
     }
 }
 
 /// GET /api/health
 #[utoipa::path(get, path = "/api/health", tag = "auth", responses((status = 200, body = Health)))]
 pub async fn health_route() -> Response {
-    ok(Health {
-        status: "ok".into(),
-    })
+    ok(Health { status: "ok".into() })
 }
 
 /// POST /api/auth/register
@@ -64,10 +52,7 @@ pub async fn register_route(
 /// POST /api/auth/login
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = AuthResponse), (status = 401, description = "wrong user name or password")))]
-pub async fn login_route(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> AppResult<Response> {
+pub async fn login_route(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> AppResult<Response> {
     Ok(ok(auth::login(&state, req).await?))
 }
 

@@ -2,8 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use confab_api::{
-    Conversation, ConversationPage, CreatePrivateRequest, Id, PatchConversationRequest, SearchHit,
-    UnreadCount,
+    Conversation, ConversationPage, CreatePrivateRequest, Id, PatchConversationRequest, SearchHit, UnreadCount,
 };
 use serde::Deserialize;
 
@@ -32,13 +31,7 @@ pub async fn list_route(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> AppResult<Response> {
-    Ok(ok(conversations::list(
-        &state,
-        caller.user.user_id,
-        q.page,
-        q.page_size,
-    )
-    .await?))
+    Ok(ok(conversations::list(&state, caller.user.user_id, q.page, q.page_size).await?))
 }
 
 /// GET /api/conversations/{conversationId}
@@ -49,9 +42,7 @@ pub async fn get_route(
     caller: AuthUser,
     ApiPath(id): ApiPath<Id>,
 ) -> AppResult<Response> {
-    Ok(ok(
-        conversations::get(&state, caller.user.user_id, id).await?
-    ))
+    Ok(ok(conversations::get(&state, caller.user.user_id, id).await?))
 }
 
 /// POST /api/conversations/private
@@ -63,16 +54,8 @@ pub async fn open_private_route(
     caller: AuthUser,
     ApiJson(req): ApiJson<CreatePrivateRequest>,
 ) -> AppResult<Response> {
-    let (conversation, created) =
-        conversations::open_private(&state, caller.user.user_id, req.user_id).await?;
-    Ok(respond(
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        conversation,
-    ))
+    let (conversation, created) = conversations::open_private(&state, caller.user.user_id, req.user_id).await?;
+    Ok(respond(if created { StatusCode::CREATED } else { StatusCode::OK }, conversation))
 }
 
 /// PATCH /api/conversations/{conversationId}
@@ -84,13 +67,7 @@ pub async fn patch_route(
     ApiPath(id): ApiPath<Id>,
     ApiJson(req): ApiJson<PatchConversationRequest>,
 ) -> AppResult<Response> {
-    Ok(ok(conversations::patch(
-        &state,
-        caller.user.user_id,
-        id,
-        req,
-    )
-    .await?))
+    Ok(ok(conversations::patch(&state, caller.user.user_id, id, req).await?))
 }
 
 /// PUT /api/conversations/{conversationId}/read
@@ -113,22 +90,12 @@ pub async fn search_route(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> AppResult<Response> {
-    Ok(ok(conversations::search(
-        &state,
-        caller.user.user_id,
-        q.keyword.as_deref().unwrap_or(""),
-    )
-    .await?))
+    Ok(ok(conversations::search(&state, caller.user.user_id, q.keyword.as_deref().unwrap_or("")).await?))
 }
 
 /// GET /api/messages/unread-count
 #[utoipa::path(get, path = "/api/messages/unread-count", tag = "messages", security(("bearer" = [])),
     responses((status = 200, body = UnreadCount)))]
-pub async fn unread_count_route(
-    State(state): State<AppState>,
-    caller: AuthUser,
-) -> AppResult<Response> {
-    Ok(ok(UnreadCount {
-        total_unread: conversations::total_unread(&state, caller.user.user_id).await?,
-    }))
+pub async fn unread_count_route(State(state): State<AppState>, caller: AuthUser) -> AppResult<Response> {
+    Ok(ok(UnreadCount { total_unread: conversations::total_unread(&state, caller.user.user_id).await? }))
 }

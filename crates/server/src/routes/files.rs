@@ -30,19 +30,13 @@ pub async fn upload_route(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<Response> {
     let limit = state.config.max_upload_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit + MULTIPART_OVERHEAD) {
         return Err(files::too_large(limit));
     }
-    let mut multipart = multipart.map_err(|e| {
-        AppError::bad_request(format!(
-            "expected a multipart/form-data upload: {}",
-            e.body_text()
-        ))
-    })?;
+    let mut multipart = multipart
+        .map_err(|e| AppError::bad_request(format!("expected a multipart/form-data upload: {}", e.body_text())))?;
     loop {
         let field = multipart.next_field().await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -53,9 +47,7 @@ pub async fn upload_route(
         })?;
         match field {
             Some(field) if field.name() == Some("file") => {
-                return Ok(created(
-                    files::save_upload(&state, caller.user.user_id, field).await?,
-                ));
+                return Ok(created(files::save_upload(&state, caller.user.user_id, field).await?));
             }
             Some(_) => continue,
             None => return Err(AppError::unprocessable("the upload has no `file` field")),
@@ -103,56 +95,26 @@ pub async fn download_route(
     };
     state.files.verify(file_id, exp, &sig)?;
     let (row, path) = files::for_download(&state, file_id).await?;
-    let mime: mime_guess::Mime = row
-        .mime
-        .parse()
-        .unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-    let mut response = ServeFile::new_with_mime(path, &mime)
-        .oneshot(request)
-        .await
-        .map_err(|_| AppError::internal())?
-        .into_response();
+    let mime: mime_guess::Mime = row.mime.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
+    let mut response =
+        ServeFile::new_with_mime(path, &mime).oneshot(request).await.map_err(|_| AppError::internal())?.into_response();
     if response.status() == StatusCode::NOT_FOUND {
         return Err(AppError::not_found("the file's content is missing"));
     }
-    let disposition = if files::is_inline_image(&row.mime) {
-        "inline"
-    } else {
-        "attachment"
-    };
-    let encoded =
-        percent_encoding::utf8_percent_encode(&row.file_name, percent_encoding::NON_ALPHANUMERIC);
-    let ascii: String = row
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let disposition = if files::is_inline_image(&row.mime) { "inline" } else { "attachment" };
+    let encoded = percent_encoding::utf8_percent_encode(&row.file_name, files::URL_ENCODE);
+    let ascii: String =
+        row.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Even if a browser were talked into rendering it, the file runs no script and reaches nothing.
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
-        ),
+        HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"),
     );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400, immutable"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, immutable"));
     Ok(response)
 }

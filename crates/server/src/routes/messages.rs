@@ -27,15 +27,7 @@ pub async fn history_route(
     ApiPath(id): ApiPath<Id>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> AppResult<Response> {
-    Ok(ok(messages::history(
-        &state,
-        caller.user.user_id,
-        id,
-        q.before_message_id,
-        q.page,
-        q.page_size,
-    )
-    .await?))
+    Ok(ok(messages::history(&state, caller.user.user_id, id, q.before_message_id, q.page, q.page_size).await?))
 }
 
 /// POST /api/messages
@@ -48,14 +40,7 @@ pub async fn send_route(
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> AppResult<Response> {
     let (message, new) = messages::send(&state, caller.user.user_id, req).await?;
-    Ok(respond(
-        if new {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        message,
-    ))
+    Ok(respond(if new { StatusCode::CREATED } else { StatusCode::OK }, message))
 }
 
 /// POST /api/messages/{messageId}/recall

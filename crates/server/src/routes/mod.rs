@@ -29,48 +29,21 @@ pub fn app(state: AppState) -> Router {
         .route("/users/me", get(auth::me_route))
         .route("/conversations", get(conversations::list_route))
         .route("/conversations/search", get(conversations::search_route))
-        .route(
-            "/conversations/private",
-            post(conversations::open_private_route),
-        )
-        .route(
-            "/conversations/{conversation_id}",
-            get(conversations::get_route).patch(conversations::patch_route),
-        )
-        .route(
-            "/conversations/{conversation_id}/messages",
-            get(messages::history_route),
-        )
-        .route(
-            "/conversations/{conversation_id}/read",
-            put(conversations::read_route),
-        )
+        .route("/conversations/private", post(conversations::open_private_route))
+        .route("/conversations/{conversation_id}", get(conversations::get_route).patch(conversations::patch_route))
+        .route("/conversations/{conversation_id}/messages", get(messages::history_route))
+        .route("/conversations/{conversation_id}/read", put(conversations::read_route))
         .route("/messages", post(messages::send_route))
-        .route(
-            "/messages/unread-count",
-            get(conversations::unread_count_route),
-        )
-        .route(
-            "/messages/{message_id}/recall",
-            post(messages::recall_route),
-        )
-        .route(
-            "/messages/{message_id}",
-            axum::routing::delete(messages::delete_route),
-        )
-        .route(
-            "/files",
-            post(files::upload_route).layer(files::upload_body_limit(&state.config)),
-        )
+        .route("/messages/unread-count", get(conversations::unread_count_route))
+        .route("/messages/{message_id}/recall", post(messages::recall_route))
+        .route("/messages/{message_id}", axum::routing::delete(messages::delete_route))
+        .route("/files", post(files::upload_route).layer(files::upload_body_limit(&state.config)))
         .route("/files/{file_id}", get(files::info_route))
         .route("/files/{file_id}/{file_name}", get(files::download_route))
         .route("/ws/chat", get(ws::chat_route))
         .fallback(|| async { AppError::not_found("no such API endpoint") })
         .method_not_allowed_fallback(|| async {
-            AppError::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method not allowed on this endpoint",
-            )
+            AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
         });
 
     Router::new()
@@ -82,10 +55,7 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         // Signed file URLs must not leak to other sites through Referer.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -17,18 +17,12 @@ pub fn service(static_dir: Option<&Path>) -> WebService {
     match static_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => {
             let index = dir.join("index.html");
-            let serve = ServeDir::new(dir)
-                .precompressed_br()
-                .precompressed_gzip()
-                .fallback(ServeFile::new(index));
+            let serve = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(ServeFile::new(index));
             BoxCloneSyncService::new(ServiceExt::<Request<Body>>::map_response(serve, with_cache_headers))
         }
         None => BoxCloneSyncService::new(tower::service_fn(|_req: Request<Body>| async {
             Ok::<_, Infallible>(
-                (
-                    StatusCode::NOT_FOUND,
-                    "The web app is not built. Run `cargo xtask run`, which builds it.",
-                )
+                (StatusCode::NOT_FOUND, "The web app is not built. Run `cargo xtask run`, which builds it.")
                     .into_response(),
             )
         })),
@@ -40,18 +34,13 @@ where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let cache = if res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"))
-    {
+    let cache = if res.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html")) {
         // index.html names the hashed assets: always revalidate it.
         "no-cache"
     } else {
         // trunk puts a content hash in every asset name, so they never change.
         "public, max-age=31536000, immutable"
     };
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res.map(Body::new)
 }

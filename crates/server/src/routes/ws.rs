@@ -37,49 +37,32 @@ pub async fn chat_route(
     ApiQuery(q): ApiQuery<WsQuery>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> AppResult<Response> {
-    let token = q
-        .token
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::unauthorized("missing ?token="))?;
+    let token = q.token.filter(|t| !t.is_empty()).ok_or_else(|| AppError::unauthorized("missing ?token="))?;
     let user = auth::authenticate(&state, &token).await?;
-    let upgrade = upgrade.map_err(|e| {
-        AppError::bad_request(format!("expected a WebSocket upgrade: {}", e.body_text()))
-    })?;
+    let upgrade =
+        upgrade.map_err(|e| AppError::bad_request(format!("expected a WebSocket upgrade: {}", e.body_text())))?;
     if q.since_seq.is_some_and(|s| s < 0) {
         return Err(AppError::bad_request("sinceSeq must not be negative"));
     }
-    Ok(upgrade
-        .on_upgrade(move |socket| session(socket, state, user.user_id, q.since_seq))
-        .into_response())
+    Ok(upgrade.on_upgrade(move |socket| session(socket, state, user.user_id, q.since_seq)).into_response())
 }
 
 fn control(frame: &ControlFrame) -> WsMessage {
-    WsMessage::Text(Utf8Bytes::from(
-        serde_json::to_string(frame).expect("serializes"),
-    ))
+    WsMessage::Text(Utf8Bytes::from(serde_json::to_string(frame).expect("serializes")))
 }
 
 type Sink = futures_util::stream::SplitSink<WebSocket, WsMessage>;
 
 /// Sends every logged event after `*last_sent`, in order, advancing it.
-async fn send_from_log(
-    state: &AppState,
-    sink: &mut Sink,
-    user: Id,
-    last_sent: &mut i64,
-) -> Result<(), ()> {
+async fn send_from_log(state: &AppState, sink: &mut Sink, user: Id, last_sent: &mut i64) -> Result<(), ()> {
     loop {
         let batch = {
             let mut conn = state.store.reader().await.map_err(|_| ())?;
-            events::since(&mut conn, user, *last_sent, BATCH)
-                .await
-                .map_err(|_| ())?
+            events::since(&mut conn, user, *last_sent, BATCH).await.map_err(|_| ())?
         };
         let done = (batch.len() as i64) < BATCH;
         for (seq, json) in batch {
-            sink.send(WsMessage::Text(Utf8Bytes::from(json)))
-                .await
-                .map_err(|_| ())?;
+            sink.send(WsMessage::Text(Utf8Bytes::from(json))).await.map_err(|_| ())?;
             *last_sent = seq;
         }
         if done {
@@ -108,31 +91,20 @@ async fn session(socket: WebSocket, state: AppState, user: Id, since: Option<i64
                 None => s < newest,
             };
             if s > newest || too_old {
-                if sink
-                    .send(control(&ControlFrame::Resync { seq: newest }))
-                    .await
-                    .is_err()
-                {
+                if sink.send(control(&ControlFrame::Resync { seq: newest })).await.is_err() {
                     return;
                 }
                 newest
             } else {
                 let mut last = s;
-                if send_from_log(&state, &mut sink, user, &mut last)
-                    .await
-                    .is_err()
-                {
+                if send_from_log(&state, &mut sink, user, &mut last).await.is_err() {
                     return;
                 }
                 last
             }
         }
     };
-    if sink
-        .send(control(&ControlFrame::Ready { seq: last_sent }))
-        .await
-        .is_err()
-    {
+    if sink.send(control(&ControlFrame::Ready { seq: last_sent })).await.is_err() {
         return;
     }
 

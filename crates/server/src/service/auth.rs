@@ -1,6 +1,4 @@
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use confab_api::{AuthResponse, LoginRequest, RegisterRequest, User};
 use rand::RngCore;
@@ -17,17 +15,10 @@ const MAX_PASSWORD: usize = 128;
 fn validate_user_name(name: &str) -> AppResult<()> {
     let len = name.chars().count();
     if !(3..=32).contains(&len) {
-        return Err(AppError::unprocessable(
-            "userName must be 3 to 32 characters",
-        ));
+        return Err(AppError::unprocessable("userName must be 3 to 32 characters"));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-        return Err(AppError::unprocessable(
-            "userName may contain only letters, digits, '_', '-' and '.'",
-        ));
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+        return Err(AppError::unprocessable("userName may contain only letters, digits, '_', '-' and '.'"));
     }
     Ok(())
 }
@@ -35,14 +26,10 @@ fn validate_user_name(name: &str) -> AppResult<()> {
 fn validate_password(password: &str) -> AppResult<()> {
     let len = password.chars().count();
     if len < MIN_PASSWORD {
-        return Err(AppError::unprocessable(format!(
-            "password must be at least {MIN_PASSWORD} characters"
-        )));
+        return Err(AppError::unprocessable(format!("password must be at least {MIN_PASSWORD} characters")));
     }
     if len > MAX_PASSWORD {
-        return Err(AppError::unprocessable(format!(
-            "password must be at most {MAX_PASSWORD} characters"
-        )));
+        return Err(AppError::unprocessable(format!("password must be at most {MAX_PASSWORD} characters")));
     }
     Ok(())
 }
@@ -51,9 +38,7 @@ fn validate_password(password: &str) -> AppResult<()> {
 async fn hash_password(password: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|_| AppError::internal())?
@@ -62,11 +47,8 @@ async fn hash_password(password: String) -> AppResult<String> {
 
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -77,10 +59,7 @@ fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(b"not a real password", &salt)
-            .expect("hash")
-            .to_string()
+        Argon2::default().hash_password(b"not a real password", &salt).expect("hash").to_string()
     })
 }
 
@@ -101,25 +80,17 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> AppResult<AuthR
     let user_name = req.user_name.trim().to_string();
     validate_user_name(&user_name)?;
     validate_password(&req.password)?;
-    let display_name = req
-        .display_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .unwrap_or(&user_name)
-        .to_string();
+    let display_name =
+        req.display_name.as_deref().map(str::trim).filter(|d| !d.is_empty()).unwrap_or(&user_name).to_string();
     if display_name.chars().count() > 64 {
-        return Err(AppError::unprocessable(
-            "displayName must be at most 64 characters",
-        ));
+        return Err(AppError::unprocessable("displayName must be at most 64 characters"));
     }
     let hash = hash_password(req.password).await?;
     let user = {
         let mut conn = state.store.writer().await?;
         users::insert(&mut conn, &user_name, &display_name, &hash, now_ms()).await?
     };
-    let user =
-        user.ok_or_else(|| AppError::conflict(format!("the user name '{user_name}' is taken")))?;
+    let user = user.ok_or_else(|| AppError::conflict(format!("the user name '{user_name}' is taken")))?;
     issue_token(state, user).await
 }
 
@@ -128,10 +99,7 @@ pub async fn login(state: &AppState, req: LoginRequest) -> AppResult<AuthRespons
         let mut conn = state.store.reader().await?;
         users::credentials(&mut conn, req.user_name.trim()).await?
     };
-    let hash = found
-        .as_ref()
-        .map(|c| c.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_string());
+    let hash = found.as_ref().map(|c| c.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
     let verified = verify_password(req.password, hash).await;
     match found {
         Some(c) if verified => issue_token(state, c.user).await,

@@ -1,6 +1,5 @@
 use confab_api::{
-    Conversation, ConversationPage, Event, Id, PatchConversationRequest, ReadReceipt, SearchHit,
-    MAX_DRAFT_CHARS,
+    Conversation, ConversationPage, Event, Id, PatchConversationRequest, ReadReceipt, SearchHit, MAX_DRAFT_CHARS,
 };
 use sqlx::Connection;
 
@@ -15,9 +14,7 @@ pub async fn require_member(conn: &mut Conn, me: Id, conversation_id: Id) -> App
     if conversations::is_member(conn, me, conversation_id).await? {
         Ok(())
     } else {
-        Err(AppError::not_found(format!(
-            "no conversation {conversation_id}"
-        )))
+        Err(AppError::not_found(format!("no conversation {conversation_id}")))
     }
 }
 
@@ -30,20 +27,12 @@ pub async fn broadcast_to_members(
 ) -> AppResult<Outbox> {
     let mut outbox = Outbox::default();
     for member in conversations::member_ids(conn, conversation_id).await? {
-        outbox.push(
-            member,
-            events::append(conn, member, event(member), now).await?,
-        );
+        outbox.push(member, events::append(conn, member, event(member), now).await?);
     }
     Ok(outbox)
 }
 
-pub async fn list(
-    state: &AppState,
-    me: Id,
-    page: Option<i64>,
-    page_size: Option<i64>,
-) -> AppResult<ConversationPage> {
+pub async fn list(state: &AppState, me: Id, page: Option<i64>, page_size: Option<i64>) -> AppResult<ConversationPage> {
     let (limit, offset) = super::page_window(page, page_size, 20);
     let mut conn = state.store.reader().await?;
     let (list, total) = conversations::list(&mut conn, me, limit, offset).await?;
@@ -65,9 +54,7 @@ pub async fn total_unread(state: &AppState, me: Id) -> AppResult<i64> {
 /// Opens (or creates) the one-to-one chat with `other`; `true` when it was created.
 pub async fn open_private(state: &AppState, me: Id, other: Id) -> AppResult<(Conversation, bool)> {
     if other == me {
-        return Err(AppError::unprocessable(
-            "you cannot start a conversation with yourself",
-        ));
+        return Err(AppError::unprocessable("you cannot start a conversation with yourself"));
     }
     let mut conn = state.store.writer().await?;
     if users::by_id(&mut conn, other).await?.is_none() {
@@ -78,17 +65,10 @@ pub async fn open_private(state: &AppState, me: Id, other: Id) -> AppResult<(Con
     let (cid, created) = conversations::find_or_create_direct(&mut tx, me, other, now).await?;
     let mut outbox = Outbox::default();
     if conversations::set_listed(&mut tx, me, cid).await? {
-        let view = conversations::get(&mut tx, me, cid)
-            .await?
-            .ok_or_else(AppError::internal)?;
-        outbox.push(
-            me,
-            events::append(&mut tx, me, Event::ConversationUpdated(view), now).await?,
-        );
+        let view = conversations::get(&mut tx, me, cid).await?.ok_or_else(AppError::internal)?;
+        outbox.push(me, events::append(&mut tx, me, Event::ConversationUpdated(view), now).await?);
     }
-    let view = conversations::get(&mut tx, me, cid)
-        .await?
-        .ok_or_else(AppError::internal)?;
+    let view = conversations::get(&mut tx, me, cid).await?.ok_or_else(AppError::internal)?;
     tx.commit().await?;
     state.hub.publish(outbox);
     Ok((view, created))
@@ -102,16 +82,12 @@ pub async fn patch(
 ) -> AppResult<Conversation> {
     if let Some(opt) = req.recv_msg_opt {
         if !(0..=1).contains(&opt) {
-            return Err(AppError::unprocessable(
-                "recvMsgOpt must be 0 (normal) or 1 (muted)",
-            ));
+            return Err(AppError::unprocessable("recvMsgOpt must be 0 (normal) or 1 (muted)"));
         }
     }
     if let Some(draft) = &req.draft_text {
         if draft.chars().count() > MAX_DRAFT_CHARS {
-            return Err(AppError::unprocessable(format!(
-                "draftText must be at most {MAX_DRAFT_CHARS} characters"
-            )));
+            return Err(AppError::unprocessable(format!("draftText must be at most {MAX_DRAFT_CHARS} characters")));
         }
     }
     let mut conn = state.store.writer().await?;
@@ -124,14 +100,9 @@ pub async fn patch(
         draft_text: req.draft_text,
     };
     conversations::update_settings(&mut tx, me, conversation_id, &settings).await?;
-    let view = conversations::get(&mut tx, me, conversation_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
+    let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
     let mut outbox = Outbox::default();
-    outbox.push(
-        me,
-        events::append(&mut tx, me, Event::ConversationUpdated(view.clone()), now).await?,
-    );
+    outbox.push(me, events::append(&mut tx, me, Event::ConversationUpdated(view.clone()), now).await?);
     tx.commit().await?;
     state.hub.publish(outbox);
     Ok(view)
@@ -144,15 +115,8 @@ pub async fn mark_read(state: &AppState, me: Id, conversation_id: Id) -> AppResu
     let mut tx = conn.begin().await?;
     let outbox = match conversations::mark_read(&mut tx, me, conversation_id).await? {
         Some(last) => {
-            let receipt = ReadReceipt {
-                conversation_id,
-                reader_id: me,
-                last_read_message_id: last,
-            };
-            broadcast_to_members(&mut tx, conversation_id, now, |_| {
-                Event::Read(receipt.clone())
-            })
-            .await?
+            let receipt = ReadReceipt { conversation_id, reader_id: me, last_read_message_id: last };
+            broadcast_to_members(&mut tx, conversation_id, now, |_| Event::Read(receipt.clone())).await?
         }
         None => Outbox::default(),
     };
@@ -167,9 +131,7 @@ pub async fn search(state: &AppState, me: Id, keyword: &str) -> AppResult<Vec<Se
         return Err(AppError::unprocessable("keyword must not be empty"));
     }
     if keyword.chars().count() > 64 {
-        return Err(AppError::unprocessable(
-            "keyword must be at most 64 characters",
-        ));
+        return Err(AppError::unprocessable("keyword must be at most 64 characters"));
     }
     let mut conn = state.store.reader().await?;
     let hits = users::search(&mut conn, me, keyword, 20).await?;

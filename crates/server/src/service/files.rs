@@ -18,6 +18,10 @@ use crate::{AppState, Config};
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Everything but RFC 5987's attr-chars is escaped (in URLs and `filename*=`).
+pub const URL_ENCODE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Raster images a browser may show inline; anything else is served as a download.
 const INLINE_IMAGES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
@@ -42,11 +46,7 @@ impl FileStore {
                 key
             }
         };
-        Ok(FileStore {
-            root,
-            key,
-            ttl_secs: config.file_url_ttl.as_secs().max(1),
-        })
+        Ok(FileStore { root, key, ttl_secs: config.file_url_ttl.as_secs().max(1) })
     }
 
     fn blob_path(&self, sha256: &str) -> PathBuf {
@@ -60,13 +60,12 @@ impl FileStore {
     }
 
     pub fn signed_url(&self, row: &FileRow) -> String {
-        // Rounded up to the hour so a page of history yields stable, cacheable URLs.
-        let expires = (unix_now() + self.ttl_secs).div_ceil(3600) * 3600;
+        // Long-lived links are rounded up to the hour so that the same file keeps the same
+        // URL for a while and the browser cache can serve it.
+        let expires = unix_now() + self.ttl_secs;
+        let expires = if self.ttl_secs >= 7200 { expires.div_ceil(3600) * 3600 } else { expires };
         let sig = hex::encode(&self.signature(row.id, expires).finalize().into_bytes()[..16]);
-        let name = percent_encoding::utf8_percent_encode(
-            &row.file_name,
-            percent_encoding::NON_ALPHANUMERIC,
-        );
+        let name = percent_encoding::utf8_percent_encode(&row.file_name, URL_ENCODE);
         format!("/api/files/{}/{name}?exp={expires}&sig={sig}", row.id)
     }
 
@@ -80,9 +79,7 @@ impl FileStore {
             return Err(AppError::forbidden("invalid file link"));
         }
         if expires < unix_now() {
-            return Err(AppError::forbidden(
-                "this file link has expired; reopen the conversation",
-            ));
+            return Err(AppError::forbidden("this file link has expired; reopen the conversation"));
         }
         Ok(())
     }
@@ -105,10 +102,7 @@ impl FileStore {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 pub fn is_inline_image(mime: &str) -> bool {
@@ -120,11 +114,7 @@ pub fn clean_file_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    let cleaned = if cleaned.is_empty() {
-        "file".to_string()
-    } else {
-        cleaned
-    };
+    let cleaned = if cleaned.is_empty() { "file".to_string() } else { cleaned };
     if cleaned.chars().count() <= 200 {
         return cleaned;
     }
@@ -137,11 +127,7 @@ pub fn clean_file_name(raw: &str) -> String {
     format!("{}{ext}", stem.chars().take(keep).collect::<String>())
 }
 
-fn detect_type(
-    path: &Path,
-    file_name: &str,
-    claimed: Option<&str>,
-) -> (String, Option<(i64, i64)>) {
+fn detect_type(path: &Path, file_name: &str, claimed: Option<&str>) -> (String, Option<(i64, i64)>) {
     if let Ok(bytes) = std::fs::read(path).map(|b| b.into_iter().take(64).collect::<Vec<u8>>()) {
         if let Ok(kind) = imagesize::image_type(&bytes) {
             let mime = match kind {
@@ -152,38 +138,22 @@ fn detect_type(
                 _ => None,
             };
             if let Some(mime) = mime {
-                let dims = imagesize::size(path)
-                    .ok()
-                    .map(|s| (s.width as i64, s.height as i64));
+                let dims = imagesize::size(path).ok().map(|s| (s.width as i64, s.height as i64));
                 return (mime.to_string(), dims);
             }
         }
     }
-    let guessed = mime_guess::from_path(file_name)
-        .first()
-        .map(|m| m.essence_str().to_string());
+    let guessed = mime_guess::from_path(file_name).first().map(|m| m.essence_str().to_string());
     let mime = guessed
-        .or_else(|| {
-            claimed
-                .filter(|c| c.contains('/') && !c.starts_with("image/"))
-                .map(str::to_string)
-        })
+        .or_else(|| claimed.filter(|c| c.contains('/') && !c.starts_with("image/")).map(str::to_string))
         .unwrap_or_else(|| "application/octet-stream".to_string());
     // A file that only claims to be an image is not shown inline.
-    let mime = if is_inline_image(&mime) {
-        "application/octet-stream".to_string()
-    } else {
-        mime
-    };
+    let mime = if is_inline_image(&mime) { "application/octet-stream".to_string() } else { mime };
     (mime, None)
 }
 
 /// Streams one multipart field to disk under its hash, refusing it past the size limit.
-pub async fn save_upload(
-    state: &AppState,
-    uploader: Id,
-    mut field: Field<'_>,
-) -> AppResult<FileInfo> {
+pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -> AppResult<FileInfo> {
     let limit = state.config.max_upload_bytes;
     let file_name = clean_file_name(field.file_name().unwrap_or("file"));
     let claimed = field.content_type().map(str::to_string);
@@ -248,10 +218,7 @@ fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppE
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         too_large(limit)
     } else {
-        AppError::bad_request(format!(
-            "the upload was cut off or malformed: {}",
-            e.body_text()
-        ))
+        AppError::bad_request(format!("the upload was cut off or malformed: {}", e.body_text()))
     }
 }
 
@@ -271,9 +238,7 @@ pub fn human_size(bytes: u64) -> String {
 /// The file and its blob path, for a download whose link was verified.
 pub async fn for_download(state: &AppState, file_id: Id) -> AppResult<(FileRow, PathBuf)> {
     let mut conn = state.store.reader().await?;
-    let row = files::get(&mut conn, file_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("no such file"))?;
+    let row = files::get(&mut conn, file_id).await?.ok_or_else(|| AppError::not_found("no such file"))?;
     let path = state.files.path_of(&row);
     Ok((row, path))
 }
@@ -282,8 +247,6 @@ pub async fn for_download(state: &AppState, file_id: Id) -> AppResult<(FileRow, 
 pub async fn owned_by(conn: &mut crate::store::Conn, user: Id, file_id: Id) -> AppResult<FileRow> {
     match files::get(conn, file_id).await? {
         Some(row) if row.uploader_id == user => Ok(row),
-        _ => Err(AppError::not_found(format!(
-            "no uploaded file {file_id} of yours"
-        ))),
+        _ => Err(AppError::not_found(format!("no uploaded file {file_id} of yours"))),
     }
 }

@@ -1,6 +1,6 @@
 use confab_api::{
-    DeletedNotice, Event, Id, Message, MessageContent, MessagePage, MessageStatus, MessageType,
-    OutgoingContent, RecalledNotice, SendMessageRequest, MAX_TEXT_CHARS,
+    DeletedNotice, Event, Id, Message, MessageContent, MessagePage, MessageStatus, MessageType, OutgoingContent,
+    RecalledNotice, SendMessageRequest, MAX_TEXT_CHARS,
 };
 use sqlx::Connection;
 
@@ -31,11 +31,7 @@ pub fn to_api(state: &AppState, row: &MessageRow) -> Message {
         receiver_id: row.receiver_id,
         content,
         message_type,
-        status: if recalled {
-            MessageStatus::Recalled
-        } else {
-            MessageStatus::Normal
-        },
+        status: if recalled { MessageStatus::Recalled } else { MessageStatus::Normal },
         is_read: row.is_read,
         created_at: rfc3339(row.created_at),
         client_msg_id: row.client_msg_id.clone(),
@@ -72,9 +68,9 @@ enum Body {
 fn check_client_msg_id(id: &Option<String>) -> AppResult<Option<&str>> {
     match id.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(id) if id.len() > MAX_CLIENT_MSG_ID => Err(AppError::unprocessable(format!(
-            "clientMsgId must be at most {MAX_CLIENT_MSG_ID} characters"
-        ))),
+        Some(id) if id.len() > MAX_CLIENT_MSG_ID => {
+            Err(AppError::unprocessable(format!("clientMsgId must be at most {MAX_CLIENT_MSG_ID} characters")))
+        }
         Some(id) => Ok(Some(id)),
     }
 }
@@ -86,9 +82,7 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
         OutgoingContent::Text(_) => MessageType::Text,
     });
     if message_type == MessageType::System {
-        return Err(AppError::unprocessable(
-            "messageType 'system' is reserved for the server",
-        ));
+        return Err(AppError::unprocessable("messageType 'system' is reserved for the server"));
     }
     let client_msg_id = check_client_msg_id(&req.client_msg_id)?;
     let mut conn = state.store.writer().await?;
@@ -112,21 +106,15 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
             }
             Body::Text(text.clone())
         }
-        (OutgoingContent::FileRef(r), true) => {
-            Body::File(super::files::owned_by(&mut conn, me, r.file_id).await?)
-        }
+        (OutgoingContent::FileRef(r), true) => Body::File(super::files::owned_by(&mut conn, me, r.file_id).await?),
         (OutgoingContent::Text(s), true) => match s.trim().parse::<Id>() {
             Ok(id) => Body::File(super::files::owned_by(&mut conn, me, id).await?),
             Err(_) => {
-                return Err(AppError::unprocessable(
-                    "content of an image or file message must be {\"fileId\": …}",
-                ))
+                return Err(AppError::unprocessable("content of an image or file message must be {\"fileId\": …}"))
             }
         },
         (OutgoingContent::FileRef(_), false) => {
-            return Err(AppError::unprocessable(
-                "content of a text message must be a string",
-            ))
+            return Err(AppError::unprocessable("content of a text message must be a string"))
         }
     };
     if let Body::File(f) = &body {
@@ -138,8 +126,7 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
     }
 
     let mut tx = conn.begin().await?;
-    let (conversation_id, receiver_id) =
-        resolve_target(&mut tx, me, req.receiver_id, req.conversation_id).await?;
+    let (conversation_id, receiver_id) = resolve_target(&mut tx, me, req.receiver_id, req.conversation_id).await?;
     let now = now_ms();
     let mut outbox = Outbox::default();
     let (content, file_id) = match &body {
@@ -163,23 +150,10 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
     let members = conversations::member_ids(&mut tx, conversation_id).await?;
     for member in &members {
         conversations::set_listed(&mut tx, *member, conversation_id).await?;
-        let row = messages::get(&mut tx, *member, message_id)
-            .await?
-            .ok_or_else(AppError::internal)?;
-        outbox.push(
-            *member,
-            events::append(
-                &mut tx,
-                *member,
-                Event::NewMessage(to_api(state, &row)),
-                now,
-            )
-            .await?,
-        );
+        let row = messages::get(&mut tx, *member, message_id).await?.ok_or_else(AppError::internal)?;
+        outbox.push(*member, events::append(&mut tx, *member, Event::NewMessage(to_api(state, &row)), now).await?);
     }
-    let mine = messages::get(&mut tx, me, message_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
+    let mine = messages::get(&mut tx, me, message_id).await?.ok_or_else(AppError::internal)?;
     tx.commit().await?;
     state.hub.publish(outbox);
     Ok((to_api(state, &mine), true))
@@ -195,11 +169,7 @@ async fn resolve_target(
 ) -> AppResult<(Id, Id)> {
     if let Some(cid) = conversation {
         require_member(conn, me, cid).await?;
-        let others: Vec<Id> = conversations::member_ids(conn, cid)
-            .await?
-            .into_iter()
-            .filter(|u| *u != me)
-            .collect();
+        let others: Vec<Id> = conversations::member_ids(conn, cid).await?.into_iter().filter(|u| *u != me).collect();
         let other = others.first().copied().unwrap_or_default();
         if let Some(r) = receiver {
             if r != other {
@@ -210,12 +180,9 @@ async fn resolve_target(
         }
         return Ok((cid, other));
     }
-    let receiver = receiver
-        .ok_or_else(|| AppError::unprocessable("receiverId or conversationId is required"))?;
+    let receiver = receiver.ok_or_else(|| AppError::unprocessable("receiverId or conversationId is required"))?;
     if receiver == me {
-        return Err(AppError::unprocessable(
-            "you cannot send a message to yourself",
-        ));
+        return Err(AppError::unprocessable("you cannot send a message to yourself"));
     }
     if users::by_id(conn, receiver).await?.is_none() {
         return Err(AppError::not_found(format!("no user {receiver}")));
@@ -249,24 +216,17 @@ pub async fn recall(state: &AppState, me: Id, message_id: Id) -> AppResult<Messa
     let window = state.config.recall_window.as_millis() as i64;
     let now = now_ms();
     if now - row.created_at > window {
-        return Err(AppError::conflict(format!(
-            "messages can only be recalled within {} minutes of sending",
-            (window / 60_000).max(1)
-        )));
+        let secs = window / 1000;
+        let span =
+            if secs >= 60 && secs % 60 == 0 { format!("{} minutes", secs / 60) } else { format!("{secs} seconds") };
+        return Err(AppError::conflict(format!("messages can only be recalled within {span} of sending")));
     }
     let mut tx = conn.begin().await?;
     messages::recall(&mut tx, message_id).await?;
-    let notice = RecalledNotice {
-        message_id,
-        conversation_id: row.conversation_id,
-    };
-    let outbox = broadcast_to_members(&mut tx, row.conversation_id, now, |_| {
-        Event::MessageRecalled(notice.clone())
-    })
-    .await?;
-    let updated = messages::get(&mut tx, me, message_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
+    let notice = RecalledNotice { message_id, conversation_id: row.conversation_id };
+    let outbox =
+        broadcast_to_members(&mut tx, row.conversation_id, now, |_| Event::MessageRecalled(notice.clone())).await?;
+    let updated = messages::get(&mut tx, me, message_id).await?.ok_or_else(AppError::internal)?;
     tx.commit().await?;
     state.hub.publish(outbox);
     drop(conn);
@@ -282,14 +242,8 @@ pub async fn delete_for_me(state: &AppState, me: Id, message_id: Id) -> AppResul
     let mut tx = conn.begin().await?;
     let mut outbox = Outbox::default();
     if messages::hide_for(&mut tx, me, message_id).await? {
-        let notice = DeletedNotice {
-            message_id,
-            conversation_id: row.conversation_id,
-        };
-        outbox.push(
-            me,
-            events::append(&mut tx, me, Event::MessageDeleted(notice), now).await?,
-        );
+        let notice = DeletedNotice { message_id, conversation_id: row.conversation_id };
+        outbox.push(me, events::append(&mut tx, me, Event::MessageDeleted(notice), now).await?);
     }
     tx.commit().await?;
     state.hub.publish(outbox);

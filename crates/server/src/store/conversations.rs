@@ -28,8 +28,7 @@ LEFT JOIN messages lm ON lm.id = (
 LEFT JOIN files lf ON lf.id = lm.file_id
 WHERE me.user_id = ?1";
 
-const ORDER: &str =
-    " ORDER BY me.is_pinned DESC, COALESCE(lm.created_at, c.created_at) DESC, c.id DESC";
+const ORDER: &str = " ORDER BY me.is_pinned DESC, COALESCE(lm.created_at, c.created_at) DESC, c.id DESC";
 
 fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
     let last_type: Option<String> = r.get("lm_type");
@@ -47,9 +46,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
                     width: None,
                     height: None,
                 }),
-                None => MessageContent::Text(
-                    r.get::<Option<String>, _>("lm_content").unwrap_or_default(),
-                ),
+                None => MessageContent::Text(r.get::<Option<String>, _>("lm_content").unwrap_or_default()),
             };
             confab_api::preview_text(t, recalled, &content)
         }
@@ -63,12 +60,8 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
             ConversationType::Single
         },
         target_user_id: r.get::<Option<Id>, _>("target_id").unwrap_or_default(),
-        target_user_name: r
-            .get::<Option<String>, _>("target_name")
-            .unwrap_or_default(),
-        target_user_avatar: r
-            .get::<Option<String>, _>("target_avatar")
-            .unwrap_or_default(),
+        target_user_name: r.get::<Option<String>, _>("target_name").unwrap_or_default(),
+        target_user_avatar: r.get::<Option<String>, _>("target_avatar").unwrap_or_default(),
         last_message,
         last_message_type: last_type,
         last_message_recalled: recalled,
@@ -81,57 +74,35 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
 }
 
 /// One page of a member's conversation list, and how many it has in all.
-pub async fn list(
-    conn: &mut Conn,
-    me: Id,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<(Vec<Conversation>, i64)> {
+pub async fn list(conn: &mut Conn, me: Id, limit: i64, offset: i64) -> sqlx::Result<(Vec<Conversation>, i64)> {
     let sql = format!("{VIEW} AND me.listed = 1 {ORDER} LIMIT ?2 OFFSET ?3");
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(&sql).bind(me).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE user_id = ? AND listed = 1")
         .bind(me)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
+        .fetch_one(conn)
         .await?;
-    let total: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE user_id = ? AND listed = 1")
-            .bind(me)
-            .fetch_one(conn)
-            .await?;
     Ok((rows.iter().map(from_row).collect(), total))
 }
 
 /// The member's view of one conversation; `None` if they are not a member.
-pub async fn get(
-    conn: &mut Conn,
-    me: Id,
-    conversation_id: Id,
-) -> sqlx::Result<Option<Conversation>> {
+pub async fn get(conn: &mut Conn, me: Id, conversation_id: Id) -> sqlx::Result<Option<Conversation>> {
     let sql = format!("{VIEW} AND c.id = ?2");
-    let row = sqlx::query(&sql)
-        .bind(me)
-        .bind(conversation_id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(&sql).bind(me).bind(conversation_id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(from_row))
 }
 
 /// Sum of unread counts over conversations that are not muted.
 pub async fn total_unread(conn: &mut Conn, me: Id) -> sqlx::Result<i64> {
-    let sql = format!(
-        "SELECT COALESCE(SUM(unread), 0) FROM ({VIEW} AND me.listed = 1 AND me.recv_msg_opt = 0)"
-    );
+    let sql = format!("SELECT COALESCE(SUM(unread), 0) FROM ({VIEW} AND me.listed = 1 AND me.recv_msg_opt = 0)");
     sqlx::query_scalar(&sql).bind(me).fetch_one(conn).await
 }
 
 pub async fn is_member(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?")
-            .bind(conversation_id)
-            .bind(user_id)
-            .fetch_optional(conn)
-            .await?;
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?")
+        .bind(conversation_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(found.is_some())
 }
 
@@ -147,26 +118,22 @@ fn direct_key(a: Id, b: Id) -> String {
 }
 
 /// The one-to-one conversation of two users, created if missing; `true` when it is new.
-pub async fn find_or_create_direct(
-    conn: &mut Conn,
-    me: Id,
-    other: Id,
-    now: i64,
-) -> sqlx::Result<(Id, bool)> {
+pub async fn find_or_create_direct(conn: &mut Conn, me: Id, other: Id, now: i64) -> sqlx::Result<(Id, bool)> {
     let key = direct_key(me, other);
-    if let Some(id) =
-        sqlx::query_scalar::<_, Id>("SELECT id FROM conversations WHERE direct_key = ?")
-            .bind(&key)
-            .fetch_optional(&mut *conn)
-            .await?
+    if let Some(id) = sqlx::query_scalar::<_, Id>("SELECT id FROM conversations WHERE direct_key = ?")
+        .bind(&key)
+        .fetch_optional(&mut *conn)
+        .await?
     {
         return Ok((id, false));
     }
-    let id: Id = sqlx::query_scalar("INSERT INTO conversations (kind, direct_key, created_at) VALUES ('single', ?, ?) RETURNING id")
-        .bind(&key)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
+    let id: Id = sqlx::query_scalar(
+        "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('single', ?, ?) RETURNING id",
+    )
+    .bind(&key)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
     for user in [me, other] {
         sqlx::query("INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?, ?, ?)")
             .bind(id)
@@ -180,13 +147,11 @@ pub async fn find_or_create_direct(
 
 /// Shows the conversation in the member's list; `true` if it was hidden before.
 pub async fn set_listed(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE members SET listed = 1 WHERE conversation_id = ? AND user_id = ? AND listed = 0",
-    )
-    .bind(conversation_id)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
+    let done = sqlx::query("UPDATE members SET listed = 1 WHERE conversation_id = ? AND user_id = ? AND listed = 0")
+        .bind(conversation_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -196,12 +161,7 @@ pub struct Settings {
     pub draft_text: Option<String>,
 }
 
-pub async fn update_settings(
-    conn: &mut Conn,
-    user_id: Id,
-    conversation_id: Id,
-    s: &Settings,
-) -> sqlx::Result<()> {
+pub async fn update_settings(conn: &mut Conn, user_id: Id, conversation_id: Id, s: &Settings) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE members SET is_pinned = COALESCE(?, is_pinned), recv_msg_opt = COALESCE(?, recv_msg_opt),
                 draft_text = COALESCE(?, draft_text), listed = 1
@@ -218,16 +178,11 @@ pub async fn update_settings(
 }
 
 /// Moves the member's read mark up to the newest message; returns it if it moved.
-pub async fn mark_read(
-    conn: &mut Conn,
-    user_id: Id,
-    conversation_id: Id,
-) -> sqlx::Result<Option<Id>> {
-    let newest: Option<Id> =
-        sqlx::query_scalar("SELECT MAX(id) FROM messages WHERE conversation_id = ?")
-            .bind(conversation_id)
-            .fetch_one(&mut *conn)
-            .await?;
+pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<Option<Id>> {
+    let newest: Option<Id> = sqlx::query_scalar("SELECT MAX(id) FROM messages WHERE conversation_id = ?")
+        .bind(conversation_id)
+        .fetch_one(&mut *conn)
+        .await?;
     let Some(newest) = newest else {
         return Ok(None);
     };

@@ -33,10 +33,11 @@ pub async fn insert(conn: &mut Conn, f: &FileRow, now: i64) -> sqlx::Result<Id> 
 }
 
 pub async fn get(conn: &mut Conn, id: Id) -> sqlx::Result<Option<FileRow>> {
-    let row = sqlx::query("SELECT id, sha256, file_name, mime, size, width, height, uploader_id FROM files WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, sha256, file_name, mime, size, width, height, uploader_id FROM files WHERE id = ?")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(|r| FileRow {
         id: r.get("id"),
         sha256: r.get("sha256"),

@@ -72,25 +72,13 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
 /// The message as `viewer` sees it (hidden or cleared ones included: callers check rights).
 pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
     let sql = format!("{SELECT} WHERE m.id = ?2");
-    let row = sqlx::query(&sql)
-        .bind(viewer)
-        .bind(message_id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(&sql).bind(viewer).bind(message_id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(from_row))
 }
 
-pub async fn by_client_id(
-    conn: &mut Conn,
-    sender: Id,
-    client_msg_id: &str,
-) -> sqlx::Result<Option<MessageRow>> {
+pub async fn by_client_id(conn: &mut Conn, sender: Id, client_msg_id: &str) -> sqlx::Result<Option<MessageRow>> {
     let sql = format!("{SELECT} WHERE m.sender_id = ?1 AND m.client_msg_id = ?2");
-    let row = sqlx::query(&sql)
-        .bind(sender)
-        .bind(client_msg_id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(&sql).bind(sender).bind(client_msg_id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -153,16 +141,13 @@ pub async fn history(
         .map(from_row)
         .collect();
     rows.reverse();
-    let count_sql =
-        format!("SELECT COUNT(*) FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE}");
-    let total: i64 = sqlx::query_scalar(&count_sql)
-        .bind(viewer)
-        .bind(conversation_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let count_sql = format!("SELECT COUNT(*) FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE}");
+    let total: i64 = sqlx::query_scalar(&count_sql).bind(viewer).bind(conversation_id).fetch_one(&mut *conn).await?;
     let has_more = match rows.first() {
         Some(oldest) => {
-            let older_sql = format!("SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE} AND m.id < ?3)");
+            let older_sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE} AND m.id < ?3)"
+            );
             sqlx::query_scalar::<_, bool>(&older_sql)
                 .bind(viewer)
                 .bind(conversation_id)
@@ -172,17 +157,19 @@ pub async fn history(
         }
         None => false,
     };
-    Ok(HistoryPage {
-        rows,
-        total,
-        has_more,
-    })
+    Ok(HistoryPage { rows, total, has_more })
 }
 
-/// Erases the content of a message for good and marks it recalled.
+/// Erases the content of a message for good and marks it recalled, including the copies
+/// kept in the event log for catch-up (a replay then shows it recalled).
 pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
+    sqlx::query("UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = ?")
+        .bind(message_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
-        "UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = ?",
+        "UPDATE events SET payload = json_set(payload, '$.data.content', '', '$.data.status', 'recalled')
+         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = ?",
     )
     .bind(message_id)
     .execute(conn)
@@ -191,22 +178,18 @@ pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
 }
 
 pub async fn hide_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO hidden_messages (user_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(message_id)
-    .execute(conn)
-    .await?;
+    let done = sqlx::query("INSERT INTO hidden_messages (user_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .bind(message_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
 pub async fn is_hidden_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM hidden_messages WHERE user_id = ? AND message_id = ?)",
-    )
-    .bind(user_id)
-    .bind(message_id)
-    .fetch_one(conn)
-    .await
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM hidden_messages WHERE user_id = ? AND message_id = ?)")
+        .bind(user_id)
+        .bind(message_id)
+        .fetch_one(conn)
+        .await
 }

@@ -35,15 +35,9 @@ impl Store {
             // Recalled text is overwritten on disk, not just unlinked from the b-tree.
             .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations").run(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.read_only(true))
-            .await?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         Ok(Store { read, write })
     }
 
@@ -61,9 +55,7 @@ impl Store {
     /// Folds the write-ahead log into the database file and empties it, so that erased
     /// content leaves no old copy behind in the log.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.write)
-            .await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
         Ok(())
     }
 

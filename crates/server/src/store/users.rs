@@ -47,24 +47,14 @@ pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
 }
 
 pub async fn credentials(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Credentials>> {
-    let row = sqlx::query(
-        "SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE user_name = ?",
-    )
-    .bind(user_name)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| Credentials {
-        user: user_from(&r),
-        password_hash: r.get("password_hash"),
-    }))
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE user_name = ?")
+        .bind(user_name)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| Credentials { user: user_from(&r), password_hash: r.get("password_hash") }))
 }
 
-pub async fn insert_token(
-    conn: &mut Conn,
-    token_hash: &[u8],
-    user_id: Id,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn insert_token(conn: &mut Conn, token_hash: &[u8], user_id: Id, now: i64) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
         .bind(token_hash)
         .bind(user_id)
@@ -86,24 +76,13 @@ pub async fn user_by_token(conn: &mut Conn, token_hash: &[u8]) -> sqlx::Result<O
 }
 
 pub async fn delete_token(conn: &mut Conn, token_hash: &[u8]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM tokens WHERE token_hash = ?")
-        .bind(token_hash)
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM tokens WHERE token_hash = ?").bind(token_hash).execute(conn).await?;
     Ok(())
 }
 
 /// People whose user name or display name contains `keyword`, other than `me`.
-pub async fn search(
-    conn: &mut Conn,
-    me: Id,
-    keyword: &str,
-    limit: i64,
-) -> sqlx::Result<Vec<(User, Option<Id>)>> {
-    let escaped = keyword
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+pub async fn search(conn: &mut Conn, me: Id, keyword: &str, limit: i64) -> sqlx::Result<Vec<(User, Option<Id>)>> {
+    let escaped = keyword.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let pattern = format!("%{escaped}%");
     let rows = sqlx::query(
         "SELECT u.id, u.user_name, u.display_name, u.avatar,
@@ -119,8 +98,5 @@ pub async fn search(
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (user_from(r), r.get::<Option<Id>, _>("conversation_id")))
-        .collect())
+    Ok(rows.iter().map(|r| (user_from(r), r.get::<Option<Id>, _>("conversation_id"))).collect())
 }

@@ -1,0 +1,13 @@
+//! Server tests: real HTTP and WebSocket against a server bound on 127.0.0.1:0 with a real
+//! SQLite file in a temporary data dir.
+
+mod server {
+    mod auth;
+    mod chat;
+    pub mod common;
+    mod files;
+    mod history;
+    mod input;
+    mod recall;
+    mod socket;
+}

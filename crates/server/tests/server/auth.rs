@@ -1,0 +1,105 @@
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use super::common::TestServer;
+
+#[tokio::test]
+async fn register_login_me_logout() {
+    let s = TestServer::start().await;
+    let (token, id) = s.register("alice").await;
+    let (status, me) = s.get("/api/users/me", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["data"]["userId"], id);
+    assert_eq!(me["data"]["displayName"], "ALICE");
+
+    let (status, _) = s
+        .call(Method::POST, "/api/auth/register", None, Some(json!({"userName": "ALICE", "password": "whatever123"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "names are unique regardless of case");
+    let (status, env) =
+        s.call(Method::POST, "/api/auth/register", None, Some(json!({"userName": "zed", "password": "short"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(env["message"].as_str().unwrap().contains("password"));
+    let (status, _) = s
+        .call(Method::POST, "/api/auth/register", None, Some(json!({"userName": "a b", "password": "long enough"})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (status, env) = s
+        .call(Method::POST, "/api/auth/login", None, Some(json!({"userName": "alice", "password": "wrong password"})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(env["message"], "wrong user name or password");
+    let (status, _) = s
+        .call(Method::POST, "/api/auth/login", None, Some(json!({"userName": "nobody", "password": "wrong password"})))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, login) = s
+        .call(Method::POST, "/api/auth/login", None, Some(json!({"userName": "alice", "password": "correct horse"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let second = login["data"]["token"].as_str().unwrap().to_string();
+    assert_ne!(second, token, "every sign-in gets its own token");
+
+    let (status, _) = s.call(Method::POST, "/api/auth/logout", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s.get("/api/users/me", &token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked token stops working at once");
+    let (status, _) = s.get("/api/users/me", &second).await;
+    assert_eq!(status, StatusCode::OK, "other sessions stay signed in");
+
+    let (status, health) = s.call(Method::GET, "/api/health", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["data"]["status"], "ok");
+}
+
+#[tokio::test]
+async fn openapi_describes_every_endpoint() {
+    let s = TestServer::start().await;
+    let doc: serde_json::Value =
+        reqwest::get(format!("{}/api/openapi.json", s.base)).await.unwrap().json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/auth/register", "post"),
+        ("/api/auth/login", "post"),
+        ("/api/auth/logout", "post"),
+        ("/api/users/me", "get"),
+        ("/api/conversations", "get"),
+        ("/api/conversations/{conversationId}", "get"),
+        ("/api/conversations/{conversationId}", "patch"),
+        ("/api/conversations/private", "post"),
+        ("/api/conversations/{conversationId}/messages", "get"),
+        ("/api/conversations/{conversationId}/read", "put"),
+        ("/api/conversations/search", "get"),
+        ("/api/messages", "post"),
+        ("/api/messages/{messageId}/recall", "post"),
+        ("/api/messages/{messageId}", "delete"),
+        ("/api/messages/unread-count", "get"),
+        ("/api/files", "post"),
+        ("/api/ws/chat", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "openapi lacks {method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn serves_the_web_app_with_a_fallback_for_app_routes() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "<!doctype html><title>Confab</title>").unwrap();
+    std::fs::write(dist.path().join("app-0123456789abcdef.js"), "console.log(1)").unwrap();
+    let dir = dist.path().to_path_buf();
+    let s = TestServer::start_with(move |c| c.static_dir = Some(dir)).await;
+    for path in ["/", "/login", "/c/42"] {
+        let res = reqwest::get(format!("{}{path}", s.base)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-cache");
+        assert!(res.text().await.unwrap().contains("<title>Confab</title>"), "{path}");
+    }
+    let res = reqwest::get(format!("{}/app-0123456789abcdef.js", s.base)).await.unwrap();
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    // Unknown API paths stay API errors, not the app.
+    let res = reqwest::get(format!("{}/api/nope", s.base)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let env: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(env["code"], 404);
+}

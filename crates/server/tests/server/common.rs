@@ -1,0 +1,153 @@
+use std::time::Duration;
+
+use confab_server::{Config, RunningServer};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub struct TestServer {
+    pub server: Option<RunningServer>,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+    pub base: String,
+    pub config: Config,
+}
+
+pub fn config_in(dir: &std::path::Path) -> Config {
+    Config::new("127.0.0.1:0".parse().unwrap(), dir)
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config_in(dir.path());
+        adjust(&mut config);
+        let server = confab_server::spawn(config.clone()).await.expect("server starts");
+        let base = format!("http://{}", server.addr);
+        TestServer { server: Some(server), dir, http: reqwest::Client::new(), base, config }
+    }
+
+    /// Stops the server cleanly and starts a new one on the same data dir.
+    pub async fn restart(&mut self) {
+        self.server.take().unwrap().stop().await;
+        let server = confab_server::spawn(self.config.clone()).await.expect("server restarts");
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
+    }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.as_ref().unwrap().addr
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let body: Value = res.json().await.expect("every response is a JSON envelope");
+        assert_eq!(body["code"].as_u64(), Some(status.as_u16() as u64), "envelope code equals status: {body}");
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Registers a user; returns (token, userId).
+    pub async fn register(&self, name: &str) -> (String, i64) {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/auth/register",
+                None,
+                Some(json!({"userName": name, "password": "correct horse", "displayName": name.to_uppercase()})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (body["data"]["token"].as_str().unwrap().to_string(), body["data"]["user"]["userId"].as_i64().unwrap())
+    }
+
+    /// Sends a text message; returns the Message.
+    pub async fn send_text(&self, token: &str, receiver: i64, text: &str) -> Value {
+        let (status, body) = self.post("/api/messages", token, json!({"receiverId": receiver, "content": text})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["data"].clone()
+    }
+
+    pub async fn socket(&self, token: &str, since: Option<i64>) -> Socket {
+        let mut url = format!("ws://{}/api/ws/chat?token={token}", self.addr());
+        if let Some(s) = since {
+            url.push_str(&format!("&sinceSeq={s}"));
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("socket connects");
+        Socket { ws }
+    }
+}
+
+pub struct Socket {
+    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl Socket {
+    /// The next JSON frame, skipping transport pings.
+    pub async fn next(&mut self) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
+                .await
+                .expect("a frame within 5 s")
+                .expect("socket open")
+                .expect("frame ok");
+            if let WsMessage::Text(t) = msg {
+                return serde_json::from_str(&t).expect("JSON frame");
+            }
+        }
+    }
+
+    /// Waits for `ready` and returns its seq (the frames before it are returned too).
+    pub async fn until_ready(&mut self) -> (Vec<Value>, i64) {
+        let mut before = Vec::new();
+        loop {
+            let f = self.next().await;
+            if f["type"] == "ready" {
+                return (before, f["seq"].as_i64().unwrap());
+            }
+            before.push(f);
+        }
+    }
+
+    /// Nothing arrives for a short while.
+    pub async fn expect_quiet(&mut self) {
+        if let Ok(Some(Ok(WsMessage::Text(t)))) = tokio::time::timeout(Duration::from_millis(300), self.ws.next()).await
+        {
+            panic!("unexpected frame {t}");
+        }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(WsMessage::Text(text.into())).await.unwrap();
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}

@@ -1,0 +1,121 @@
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+
+use super::common::TestServer;
+
+fn db_bytes(s: &TestServer) -> Vec<u8> {
+    let mut all = Vec::new();
+    for name in ["confab.db", "confab.db-wal"] {
+        if let Ok(b) = std::fs::read(s.dir.path().join(name)) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn only_the_sender_recalls_and_the_text_is_erased_from_disk() {
+    let s = TestServer::start().await;
+    let (a, a_id) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let secret = "my bank PIN is 8265-zebra";
+    let m = s.send_text(&a, b_id, secret).await;
+    let id = m["messageId"].as_i64().unwrap();
+    let cid = m["conversationId"].as_i64().unwrap();
+    let mut a_ws = s.socket(&a, None).await;
+    let mut b_ws = s.socket(&b, None).await;
+    a_ws.until_ready().await;
+    b_ws.until_ready().await;
+
+    let (status, body) = s.call(Method::POST, &format!("/api/messages/{id}/recall"), Some(&b), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    let (status, recalled) = s.call(Method::POST, &format!("/api/messages/{id}/recall"), Some(&a), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(recalled["data"]["status"], "recalled");
+    assert_eq!(recalled["data"]["content"], "");
+    for ws in [&mut a_ws, &mut b_ws] {
+        let f = ws.next().await;
+        assert_eq!(f["type"], "message_recalled");
+        assert_eq!(f["data"]["messageId"], id);
+        assert_eq!(f["data"]["conversationId"], cid);
+    }
+    // The message keeps its place; both sides see it recalled; the preview says so.
+    let (_, history) = s.get(&format!("/api/conversations/{cid}/messages"), &b).await;
+    assert_eq!(history["data"]["list"][0]["status"], "recalled");
+    assert_eq!(history["data"]["list"][0]["content"], "");
+    let (_, list) = s.get("/api/conversations", &b).await;
+    assert_eq!(list["data"]["list"][0]["lastMessage"], "[Recalled]");
+    assert_eq!(list["data"]["list"][0]["unreadCount"], 0);
+
+    // Gone from the database file and its log, not just hidden.
+    {
+        let mut conn = s.server.as_ref().unwrap().state.store.reader().await.unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT payload FROM events").fetch_all(&mut *conn).await.unwrap();
+        eprintln!("EVENTS {rows:?}");
+        let sd: (i64,) = sqlx::query_as("PRAGMA secure_delete").fetch_one(&mut *conn).await.unwrap();
+        eprintln!("SECURE_DELETE {sd:?}");
+    }
+    for name in ["confab.db", "confab.db-wal"] {
+        let bytes = std::fs::read(s.dir.path().join(name)).unwrap_or_default();
+        assert!(!contains(&bytes, secret), "recalled text still in {name} ({} bytes)", bytes.len());
+    }
+    // A control message proves the check can see text that is there.
+    s.send_text(&b, a_id, "visible-marker-3141").await;
+    s.server.as_ref().unwrap().state.store.checkpoint().await.unwrap();
+    assert!(contains(&db_bytes(&s), "visible-marker-3141"));
+}
+
+#[tokio::test]
+async fn recall_is_refused_after_the_window() {
+    let s = TestServer::start_with(|c| c.recall_window = Duration::from_millis(300)).await;
+    let (a, _) = s.register("alice").await;
+    let (_, b_id) = s.register("bob").await;
+    let id = s.send_text(&a, b_id, "too late to take back").await["messageId"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, body) = s.call(Method::POST, &format!("/api/messages/{id}/recall"), Some(&a), None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body["message"].as_str().unwrap().contains("recalled within"), "{body}");
+    let (_, m) = s.get(&format!("/api/conversations/{}/messages", 1), &a).await;
+    assert_eq!(m["data"]["list"][0]["content"], "too late to take back");
+}
+
+#[tokio::test]
+async fn delete_for_me_hides_for_the_caller_only_also_after_a_restart() {
+    let mut s = TestServer::start().await;
+    let (a, a_id) = s.register("alice").await;
+    let (b, _) = s.register("bob").await;
+    let keep = s.send_text(&b, a_id, "keep me").await;
+    let gone = s.send_text(&b, a_id, "delete me").await;
+    let cid = gone["conversationId"].as_i64().unwrap();
+    let gone_id = gone["messageId"].as_i64().unwrap();
+
+    let (status, _) = s.call(Method::DELETE, &format!("/api/messages/{gone_id}"), Some(&a), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let texts = |v: &serde_json::Value| -> Vec<String> {
+        v["data"]["list"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap().to_string()).collect()
+    };
+    let (_, mine) = s.get(&format!("/api/conversations/{cid}/messages"), &a).await;
+    assert_eq!(texts(&mine), vec!["keep me"]);
+    let (_, list) = s.get("/api/conversations", &a).await;
+    assert_eq!(list["data"]["list"][0]["lastMessage"], "keep me", "the preview skips what I deleted");
+    let (_, unread) = s.get("/api/messages/unread-count", &a).await;
+    assert_eq!(unread["data"]["totalUnread"], 1, "a deleted message is not unread");
+    let (_, theirs) = s.get(&format!("/api/conversations/{cid}/messages"), &b).await;
+    assert_eq!(texts(&theirs), vec!["keep me", "delete me"]);
+    // Deleting it again: it is gone for me.
+    let (status, _) = s.call(Method::DELETE, &format!("/api/messages/{gone_id}"), Some(&a), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    s.restart().await;
+    let (_, mine) = s.get(&format!("/api/conversations/{cid}/messages"), &a).await;
+    assert_eq!(texts(&mine), vec!["keep me"]);
+    let (_, theirs) = s.get(&format!("/api/conversations/{cid}/messages"), &b).await;
+    assert_eq!(texts(&theirs), vec!["keep me", "delete me"], "every acknowledged message survives the restart");
+    assert_eq!(theirs["data"]["list"][0]["messageId"], keep["messageId"]);
+}

@@ -1,0 +1,105 @@
+use reqwest::{Method, StatusCode};
+
+use super::common::TestServer;
+
+#[tokio::test]
+async fn reconnecting_with_since_seq_replays_exactly_what_was_missed() {
+    let s = TestServer::start().await;
+    let (a, a_id) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    s.send_text(&a, b_id, "before").await;
+
+    let mut ws = s.socket(&b, None).await;
+    let (replayed, seq) = ws.until_ready().await;
+    assert!(replayed.is_empty(), "a fresh connection gets no history");
+    assert!(seq >= 1);
+    ws.send_text(r#"{"type":"ping"}"#).await;
+    assert_eq!(ws.next().await["type"], "pong");
+    ws.close().await;
+
+    // While B is away: three messages, a recall and a pin from B's other device.
+    let mut missed = Vec::new();
+    for text in ["one", "two", "three"] {
+        missed.push(s.send_text(&a, b_id, text).await["messageId"].as_i64().unwrap());
+    }
+    s.call(Method::POST, &format!("/api/messages/{}/recall", missed[1]), Some(&a), None).await;
+    let cid = s.send_text(&b, a_id, "reply").await["conversationId"].as_i64().unwrap();
+    s.call(Method::PATCH, &format!("/api/conversations/{cid}"), Some(&b), Some(serde_json::json!({"isPinned": true})))
+        .await;
+
+    let mut ws = s.socket(&b, Some(seq)).await;
+    let (events, ready) = ws.until_ready().await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        vec!["new_message", "new_message", "new_message", "message_recalled", "new_message", "conversation_updated"]
+    );
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, ((seq + 1)..=(seq + 6)).collect::<Vec<_>>(), "in order, nothing twice, nothing skipped");
+    assert_eq!(ready, seq + 6);
+    let ids: Vec<i64> = events[..3].iter().map(|e| e["data"]["messageId"].as_i64().unwrap()).collect();
+    assert_eq!(ids, missed);
+    assert_eq!(events[5]["data"]["isPinned"], true);
+
+    // Then live ones, continuing the sequence.
+    s.send_text(&a, b_id, "live").await;
+    let live = ws.next().await;
+    assert_eq!(live["seq"], ready + 1);
+    assert_eq!(live["data"]["content"], "live");
+    ws.expect_quiet().await;
+
+    // Catching up from where we are replays nothing.
+    let mut again = s.socket(&b, Some(ready + 1)).await;
+    let (events, _) = again.until_ready().await;
+    assert!(events.is_empty());
+}
+
+#[tokio::test]
+async fn a_since_seq_the_server_cannot_serve_asks_for_a_resync() {
+    let s = TestServer::start().await;
+    let (b, _) = s.register("bob").await;
+    let mut ws = s.socket(&b, Some(1000)).await;
+    let frame = ws.next().await;
+    assert_eq!(frame["type"], "resync");
+    assert_eq!(ws.next().await["type"], "ready");
+}
+
+#[tokio::test]
+async fn the_socket_refuses_a_bad_token() {
+    let s = TestServer::start().await;
+    let err = tokio_tungstenite::connect_async(format!("ws://{}/api/ws/chat?token=nope", s.addr())).await.unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(res) => assert_eq!(res.status(), StatusCode::UNAUTHORIZED.as_u16()),
+        other => panic!("expected an HTTP 401, got {other}"),
+    }
+    let err = tokio_tungstenite::connect_async(format!("ws://{}/api/ws/chat", s.addr())).await.unwrap_err();
+    assert!(matches!(err, tokio_tungstenite::tungstenite::Error::Http(_)));
+}
+
+#[tokio::test]
+async fn many_quick_sends_arrive_once_each_in_order() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let mut ws = s.socket(&b, None).await;
+    let (_, start) = ws.until_ready().await;
+    let sends = (0..30).map(|i| {
+        let (s, a) = (&s, a.clone());
+        async move { s.send_text(&a, b_id, &format!("burst {i}")).await }
+    });
+    let sent: Vec<_> = futures_util::future::join_all(sends).await;
+    let mut got = Vec::new();
+    for _ in 0..30 {
+        let f = ws.next().await;
+        got.push((f["seq"].as_i64().unwrap(), f["data"]["messageId"].as_i64().unwrap()));
+    }
+    let seqs: Vec<i64> = got.iter().map(|g| g.0).collect();
+    assert_eq!(seqs, ((start + 1)..=(start + 30)).collect::<Vec<_>>());
+    let mut ids: Vec<i64> = got.iter().map(|g| g.1).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "delivered in message order");
+    ids.sort();
+    let mut want: Vec<i64> = sent.iter().map(|m| m["messageId"].as_i64().unwrap()).collect();
+    want.sort();
+    assert_eq!(ids, want);
+    ws.expect_quiet().await;
+}
