@@ -1,1 +1,5 @@
-fn main() {}
+//! Mounts the app; everything else is in the library.
+
+fn main() {
+    leptos::mount::mount_to_body(confab::App);
+}

@@ -1,1 +1,148 @@
-fn main() {}
+//! `cargo xtask run | dev | test | dist`: the project's set-up and orchestration, in Rust.
+//! Every command first installs what is missing (wasm target, trunk, wasm-bindgen-cli,
+//! wasm-opt, Chromium and ChromeDriver, the e2e npm packages), so a fresh machine with
+//! only the Rust toolchain works.
+
+mod budget;
+mod e2e;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode};
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(),
+        Some("dev") => dev(),
+        Some("test") => test(&args[1..]),
+        Some("dist") => dist(),
+        _ => {
+            eprintln!("usage: cargo xtask <run | dev | test [--no-e2e] | dist>");
+            eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");
+            eprintln!("  dev   server with demo data + `trunk serve` with live reload (for designers)");
+            eprintln!("  test  every suite: server and API tests, wasm-bindgen-test in Chromium, size budget, e2e");
+            eprintln!("  dist  release build of the web app (dist/) and the server");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+pub fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+/// Runs a command to completion in the workspace root, failing on a non-zero exit.
+pub fn sh(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let status = cmd.current_dir_if_unset().status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+trait CurrentDir {
+    fn current_dir_if_unset(&mut self) -> &mut Self;
+}
+
+impl CurrentDir for Command {
+    fn current_dir_if_unset(&mut self) -> &mut Self {
+        if self.get_current_dir().is_none() {
+            self.current_dir(root());
+        }
+        self
+    }
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Release build of the web app into dist/.
+pub fn build_web() -> Result {
+    tools::ensure_web()?;
+    step("building the web app (trunk, release)");
+    sh(Command::new(tools::trunk()).args(["build", "--release", "--offline"]))
+}
+
+fn build_server(profile: &str) -> Result {
+    step(&format!("building confab-server ({profile})"));
+    sh(cargo().args(["build", "-p", "confab-server", "--profile", profile]))
+}
+
+pub fn server_binary(profile: &str) -> PathBuf {
+    let dir = if profile == "dev" { "debug" } else { profile };
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    target.join(dir).join("confab-server")
+}
+
+fn run() -> Result {
+    build_web()?;
+    build_server("serve")?;
+    step("starting Confab (Ctrl+C stops it)");
+    let addr = std::env::var("CONFAB_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    sh(Command::new(server_binary("serve")).args(["--addr", &addr, "--data-dir", "data", "--static-dir", "dist", "--demo"]))
+}
+
+fn dev() -> Result {
+    tools::ensure_web()?;
+    build_server("dev")?;
+    step("starting the API server on 127.0.0.1:8081 and trunk serve on http://127.0.0.1:8080");
+    let mut server: Child = Command::new(server_binary("dev"))
+        .args(["--addr", "127.0.0.1:8081", "--data-dir", "data", "--demo"])
+        .current_dir(root())
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let result = sh(Command::new(tools::trunk()).args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
+    let _ = server.kill();
+    result
+}
+
+fn dist() -> Result {
+    build_web()?;
+    build_server("serve")?;
+    budget::report()?;
+    eprintln!("\nweb app in dist/, server at {}", server_binary("serve").display());
+    Ok(())
+}
+
+fn test(args: &[String]) -> Result {
+    let e2e = !args.iter().any(|a| a == "--no-e2e");
+    let started = std::time::Instant::now();
+
+    step("server and API tests (cargo test)");
+    sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server"]))?;
+
+    tools::ensure_web()?;
+    tools::ensure_browser()?;
+    step("web app tests (wasm-bindgen-test in headless Chromium)");
+    sh(cargo()
+        .args(["test", "-p", "confab", "--target", "wasm32-unknown-unknown"])
+        .env("CHROMEDRIVER", tools::chromedriver())
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+
+    build_web()?;
+    step("size budget of the release build");
+    budget::check()?;
+
+    if e2e {
+        e2e::run()?;
+    }
+    eprintln!("\nall suites passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}

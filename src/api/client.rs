@@ -1,0 +1,144 @@
+use std::cell::RefCell;
+
+use confab_api::*;
+use gloo_net::http::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A failed call: the HTTP status (0 when the server was not reached) and the server's words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn network() -> Self {
+        ApiError { status: 0, message: String::new() }
+    }
+    pub fn is_network(&self) -> bool {
+        self.status == 0
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+thread_local! {
+    static TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    static ON_UNAUTHORIZED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+pub fn set_token(token: Option<String>) {
+    TOKEN.with(|t| *t.borrow_mut() = token);
+}
+
+pub fn token() -> Option<String> {
+    TOKEN.with(|t| t.borrow().clone())
+}
+
+/// Called when a signed-in call answers 401 (the token was revoked or expired).
+pub fn on_unauthorized(f: impl Fn() + 'static) {
+    ON_UNAUTHORIZED.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+}
+
+/// The one funnel every call goes through: auth header, envelope decoding, typed errors.
+async fn request<T: DeserializeOwned>(method: Method, path: &str, body: Option<&(impl Serialize + ?Sized)>) -> ApiResult<T> {
+    let mut builder = RequestBuilder::new(path).method(method);
+    let signed_in = token();
+    if let Some(t) = &signed_in {
+        builder = builder.header("Authorization", &format!("Bearer {t}"));
+    }
+    let request = match body {
+        Some(b) => builder.json(b),
+        None => builder.build(),
+    }
+    .map_err(|_| ApiError::network())?;
+    let response = request.send().await.map_err(|_| ApiError::network())?;
+    let status = response.status();
+    let envelope: Envelope<T> = match response.json().await {
+        Ok(e) => e,
+        Err(_) if (200..300).contains(&status) => return Err(ApiError { status: 500, message: "unreadable answer".into() }),
+        Err(_) => return Err(ApiError { status, message: String::new() }),
+    };
+    if (200..300).contains(&status) {
+        // `null` data decodes as None; calls that expect `()` accept that.
+        envelope.data.or_else(|| serde_json::from_value(serde_json::Value::Null).ok()).ok_or(ApiError {
+            status: 500,
+            message: "empty answer".into(),
+        })
+    } else {
+        if status == 401 && signed_in.is_some() {
+            ON_UNAUTHORIZED.with(|h| {
+                if let Some(f) = &*h.borrow() {
+                    f()
+                }
+            });
+        }
+        Err(ApiError { status, message: envelope.message })
+    }
+}
+
+const NO_BODY: Option<&()> = None;
+
+pub async fn register(user_name: &str, password: &str, display_name: Option<String>) -> ApiResult<AuthResponse> {
+    let body = RegisterRequest { user_name: user_name.into(), password: password.into(), display_name };
+    request(Method::POST, "/api/auth/register", Some(&body)).await
+}
+
+pub async fn login(user_name: &str, password: &str) -> ApiResult<AuthResponse> {
+    let body = LoginRequest { user_name: user_name.into(), password: password.into() };
+    request(Method::POST, "/api/auth/login", Some(&body)).await
+}
+
+pub async fn logout() -> ApiResult<()> {
+    request(Method::POST, "/api/auth/logout", NO_BODY).await
+}
+
+pub async fn me() -> ApiResult<User> {
+    request(Method::GET, "/api/users/me", NO_BODY).await
+}
+
+pub async fn conversations() -> ApiResult<ConversationPage> {
+    request(Method::GET, "/api/conversations?pageSize=100", NO_BODY).await
+}
+
+pub async fn conversation(id: Id) -> ApiResult<Conversation> {
+    request(Method::GET, &format!("/api/conversations/{id}"), NO_BODY).await
+}
+
+pub async fn open_private(user_id: Id) -> ApiResult<Conversation> {
+    request(Method::POST, "/api/conversations/private", Some(&CreatePrivateRequest { user_id })).await
+}
+
+pub async fn patch_conversation(id: Id, patch: &PatchConversationRequest) -> ApiResult<Conversation> {
+    request(Method::PATCH, &format!("/api/conversations/{id}"), Some(patch)).await
+}
+
+pub async fn history(id: Id, before: Option<Id>, page_size: u32) -> ApiResult<MessagePage> {
+    let mut path = format!("/api/conversations/{id}/messages?pageSize={page_size}");
+    if let Some(b) = before {
+        path.push_str(&format!("&beforeMessageId={b}"));
+    }
+    request(Method::GET, &path, NO_BODY).await
+}
+
+pub async fn mark_read(id: Id) -> ApiResult<()> {
+    request(Method::PUT, &format!("/api/conversations/{id}/read"), NO_BODY).await
+}
+
+pub async fn search(keyword: &str) -> ApiResult<Vec<SearchHit>> {
+    let q: String = js_sys::encode_uri_component(keyword).into();
+    request(Method::GET, &format!("/api/conversations/search?keyword={q}"), NO_BODY).await
+}
+
+pub async fn send(req: &SendMessageRequest) -> ApiResult<Message> {
+    request(Method::POST, "/api/messages", Some(req)).await
+}
+
+pub async fn recall(message_id: Id) -> ApiResult<Message> {
+    request(Method::POST, &format!("/api/messages/{message_id}/recall"), NO_BODY).await
+}
+
+pub async fn delete_for_me(message_id: Id) -> ApiResult<()> {
+    request(Method::DELETE, &format!("/api/messages/{message_id}"), NO_BODY).await
+}

@@ -1,0 +1,8 @@
+//! The one I/O boundary: the REST client, the WebSocket client and uploads.
+//! Everything else talks to the server only through these functions.
+
+mod client;
+pub mod socket;
+pub mod upload;
+
+pub use client::*;

@@ -1,0 +1,25 @@
+use leptos::prelude::*;
+
+use crate::i18n::{use_i18n, K};
+use crate::state::use_store;
+
+/// A quiet line while the live connection is down.
+#[component]
+pub fn OfflineBanner() -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    // Give a fresh page a moment to connect before saying anything.
+    let settled = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(1500).await;
+        settled.set(true);
+    });
+    view! {
+        <Show when=move || settled.get() && !store.online.get()>
+            <div class="banner" role="status">
+                <span class="spinner" aria-hidden="true"></span>
+                {move || i18n.t(K::Offline)}
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,99 @@
+use confab_api::{Conversation, PatchConversationRequest};
+use leptos::prelude::*;
+
+use super::avatar::Avatar;
+use super::icons::{Icon, Svg};
+use crate::format::{parse_ms, preview, relative_time};
+use crate::i18n::{fill, use_i18n, K};
+use crate::state::use_store;
+
+/// Every conversation, pinned first, with previews, times and unread badges.
+#[component]
+pub fn ConversationList() -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    // Re-render rows whose visible parts changed (key includes them).
+    let rows = move || store.conversations.get();
+    view! {
+        <nav class="conversations" aria-label=move || i18n.t(K::Conversations)>
+            <Show when=move || store.list_loaded.get() && store.conversations.with(|c| c.is_empty())>
+                <p class="empty-list">{move || i18n.t(K::NoConversations)}</p>
+            </Show>
+            <ul>
+                <For
+                    each=rows
+                    key=|c: &Conversation| format!("{}|{:?}|{}|{}|{}|{}|{:?}|{}", c.conversation_id, c.last_message_time, c.last_message, c.unread_count, c.is_pinned, c.recv_msg_opt, c.last_message_type, c.draft_text)
+                    children=move |c| view! { <ConversationRow c=c /> }
+                />
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+fn ConversationRow(c: Conversation) -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    let id = c.conversation_id;
+    let active = move || store.active.get() == Some(id);
+    let muted = c.recv_msg_opt == 1;
+    let pinned = c.is_pinned;
+    let unread = c.unread_count;
+    let time = c.last_message_time.clone();
+    let name = c.target_user_name.clone();
+    let draft = c.draft_text.clone();
+    let c2 = c.clone();
+    let toggle_pin = move |_| store.patch(id, PatchConversationRequest { is_pinned: Some(!pinned), ..Default::default() });
+    let toggle_mute = move |_| {
+        store.patch(id, PatchConversationRequest { recv_msg_opt: Some(if muted { 0 } else { 1 }), ..Default::default() })
+    };
+    view! {
+        <li class="conv" class:active=active class:pinned=pinned class:muted=muted data-conversation-id=id>
+            <a class="conv-link" href=format!("/c/{id}") aria-current=move || active().then_some("page")>
+                <Avatar name=name.clone() url=c.target_user_avatar.clone() />
+                <span class="conv-main">
+                    <span class="conv-top">
+                        <span class="conv-name">{name.clone()}</span>
+                        {pinned.then(|| view! { <span class="mark" title=move || i18n.t(K::Pinned)><Svg icon=Icon::Pin /></span> })}
+                        {muted.then(|| view! { <span class="mark" title=move || i18n.t(K::Muted)><Svg icon=Icon::Mute /></span> })}
+                        <span class="conv-time">
+                            {move || time.as_deref().map(|t| relative_time(parse_ms(t), js_sys::Date::now(), i18n.lang())).unwrap_or_default()}
+                        </span>
+                    </span>
+                    <span class="conv-bottom">
+                        <span class="conv-preview">
+                            {move || {
+                                if !draft.is_empty() && !active() {
+                                    view! { <span class="draft-mark">{i18n.t(K::Draft)}" "</span>{draft.clone()} }.into_any()
+                                } else {
+                                    preview(&c2, i18n.lang()).into_any()
+                                }
+                            }}
+                        </span>
+                        {(unread > 0).then(|| {
+                            let label = move || fill(i18n.t(K::UnreadCount), &[("n", &unread.to_string())]);
+                            if muted {
+                                view! { <span class="badge dot" role="img" aria-label=label></span> }.into_any()
+                            } else {
+                                let shown = if unread > 99 { "99+".to_string() } else { unread.to_string() };
+                                view! { <span class="badge" aria-label=label>{shown}</span> }.into_any()
+                            }
+                        })}
+                    </span>
+                </span>
+            </a>
+            <span class="conv-actions">
+                <button type="button" class="icon-btn" on:click=toggle_pin
+                    aria-label=move || format!("{} {}", i18n.t(if pinned { K::Unpin } else { K::Pin }), name)
+                    title=move || i18n.t(if pinned { K::Unpin } else { K::Pin })>
+                    <Svg icon=if pinned { Icon::Unpin } else { Icon::Pin } />
+                </button>
+                <button type="button" class="icon-btn" on:click=toggle_mute
+                    aria-label=move || format!("{} {}", i18n.t(if muted { K::Unmute } else { K::Mute }), c.target_user_name)
+                    title=move || i18n.t(if muted { K::Unmute } else { K::Mute })>
+                    <Svg icon=if muted { Icon::Bell } else { Icon::Mute } />
+                </button>
+            </span>
+        </li>
+    }
+}

@@ -1,0 +1,30 @@
+//! One file per component.
+
+pub mod avatar;
+pub mod banner;
+pub mod composer;
+pub mod conversation_list;
+pub mod file_card;
+pub mod icons;
+pub mod message;
+pub mod search;
+pub mod thread;
+pub mod uploads;
+pub mod viewer;
+
+use leptos::prelude::*;
+
+use crate::i18n::{use_i18n, K};
+
+/// English ⇄ 简体中文; the choice is remembered.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="button" class="lang-switch" lang=move || i18n.lang().other().code()
+            aria-label=move || i18n.t(K::SwitchLanguageLabel)
+            on:click=move |_| crate::set_language(i18n.0, i18n.lang().other())>
+            {move || i18n.t(K::SwitchLanguage)}
+        </button>
+    }
+}

@@ -1,0 +1,209 @@
+use confab_api::{FileInfo, Id, Message};
+use leptos::prelude::*;
+
+use super::avatar::Avatar;
+use super::composer::Composer;
+use super::icons::{Icon, Svg};
+use super::message::{MessageHost, MessageRow};
+use super::uploads::UploadList;
+use super::viewer::ImageViewer;
+use crate::format::{day_label, parse_ms, same_day};
+use crate::i18n::{use_i18n, K};
+use crate::state::{use_store, Item};
+
+/// Consecutive messages of one sender within this long share one group.
+const GROUP_WITHIN_MS: f64 = 5.0 * 60_000.0;
+/// Older history is fetched when the top is this close.
+const LOAD_OLDER_WITHIN_PX: i32 = 400;
+
+/// A row of the thread: a day separator or a message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Row {
+    Day { key: String, label: String },
+    Message { item: Item, grouped: bool },
+}
+
+impl Row {
+    pub fn key(&self) -> String {
+        match self {
+            Row::Day { key, .. } => key.clone(),
+            Row::Message { item, grouped } => format!(
+                "{}|{:?}|{:?}|{}|{}|{}",
+                item.key, item.delivery, item.message.status, item.message.is_read, grouped, item.message.message_id
+            ),
+        }
+    }
+}
+
+/// Day separators between days, and grouping of a sender's consecutive messages.
+pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
+    let mut out = Vec::with_capacity(items.len() + 4);
+    let mut prev: Option<(f64, Id)> = None;
+    for item in items {
+        let t = parse_ms(&item.message.created_at);
+        let new_day = prev.is_none_or(|(p, _)| !same_day(p, t));
+        if new_day {
+            out.push(Row::Day { key: format!("day-{}", t as i64 / 86_400_000), label: day_label(t, now_ms, lang) });
+        }
+        let grouped = !new_day && prev.is_some_and(|(p, s)| s == item.message.sender_id && t - p < GROUP_WITHIN_MS);
+        out.push(Row::Message { item: item.clone(), grouped });
+        prev = Some((t, item.message.sender_id));
+    }
+    out
+}
+
+#[component]
+pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<()>) -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    let conversation = Memo::new(move |_| store.conversation(id.get()));
+    let thread = Memo::new(move |_| store.threads.with(|t| t.get(&id.get()).cloned().unwrap_or_default()));
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let at_bottom = RwSignal::new(true);
+    let unseen = RwSignal::new(false);
+    let viewing = RwSignal::new(None::<FileInfo>);
+    let deleting = RwSignal::new(None::<Message>);
+    let dragging = RwSignal::new(false);
+
+    provide_context(MessageHost {
+        open_image: Callback::new(move |f| viewing.set(Some(f))),
+        confirm_delete: Callback::new(move |m| deleting.set(Some(m))),
+    });
+
+    // The scroller runs bottom-up (column-reverse): scrollTop is 0 at the newest message and
+    // negative above it, so new messages keep you at the bottom and older ones load without a jump.
+    let check_scroll = move || {
+        let Some(el) = scroller.get_untracked() else { return };
+        let from_bottom = -el.scroll_top();
+        at_bottom.set(from_bottom < 60);
+        if from_bottom < 60 {
+            unseen.set(false);
+        }
+        let from_top = el.scroll_height() - el.client_height() - from_bottom;
+        if from_top < LOAD_OLDER_WITHIN_PX {
+            store.load_older(id.get_untracked());
+        }
+    };
+    let to_bottom = move || {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        unseen.set(false);
+    };
+
+    // New message at the end while scrolled up: offer the button instead of moving the view.
+    let last_key = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        let t = thread.get();
+        let last = t.items.last().map(|i| i.key.clone());
+        let mine_last = t.items.last().is_some_and(|i| i.message.sender_id == store.my_id());
+        let changed = last != last_key.get_value();
+        last_key.set_value(last);
+        if changed && !at_bottom.get_untracked() {
+            if mine_last {
+                request_animation_frame(to_bottom);
+            } else {
+                unseen.set(true);
+            }
+        }
+        // Short histories do not fill the pane: keep fetching until they do or there is no more.
+        request_animation_frame(check_scroll);
+    });
+    // A new conversation starts at the bottom.
+    Effect::new(move |_| {
+        id.track();
+        at_bottom.set(true);
+        unseen.set(false);
+        request_animation_frame(to_bottom);
+    });
+
+    let lang = move || i18n.lang();
+    let all_rows = move || rows(&thread.get().items, js_sys::Date::now(), lang());
+    let peer = move || conversation.get().map(|c| c.target_user_name).unwrap_or_default();
+    let files = move |list: Vec<web_sys::File>| store.upload_files(id.get_untracked(), list, i18n.lang());
+
+    view! {
+        <section class="thread" aria-label=peer
+            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |ev: web_sys::DragEvent| {
+                if ev.related_target().is_none() { dragging.set(false); }
+            }
+            on:drop=move |ev: web_sys::DragEvent| {
+                ev.prevent_default();
+                dragging.set(false);
+                if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+                    let files_v: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+                    if !files_v.is_empty() { files(files_v); }
+                }
+            }>
+            <header class="thread-header">
+                <button type="button" class="icon-btn back" aria-label=move || i18n.t(K::Back) on:click=move |_| on_back.run(())>
+                    <Svg icon=Icon::Back />
+                </button>
+                {move || conversation.get().map(|c| view! {
+                    <Avatar name=c.target_user_name.clone() url=c.target_user_avatar.clone() small=true />
+                    <h2 class="thread-title">{c.target_user_name.clone()}</h2>
+                })}
+            </header>
+            <div class="scroller" node_ref=scroller on:scroll=move |_| check_scroll()>
+                <div class="rows" role="log" aria-live="off" aria-label=peer>
+                    {move || {
+                        let t = thread.get();
+                        if t.loading_older {
+                            Some(view! { <p class="history-note" role="status">{i18n.t(K::LoadingOlder)}</p> }.into_any())
+                        } else if t.loaded && !t.has_more {
+                            Some(view! { <p class="history-note">{i18n.t(K::StartOfConversation)}</p> }.into_any())
+                        } else {
+                            None
+                        }
+                    }}
+                    <For each=all_rows key=Row::key children=move |row| match row {
+                        Row::Day { label, .. } => view! { <div class="day" role="separator"><span>{label}</span></div> }.into_any(),
+                        Row::Message { item, grouped } => view! { <MessageRow item=item grouped=grouped peer_name=peer() /> }.into_any(),
+                    } />
+                </div>
+            </div>
+            <Show when=move || unseen.get()>
+                <button type="button" class="new-messages" on:click=move |_| to_bottom()>{move || i18n.t(K::NewMessages)}</button>
+            </Show>
+            <UploadList conversation_id=id />
+            <Composer conversation_id=id
+                on_send=Callback::new(move |text| store.send_text(id.get_untracked(), text))
+                on_files=Callback::new(files) />
+            <Show when=move || dragging.get()>
+                <div class="drop-overlay" aria-hidden="true">{move || i18n.t(K::DropHere)}</div>
+            </Show>
+            {move || viewing.get().map(|f| view! { <ImageViewer file=f on_close=Callback::new(move |_| viewing.set(None)) /> })}
+            {move || deleting.get().map(|m| view! { <ConfirmDelete m=m on_done=Callback::new(move |_| deleting.set(None)) /> })}
+        </section>
+    }
+}
+
+/// "Delete for me?" — the other side keeps the message.
+#[component]
+fn ConfirmDelete(m: Message, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    let confirm = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = confirm.get() {
+            let _ = b.focus();
+        }
+    });
+    view! {
+        <div class="modal-backdrop" on:click=move |_| on_done.run(())>
+            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-delete-text"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| if ev.key() == "Escape" { on_done.run(()) }>
+                <p id="confirm-delete-text">{move || i18n.t(K::ConfirmDelete)}</p>
+                <div class="modal-actions">
+                    <button type="button" class="btn" on:click=move |_| on_done.run(())>{move || i18n.t(K::Cancel)}</button>
+                    <button type="button" class="btn danger" node_ref=confirm on:click=move |_| {
+                        store.delete_for_me(&m);
+                        on_done.run(());
+                    }>{move || i18n.t(K::Delete)}</button>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,197 @@
+//! Pure formatting: times, day separators, sizes, initials, previews. Tested without a DOM.
+
+use confab_api::{Conversation, MessageType};
+
+use crate::i18n::{fill, text, Lang, K};
+
+/// Milliseconds since the epoch of an RFC 3339 time, via the browser's parser.
+pub fn parse_ms(iso: &str) -> f64 {
+    js_sys::Date::parse(iso)
+}
+
+/// (year, month, day) of a time in the browser's time zone.
+fn local_ymd(ms: f64) -> (u32, u32, u32) {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    (d.get_full_year(), d.get_month(), d.get_date())
+}
+
+/// Days between two local calendar dates (b - a).
+fn day_diff(a_ms: f64, b_ms: f64) -> i64 {
+    let day = |ms: f64| {
+        let (y, m, d) = local_ymd(ms);
+        js_sys::Date::new_with_year_month_day(y, m as i32, d as i32).get_time()
+    };
+    ((day(b_ms) - day(a_ms)) / 86_400_000.0).round() as i64
+}
+
+fn locale_string(ms: f64, lang: Lang, options: &[(&str, &str)]) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    let opts = js_sys::Object::new();
+    for (k, v) in options {
+        let _ = js_sys::Reflect::set(&opts, &(*k).into(), &(*v).into());
+    }
+    d.to_locale_string(lang.code(), &opts).into()
+}
+
+/// "14:05" — the time of a message.
+pub fn clock(ms: f64, lang: Lang) -> String {
+    locale_string(ms, lang, &[("hour", "2-digit"), ("minute", "2-digit"), ("hour12", "false")])
+}
+
+/// The conversation list's time: today the clock, yesterday the word, this week the weekday,
+/// else the date.
+pub fn relative_time(ms: f64, now_ms: f64, lang: Lang) -> String {
+    match day_diff(ms, now_ms) {
+        i64::MIN..=0 => clock(ms, lang),
+        1 => text(lang, K::Yesterday).to_string(),
+        2..=6 => locale_string(ms, lang, &[("weekday", "short")]),
+        _ => locale_string(ms, lang, &[("year", "numeric"), ("month", "numeric"), ("day", "numeric")]),
+    }
+}
+
+/// The label of a day separator in the thread.
+pub fn day_label(ms: f64, now_ms: f64, lang: Lang) -> String {
+    match day_diff(ms, now_ms) {
+        0 => text(lang, K::Today).to_string(),
+        1 => text(lang, K::Yesterday).to_string(),
+        _ => locale_string(ms, lang, &[("year", "numeric"), ("month", "long"), ("day", "numeric"), ("weekday", "short")]),
+    }
+}
+
+/// Whether two times fall on the same local day.
+pub fn same_day(a_ms: f64, b_ms: f64) -> bool {
+    local_ymd(a_ms) == local_ymd(b_ms)
+}
+
+/// "0 B", "1023 B", "1.5 KB", "1.5 MB".
+pub fn human_size(bytes: u64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < KB * KB {
+        trim_decimal(b / KB, "KB")
+    } else if b < KB * KB * KB {
+        trim_decimal(b / (KB * KB), "MB")
+    } else {
+        trim_decimal(b / (KB * KB * KB), "GB")
+    }
+}
+
+fn trim_decimal(v: f64, unit: &str) -> String {
+    let s = if v < 10.0 { format!("{v:.1}") } else { format!("{v:.0}") };
+    format!("{} {unit}", s.trim_end_matches(".0"))
+}
+
+/// Up to two letters (or one CJK character) for an avatar without a picture.
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let first = |w: &str| w.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    match words.as_slice() {
+        [] => "?".into(),
+        [one] => {
+            let c: Vec<char> = one.chars().collect();
+            if c.first().is_some_and(|c| !c.is_ascii()) {
+                c[0].to_string()
+            } else {
+                c.iter().take(2).collect::<String>().to_uppercase()
+            }
+        }
+        [a, .., b] => format!("{}{}", first(a), first(b)),
+    }
+}
+
+/// A stable hue for a name, so each person keeps their avatar colour.
+pub fn hue(name: &str) -> u32 {
+    name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 360
+}
+
+/// A long file name shortened in the middle, the extension kept: "quarterly-rep…2026.pdf".
+pub fn middle_ellipsis(name: &str, max: usize) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= max {
+        return name.to_string();
+    }
+    let ext_len = name.rfind('.').map(|i| name[i..].chars().count()).filter(|n| *n <= 8).unwrap_or(0);
+    let tail_len = (ext_len + 4).min(max / 2);
+    let head_len = max.saturating_sub(tail_len + 1);
+    let head: String = chars[..head_len].iter().collect();
+    let tail: String = chars[chars.len() - tail_len..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// The list's preview of a conversation's last message, in the reader's language.
+pub fn preview(c: &Conversation, lang: Lang) -> String {
+    if c.last_message_recalled {
+        return text(lang, K::PreviewRecalled).to_string();
+    }
+    match c.last_message_type {
+        Some(MessageType::Image) => text(lang, K::PreviewImage).to_string(),
+        Some(MessageType::File) => {
+            let name = c.last_message.strip_prefix("[File] ").unwrap_or(&c.last_message);
+            fill(text(lang, K::PreviewFile), &[("name", name)])
+        }
+        _ => c.last_message.clone(),
+    }
+}
+
+/// The kind of file, for its icon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Document,
+    Spreadsheet,
+    Archive,
+    Audio,
+    Video,
+    Image,
+    Other,
+}
+
+impl FileKind {
+    pub fn of(mime: &str, name: &str) -> FileKind {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let m = mime.to_ascii_lowercase();
+        if m == "application/pdf" || ext == "pdf" {
+            FileKind::Pdf
+        } else if m.starts_with("audio/") {
+            FileKind::Audio
+        } else if m.starts_with("video/") {
+            FileKind::Video
+        } else if m.starts_with("image/") {
+            FileKind::Image
+        } else if m.contains("spreadsheet") || m.contains("excel") || m == "text/csv" || ["xls", "xlsx", "csv", "ods", "numbers"].contains(&ext.as_str()) {
+            FileKind::Spreadsheet
+        } else if m.contains("zip") || m.contains("compressed") || m.contains("tar") || m.contains("rar") || ["zip", "gz", "tgz", "7z", "rar", "tar", "bz2", "xz"].contains(&ext.as_str()) {
+            FileKind::Archive
+        } else if m.contains("word") || m.contains("document") || m.starts_with("text/") || ["doc", "docx", "odt", "rtf", "txt", "md", "pages"].contains(&ext.as_str()) {
+            FileKind::Document
+        } else {
+            FileKind::Other
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Document => "doc",
+            FileKind::Spreadsheet => "sheet",
+            FileKind::Archive => "archive",
+            FileKind::Audio => "audio",
+            FileKind::Video => "video",
+            FileKind::Image => "image",
+            FileKind::Other => "other",
+        }
+    }
+
+    /// A short label inside the icon.
+    pub fn label(self, name: &str) -> String {
+        match self {
+            FileKind::Pdf => "PDF".into(),
+            FileKind::Audio => "♪".into(),
+            FileKind::Video => "▶".into(),
+            FileKind::Archive => "ZIP".into(),
+            _ => name.rsplit_once('.').map(|(_, e)| e.chars().take(4).collect::<String>().to_uppercase()).unwrap_or_else(|| "FILE".into()),
+        }
+    }
+}

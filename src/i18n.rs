@@ -1,0 +1,145 @@
+//! Every UI string, in English and Simplified Chinese. Components never hold a literal.
+
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    /// From a BCP 47 tag such as the browser's `navigator.language`.
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+}
+
+macro_rules! strings {
+    ($($key:ident => $en:expr, $zh:expr;)*) => {
+        /// A UI string.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum K { $($key),* }
+
+        pub fn text(lang: Lang, key: K) -> &'static str {
+            match lang {
+                Lang::En => match key { $(K::$key => $en),* },
+                Lang::Zh => match key { $(K::$key => $zh),* },
+            }
+        }
+    };
+}
+
+strings! {
+    AppName => "Confab", "Confab";
+    Tagline => "Fast, small, real-time chat.", "轻快的实时聊天。";
+    SignIn => "Sign in", "登录";
+    SignUp => "Create account", "注册";
+    SignOut => "Sign out", "退出登录";
+    UserName => "User name", "用户名";
+    DisplayName => "Display name (optional)", "昵称（可选）";
+    Password => "Password", "密码";
+    NoAccount => "New here?", "还没有账号？";
+    HaveAccount => "Already have an account?", "已有账号？";
+    SigningIn => "Signing in…", "正在登录…";
+    SwitchLanguage => "中文", "English";
+    SwitchLanguageLabel => "Switch language to Chinese", "切换为英文";
+    Search => "Search people", "搜索用户";
+    SearchPlaceholder => "Search people…", "搜索用户…";
+    NoResults => "Nobody found", "没有找到用户";
+    Conversations => "Conversations", "会话";
+    NoConversations => "No conversations yet. Search for someone to start chatting.", "还没有会话。搜索用户开始聊天吧。";
+    Pin => "Pin", "置顶";
+    Unpin => "Unpin", "取消置顶";
+    Mute => "Mute", "免打扰";
+    Unmute => "Unmute", "取消免打扰";
+    Pinned => "Pinned", "已置顶";
+    Muted => "Muted", "免打扰";
+    UnreadCount => "{n} unread", "{n} 条未读";
+    PreviewImage => "[Image]", "[图片]";
+    PreviewFile => "[File] {name}", "[文件] {name}";
+    PreviewRecalled => "[Recalled]", "[已撤回]";
+    Draft => "[Draft]", "[草稿]";
+    Yesterday => "Yesterday", "昨天";
+    Today => "Today", "今天";
+    Back => "Back to conversations", "返回会话列表";
+    PickConversation => "Pick a conversation, or search for someone to start one.", "选择一个会话，或搜索用户开始聊天。";
+    LoadingOlder => "Loading earlier messages…", "正在加载更早的消息…";
+    StartOfConversation => "This is the start of your conversation.", "这是你们对话的开始。";
+    NewMessages => "New messages ↓", "新消息 ↓";
+    MessagePlaceholder => "Write a message…", "输入消息…";
+    MessageLabel => "Message", "消息";
+    Send => "Send", "发送";
+    TooLong => "{n} characters over the limit", "超出 {n} 个字";
+    Pending => "Sending…", "发送中…";
+    Sent => "Sent", "已发送";
+    Read => "Read", "已读";
+    Failed => "Not sent", "发送失败";
+    Retry => "Retry", "重试";
+    Offline => "Connecting…", "正在连接…";
+    YouRecalled => "You recalled a message", "你撤回了一条消息";
+    TheyRecalled => "{name} recalled a message", "{name} 撤回了一条消息";
+    ReEdit => "Edit again", "重新编辑";
+    Recall => "Recall", "撤回";
+    Delete => "Delete for me", "仅为我删除";
+    Copy => "Copy text", "复制";
+    MoreActions => "Message actions", "消息操作";
+    ConfirmDelete => "Delete this message for you? The other side keeps it.", "为你删除这条消息？对方仍会看到。";
+    Cancel => "Cancel", "取消";
+    Close => "Close", "关闭";
+    Download => "Download {name}", "下载 {name}";
+    Attach => "Attach files", "添加附件";
+    DropHere => "Drop files to send", "松开以发送文件";
+    FileTooLarge => "{name} is larger than the {limit} limit", "{name} 超过了 {limit} 的大小限制";
+    Uploading => "Uploading {name}", "正在上传 {name}";
+    CancelUpload => "Cancel upload", "取消上传";
+    NewMessageFrom => "New message from {name}: {text}", "{name} 发来新消息：{text}";
+    ImageAlt => "Image {name}", "图片 {name}";
+    ViewImage => "Open image {name}", "查看图片 {name}";
+    ErrorGeneric => "Something went wrong. Please try again.", "出错了，请重试。";
+    ErrorNetwork => "Can't reach the server. Check your connection.", "无法连接服务器，请检查网络。";
+}
+
+/// A string with `{placeholder}`s filled in.
+pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in pairs {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// The current language, shared through context.
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Lang>);
+
+impl I18n {
+    pub fn t(self, key: K) -> &'static str {
+        text(self.0.get(), key)
+    }
+    pub fn lang(self) -> Lang {
+        self.0.get()
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}

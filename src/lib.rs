@@ -1,0 +1,99 @@
+//! Confab's web app: a Leptos single-page app. `api` is the only I/O boundary, `state` holds
+//! what the app knows, `components` and `pages` show it.
+
+pub mod api;
+pub mod components;
+pub mod format;
+pub mod i18n;
+pub mod pages;
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_navigate;
+use leptos_router::path;
+
+use i18n::{I18n, Lang};
+use pages::chat::ChatPage;
+use pages::login::LoginPage;
+use state::Store;
+
+const LANG_KEY: &str = "confab.lang";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The remembered choice, else the browser's language.
+pub fn initial_language() -> Lang {
+    if let Some(saved) = local_storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten()) {
+        return Lang::from_tag(&saved);
+    }
+    web_sys::window().and_then(|w| w.navigator().language()).map(|l| Lang::from_tag(&l)).unwrap_or(Lang::En)
+}
+
+pub fn set_language(signal: RwSignal<Lang>, lang: Lang) {
+    signal.set(lang);
+    if let Some(s) = local_storage() {
+        let _ = s.set_item(LANG_KEY, lang.code());
+    }
+}
+
+/// Puts the store and the language in context (the app and the tests both use this).
+pub fn provide_app_context() -> (Store, I18n) {
+    let store = Store::new();
+    let i18n = I18n(RwSignal::new(initial_language()));
+    provide_context(store);
+    provide_context(i18n);
+    (store, i18n)
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let (store, i18n) = provide_app_context();
+    let booting = RwSignal::new(state::saved_token().is_some());
+    leptos::task::spawn_local(async move {
+        store.resume().await;
+        booting.set(false);
+    });
+    // The tab title carries the unread count; the page's language follows the switch.
+    Effect::new(move |_| {
+        let n = store.total_unread();
+        let title = if n > 0 { format!("({n}) Confab") } else { "Confab".to_string() };
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&title);
+            if let Some(html) = doc.document_element() {
+                let _ = html.set_attribute("lang", i18n.lang().code());
+            }
+        }
+    });
+    view! {
+        <Router>
+            <SessionGuard booting=booting />
+            <Routes fallback=|| view! { <ChatPage /> }>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/") view=ChatPage />
+                <Route path=path!("/c/:id") view=ChatPage />
+            </Routes>
+        </Router>
+    }
+}
+
+/// Sends a signed-out visitor to /login, and comes back when the token is revoked.
+#[component]
+fn SessionGuard(booting: RwSignal<bool>) -> impl IntoView {
+    let store = state::use_store();
+    let navigate = use_navigate();
+    let nav = navigate.clone();
+    api::on_unauthorized(move || {
+        store.forget_session();
+        nav("/login", Default::default());
+    });
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        if !booting.get() && store.me.get().is_none() && path != "/login" {
+            navigate("/login", Default::default());
+        }
+    });
+}

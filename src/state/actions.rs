@@ -1,0 +1,337 @@
+//! What the app does over the network, each as a method that updates the state as it goes.
+
+use confab_api::*;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{Delivery, Store};
+use crate::api::{self, socket, ApiError};
+
+thread_local! {
+    static SOCKET: std::cell::RefCell<Option<socket::SocketHandle>> = const { std::cell::RefCell::new(None) };
+}
+
+const PAGE: u32 = 40;
+const TOKEN_KEY: &str = "confab.token";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn saved_token() -> Option<String> {
+    storage()?.get_item(TOKEN_KEY).ok()?
+}
+
+fn now_iso() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
+}
+
+pub fn new_client_msg_id() -> String {
+    format!("{:x}-{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * u32::MAX as f64) as u32)
+}
+
+impl Store {
+    /// Signed in: remember the token, connect, load the list.
+    pub fn start_session(&self, token: String, user: User) {
+        if let Some(s) = storage() {
+            let _ = s.set_item(TOKEN_KEY, &token);
+        }
+        api::set_token(Some(token.clone()));
+        self.me.set(Some(user));
+        self.connect(token);
+        self.load_conversations();
+    }
+
+    /// On start: a saved token is checked with the server before it is trusted.
+    pub async fn resume(&self) -> bool {
+        let Some(token) = saved_token() else { return false };
+        api::set_token(Some(token.clone()));
+        match api::me().await {
+            Ok(user) => {
+                self.start_session(token, user);
+                true
+            }
+            Err(e) if e.is_network() => {
+                // Offline at start: keep the session and let the socket reconnect when it can.
+                false
+            }
+            Err(_) => {
+                self.forget_session();
+                false
+            }
+        }
+    }
+
+    pub fn forget_session(&self) {
+        SOCKET.with(|s| {
+            if let Some(h) = s.borrow_mut().take() {
+                h.stop()
+            }
+        });
+        if let Some(s) = storage() {
+            let _ = s.remove_item(TOKEN_KEY);
+        }
+        api::set_token(None);
+        self.clear();
+    }
+
+    pub fn sign_out(&self) {
+        let store = *self;
+        spawn_local(async move {
+            let _ = api::logout().await;
+            store.forget_session();
+        });
+    }
+
+    fn connect(&self, token: String) {
+        let store = *self;
+        let handle = socket::run(token, move || store.last_seq.get_untracked(), move |event| store.on_socket(event));
+        SOCKET.with(|s| {
+            if let Some(old) = s.borrow_mut().replace(handle) {
+                old.stop()
+            }
+        });
+    }
+
+    fn on_socket(&self, event: socket::SocketEvent) {
+        match event {
+            socket::SocketEvent::Connected => self.online.set(true),
+            socket::SocketEvent::Disconnected => self.online.set(false),
+            socket::SocketEvent::Frame(ServerFrame::Control(ControlFrame::Ready { seq })) => {
+                self.last_seq.set(Some(seq));
+            }
+            socket::SocketEvent::Frame(ServerFrame::Control(ControlFrame::Resync { seq })) => {
+                // Too long away to replay: reload what is on screen.
+                self.last_seq.set(Some(seq));
+                self.load_conversations();
+                if let Some(id) = self.active.get_untracked() {
+                    self.load_thread(id);
+                }
+            }
+            socket::SocketEvent::Frame(ServerFrame::Control(_)) => {}
+            socket::SocketEvent::Frame(ServerFrame::Event(frame)) => {
+                self.last_seq.set(Some(frame.seq));
+                self.apply_event(frame.event);
+            }
+        }
+    }
+
+    pub fn apply_event(&self, event: Event) {
+        match event {
+            Event::NewMessage(m) => {
+                let cid = m.conversation_id;
+                let from_other = m.sender_id != self.my_id();
+                if self.apply_new_message(m) {
+                    self.refresh_conversation(cid);
+                } else if from_other && self.is_watching(cid) {
+                    self.mark_read(cid);
+                }
+            }
+            Event::Read(r) => self.apply_read(&r),
+            Event::MessageRecalled(n) => {
+                self.apply_recalled(&n);
+                self.refresh_conversation(n.conversation_id);
+            }
+            Event::MessageDeleted(n) => {
+                self.apply_deleted(&n);
+                self.refresh_conversation(n.conversation_id);
+            }
+            Event::ConversationUpdated(c) => self.upsert_conversation(c),
+        }
+    }
+
+    pub fn load_conversations(&self) {
+        let store = *self;
+        store.list_loading.set(true);
+        spawn_local(async move {
+            loop {
+                match api::conversations().await {
+                    Ok(page) => {
+                        if !store.finish_list_load(page.list) {
+                            break;
+                        }
+                    }
+                    Err(_) => {
+                        store.list_loading.set(false);
+                        break;
+                    }
+                }
+            }
+        });
+    }
+
+    pub fn refresh_conversation(&self, id: Id) {
+        let store = *self;
+        spawn_local(async move {
+            if let Ok(c) = api::conversation(id).await {
+                store.upsert_conversation(c);
+            }
+        });
+    }
+
+    /// Shows a conversation: loads its messages once and marks it read.
+    pub fn open(&self, id: Id) {
+        self.active.set(Some(id));
+        let loaded = self.threads.with_untracked(|t| t.get(&id).is_some_and(|t| t.loaded));
+        if !loaded {
+            self.load_thread(id);
+        }
+        if self.conversation(id).is_none() && self.list_loaded.get_untracked() {
+            self.refresh_conversation(id);
+        }
+        self.mark_read(id);
+    }
+
+    pub fn load_thread(&self, id: Id) {
+        let store = *self;
+        store.update_thread(id, |_| {});
+        spawn_local(async move {
+            if let Ok(page) = api::history(id, None, PAGE).await {
+                store.merge_history(id, page, false);
+            }
+        });
+    }
+
+    pub fn load_older(&self, id: Id) {
+        let (busy, before) = self.threads.with_untracked(|t| {
+            t.get(&id).map(|t| (t.loading_older || !t.has_more || !t.loaded, t.oldest_id())).unwrap_or((true, None))
+        });
+        if busy {
+            return;
+        }
+        self.update_thread(id, |t| t.loading_older = true);
+        let store = *self;
+        spawn_local(async move {
+            match api::history(id, before, PAGE).await {
+                Ok(page) => store.merge_history(id, page, true),
+                Err(_) => store.update_thread(id, |t| t.loading_older = false),
+            }
+        });
+    }
+
+    pub fn mark_read(&self, id: Id) {
+        let unread = self.conversation(id).map(|c| c.unread_count).unwrap_or(0);
+        if unread == 0 && self.conversation(id).is_some() {
+            return;
+        }
+        self.update_conversation(id, |c| c.unread_count = 0);
+        spawn_local(async move {
+            let _ = api::mark_read(id).await;
+        });
+    }
+
+    /// Sends text optimistically: shown at once as pending, then sent or failed.
+    pub fn send_text(&self, conversation_id: Id, text: String) {
+        let Some(me) = self.me.get_untracked() else { return };
+        let receiver = self.conversation(conversation_id).map(|c| c.target_user_id).unwrap_or_default();
+        let message = Message {
+            message_id: 0,
+            conversation_id,
+            sender_id: me.user_id,
+            sender_name: me.display_name.clone(),
+            sender_avatar: me.avatar.clone(),
+            receiver_id: receiver,
+            content: MessageContent::Text(text),
+            message_type: MessageType::Text,
+            status: MessageStatus::Normal,
+            is_read: false,
+            created_at: now_iso(),
+            client_msg_id: Some(new_client_msg_id()),
+        };
+        let key = self.add_pending(message.clone());
+        self.deliver(key, message);
+    }
+
+    /// Sends again what failed, with the same clientMsgId (the server will not duplicate it).
+    pub fn retry(&self, conversation_id: Id, key: String) {
+        let item = self.threads.with_untracked(|t| t.get(&conversation_id).and_then(|t| t.items.iter().find(|i| i.key == key).cloned()));
+        if let Some(item) = item {
+            self.set_delivery(conversation_id, &key, Delivery::Pending);
+            self.deliver(key, item.message);
+        }
+    }
+
+    fn deliver(&self, key: String, m: Message) {
+        let store = *self;
+        let content = match &m.content {
+            MessageContent::Text(t) => OutgoingContent::Text(t.clone()),
+            MessageContent::File(f) => OutgoingContent::FileRef(FileRef { file_id: f.file_id }),
+        };
+        let req = SendMessageRequest {
+            receiver_id: (m.receiver_id > 0).then_some(m.receiver_id),
+            content,
+            message_type: Some(m.message_type),
+            conversation_id: Some(m.conversation_id),
+            client_msg_id: m.client_msg_id.clone(),
+        };
+        spawn_local(async move {
+            match api::send(&req).await {
+                Ok(sent) => store.confirm(m.conversation_id, sent),
+                Err(e) => store.set_delivery(m.conversation_id, &key, Delivery::Failed(e.message)),
+            }
+        });
+    }
+
+    /// Sends an uploaded file or image as a message (optimistic like text).
+    pub fn send_file(&self, conversation_id: Id, info: FileInfo) {
+        let Some(me) = self.me.get_untracked() else { return };
+        let message_type = if ["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&info.file_type.as_str()) {
+            MessageType::Image
+        } else {
+            MessageType::File
+        };
+        let message = Message {
+            message_id: 0,
+            conversation_id,
+            sender_id: me.user_id,
+            sender_name: me.display_name.clone(),
+            sender_avatar: me.avatar.clone(),
+            receiver_id: self.conversation(conversation_id).map(|c| c.target_user_id).unwrap_or_default(),
+            content: MessageContent::File(info),
+            message_type,
+            status: MessageStatus::Normal,
+            is_read: false,
+            created_at: now_iso(),
+            client_msg_id: Some(new_client_msg_id()),
+        };
+        let key = self.add_pending(message.clone());
+        self.deliver(key, message);
+    }
+
+    pub fn recall(&self, m: &Message) {
+        let (store, id, cid) = (*self, m.message_id, m.conversation_id);
+        spawn_local(async move {
+            if let Ok(updated) = api::recall(id).await {
+                store.confirm(cid, updated);
+                store.refresh_conversation(cid);
+            }
+        });
+    }
+
+    pub fn delete_for_me(&self, m: &Message) {
+        let (store, id, cid) = (*self, m.message_id, m.conversation_id);
+        spawn_local(async move {
+            if api::delete_for_me(id).await.is_ok() {
+                store.apply_deleted(&DeletedNotice { message_id: id, conversation_id: cid });
+                store.refresh_conversation(cid);
+            }
+        });
+    }
+
+    pub fn patch(&self, id: Id, patch: PatchConversationRequest) {
+        let store = *self;
+        spawn_local(async move {
+            if let Ok(c) = api::patch_conversation(id, &patch).await {
+                store.upsert_conversation(c);
+            }
+        });
+    }
+
+    /// Opens (creating if needed) the chat with a person; returns its id.
+    pub async fn start_chat(&self, user_id: Id) -> Result<Id, ApiError> {
+        let c = api::open_private(user_id).await?;
+        let id = c.conversation_id;
+        self.upsert_conversation(c);
+        Ok(id)
+    }
+}

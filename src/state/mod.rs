@@ -1,0 +1,308 @@
+//! App-wide reactive state: the session, the conversation list, each conversation's messages,
+//! the socket's status. Changes that come from the server go through the `apply_*` methods,
+//! which are synchronous and tested without a network; `actions` does the talking.
+
+mod actions;
+pub mod uploads;
+
+use std::collections::HashMap;
+
+use confab_api::*;
+use leptos::prelude::*;
+
+pub use actions::*;
+
+/// Where an outgoing message is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Delivery {
+    /// Shown at once, on its way to the server.
+    Pending,
+    Sent,
+    /// Not accepted; the text says why. Retry sends it again with the same clientMsgId.
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// Stable for the life of the row: the clientMsgId for own sends, else the message id.
+    pub key: String,
+    pub message: Message,
+    pub delivery: Delivery,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Thread {
+    /// Oldest first; pending sends (no id yet) at the end.
+    pub items: Vec<Item>,
+    pub has_more: bool,
+    pub loaded: bool,
+    pub loading_older: bool,
+}
+
+impl Thread {
+    fn position(&self, m: &Message) -> Option<usize> {
+        self.items.iter().position(|i| {
+            (m.message_id > 0 && i.message.message_id == m.message_id)
+                || (m.client_msg_id.is_some() && i.message.client_msg_id == m.client_msg_id && i.message.sender_id == m.sender_id)
+        })
+    }
+
+    /// Inserts or replaces by id (or by clientMsgId for own sends), keeping the order.
+    pub fn merge(&mut self, m: Message) {
+        match self.position(&m) {
+            Some(i) => {
+                self.items[i].message = m;
+                self.items[i].delivery = Delivery::Sent;
+            }
+            None => {
+                let key = format!("m{}", m.message_id);
+                self.items.push(Item { key, message: m, delivery: Delivery::Sent });
+            }
+        }
+        self.sort();
+    }
+
+    fn sort(&mut self) {
+        // Confirmed messages by id; pending and failed ones keep their place after them.
+        self.items.sort_by_key(|i| if i.message.message_id > 0 { (0, i.message.message_id) } else { (1, 0) });
+    }
+
+    pub fn oldest_id(&self) -> Option<Id> {
+        self.items.iter().map(|i| i.message.message_id).filter(|id| *id > 0).min()
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub me: RwSignal<Option<User>>,
+    pub conversations: RwSignal<Vec<Conversation>>,
+    pub list_loaded: RwSignal<bool>,
+    pub threads: RwSignal<HashMap<Id, Thread>>,
+    /// The socket is connected and caught up.
+    pub online: RwSignal<bool>,
+    /// The conversation on screen.
+    pub active: RwSignal<Option<Id>>,
+    /// Read by screen readers (an aria-live region).
+    pub announcement: RwSignal<String>,
+    pub last_seq: RwSignal<Option<i64>>,
+    pub uploads: RwSignal<Vec<uploads::UploadItem>>,
+    /// Texts of messages this person recalled here, so they can edit and send them again.
+    pub recalled_texts: RwSignal<HashMap<Id, String>>,
+    /// Text put back into the composer ("edit again" after a recall).
+    pub composer_refill: RwSignal<Option<(Id, String)>>,
+    /// Events came while the list was loading: load it again after.
+    list_dirty: RwSignal<bool>,
+    list_loading: RwSignal<bool>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store {
+            me: RwSignal::new(None),
+            conversations: RwSignal::new(Vec::new()),
+            list_loaded: RwSignal::new(false),
+            threads: RwSignal::new(HashMap::new()),
+            online: RwSignal::new(false),
+            active: RwSignal::new(None),
+            announcement: RwSignal::new(String::new()),
+            last_seq: RwSignal::new(None),
+            uploads: RwSignal::new(Vec::new()),
+            composer_refill: RwSignal::new(None),
+            recalled_texts: RwSignal::new(HashMap::new()),
+            list_dirty: RwSignal::new(false),
+            list_loading: RwSignal::new(false),
+        }
+    }
+
+    pub fn my_id(&self) -> Id {
+        self.me.with_untracked(|m| m.as_ref().map(|u| u.user_id).unwrap_or_default())
+    }
+
+    pub fn conversation(&self, id: Id) -> Option<Conversation> {
+        self.conversations.with(|list| list.iter().find(|c| c.conversation_id == id).cloned())
+    }
+
+    /// Unread over conversations that are not muted (the tab title's number).
+    pub fn total_unread(&self) -> i64 {
+        self.conversations.with(|l| l.iter().filter(|c| c.recv_msg_opt == 0).map(|c| c.unread_count).sum())
+    }
+
+    pub fn set_conversations(&self, list: Vec<Conversation>) {
+        self.conversations.set(sorted(list));
+        self.list_loaded.set(true);
+    }
+
+    pub fn upsert_conversation(&self, c: Conversation) {
+        self.conversations.update(|list| {
+            match list.iter_mut().find(|x| x.conversation_id == c.conversation_id) {
+                Some(x) => *x = c,
+                None => list.push(c),
+            }
+            sort(list);
+        });
+    }
+
+    fn update_conversation(&self, id: Id, f: impl FnOnce(&mut Conversation)) -> bool {
+        let mut found = false;
+        self.conversations.update(|list| {
+            if let Some(c) = list.iter_mut().find(|c| c.conversation_id == id) {
+                f(c);
+                found = true;
+            }
+            sort(list);
+        });
+        found
+    }
+
+    pub fn update_thread(&self, id: Id, f: impl FnOnce(&mut Thread)) {
+        self.threads.update(|t| f(t.entry(id).or_default()));
+    }
+
+    /// Whether the person is looking at this conversation right now.
+    pub fn is_watching(&self, conversation_id: Id) -> bool {
+        self.active.get_untracked() == Some(conversation_id) && page_visible()
+    }
+
+    /// A message arrived (from the socket): thread, list, unread count, announcement.
+    /// Returns whether the conversation is unknown to the list (the caller fetches it).
+    pub fn apply_new_message(&self, m: Message) -> bool {
+        let me = self.my_id();
+        let cid = m.conversation_id;
+        let from_other = m.sender_id != me;
+        let watching = self.is_watching(cid);
+        if self.threads.with_untracked(|t| t.contains_key(&cid)) {
+            self.update_thread(cid, |t| t.merge(m.clone()));
+        }
+        if self.list_loading.get_untracked() {
+            self.list_dirty.set(true);
+        }
+        let known = self.update_conversation(cid, |c| {
+            c.last_message = preview_text(m.message_type, m.status == MessageStatus::Recalled, &m.content);
+            c.last_message_type = Some(m.message_type);
+            c.last_message_recalled = m.status == MessageStatus::Recalled;
+            c.last_message_time = Some(m.created_at.clone());
+            if from_other && !watching {
+                c.unread_count += 1;
+            }
+        });
+        if from_other {
+            let text = match &m.content {
+                MessageContent::Text(t) => t.clone(),
+                MessageContent::File(f) => f.file_name.clone(),
+            };
+            self.announcement.set(format!("{}\u{1}{}", m.sender_name, text));
+        }
+        !known
+    }
+
+    pub fn apply_read(&self, r: &ReadReceipt) {
+        if r.reader_id == self.my_id() {
+            self.update_conversation(r.conversation_id, |c| c.unread_count = 0);
+            return;
+        }
+        self.update_thread(r.conversation_id, |t| {
+            for i in t.items.iter_mut() {
+                if i.message.sender_id != r.reader_id && i.message.message_id > 0 && i.message.message_id <= r.last_read_message_id {
+                    i.message.is_read = true;
+                }
+            }
+        });
+    }
+
+    pub fn apply_recalled(&self, n: &RecalledNotice) {
+        self.update_thread(n.conversation_id, |t| {
+            if let Some(i) = t.items.iter_mut().find(|i| i.message.message_id == n.message_id) {
+                i.message.status = MessageStatus::Recalled;
+                i.message.content = MessageContent::Text(String::new());
+            }
+        });
+    }
+
+    pub fn apply_deleted(&self, n: &DeletedNotice) {
+        self.update_thread(n.conversation_id, |t| t.items.retain(|i| i.message.message_id != n.message_id));
+    }
+
+    /// An own message shown at once, before the server has it.
+    pub fn add_pending(&self, m: Message) -> String {
+        let key = format!("c{}", m.client_msg_id.clone().unwrap_or_default());
+        let cid = m.conversation_id;
+        self.update_thread(cid, |t| t.items.push(Item { key: key.clone(), message: m, delivery: Delivery::Pending }));
+        key
+    }
+
+    pub fn confirm(&self, conversation_id: Id, m: Message) {
+        self.update_thread(conversation_id, |t| t.merge(m));
+    }
+
+    pub fn set_delivery(&self, conversation_id: Id, key: &str, delivery: Delivery) {
+        self.update_thread(conversation_id, |t| {
+            if let Some(i) = t.items.iter_mut().find(|i| i.key == key) {
+                i.delivery = delivery;
+            }
+        });
+    }
+
+    /// History from the server merged in (never replacing what the socket already brought).
+    pub fn merge_history(&self, conversation_id: Id, page: MessagePage, older: bool) {
+        self.update_thread(conversation_id, |t| {
+            for m in page.list {
+                t.merge(m);
+            }
+            if older || !t.loaded {
+                t.has_more = page.has_more;
+            }
+            t.loaded = true;
+            t.loading_older = false;
+        });
+    }
+
+    fn finish_list_load(&self, list: Vec<Conversation>) -> bool {
+        self.list_loading.set(false);
+        self.set_conversations(list);
+        let again = self.list_dirty.get_untracked();
+        self.list_dirty.set(false);
+        again
+    }
+
+    pub fn clear(&self) {
+        self.me.set(None);
+        self.conversations.set(Vec::new());
+        self.list_loaded.set(false);
+        self.threads.set(HashMap::new());
+        self.online.set(false);
+        self.active.set(None);
+        self.last_seq.set(None);
+        self.uploads.set(Vec::new());
+    }
+}
+
+pub fn page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .map(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+        .unwrap_or(true)
+}
+
+fn sort(list: &mut [Conversation]) {
+    list.sort_by(|a, b| {
+        b.is_pinned
+            .cmp(&a.is_pinned)
+            .then_with(|| b.last_message_time.cmp(&a.last_message_time))
+            .then_with(|| b.conversation_id.cmp(&a.conversation_id))
+    });
+}
+
+fn sorted(mut list: Vec<Conversation>) -> Vec<Conversation> {
+    sort(&mut list);
+    list
+}
+
+pub fn use_store() -> Store {
+    expect_context::<Store>()
+}

@@ -1,0 +1,51 @@
+//! The browser end-to-end suite: the release app against a real server on a free port.
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{cargo, root, sh, step, tools, Result};
+
+fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn wait_healthy(port: u16) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("the server did not start on port {port}"))
+}
+
+pub fn run() -> Result {
+    tools::ensure_e2e_packages()?;
+    step("building confab-server for the e2e suite");
+    sh(cargo().args(["build", "-p", "confab-server"]))?;
+    let data = std::env::temp_dir().join(format!("confab-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let port = free_port()?;
+    step(&format!("end-to-end tests (Playwright + Chromium) against 127.0.0.1:{port}"));
+    let mut server = Command::new(crate::server_binary("dev"))
+        .args(["--addr", &format!("127.0.0.1:{port}"), "--static-dir", "dist", "--max-upload-bytes", "5242880"])
+        .arg("--data-dir")
+        .arg(&data)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let result = wait_healthy(port).and_then(|_| {
+        sh(Command::new("node")
+            .args(["--test", "--test-concurrency=1", "tests/"])
+            .current_dir(root().join("e2e"))
+            .env("CONFAB_URL", format!("http://127.0.0.1:{port}")))
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&data);
+    result
+}

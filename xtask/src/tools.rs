@@ -1,0 +1,102 @@
+//! Installs what the build and tests need, only when it is missing.
+
+use std::process::Command;
+
+use crate::{cargo, root, sh, step, Result};
+
+const TRUNK_VERSION: &str = "0.21.14";
+
+fn output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn cargo_bin(name: &str) -> String {
+    match std::env::var("CARGO_HOME").or_else(|_| std::env::var("HOME").map(|h| format!("{h}/.cargo"))) {
+        Ok(home) if std::path::Path::new(&format!("{home}/bin/{name}")).exists() => format!("{home}/bin/{name}"),
+        _ => name.to_string(),
+    }
+}
+
+pub fn trunk() -> String {
+    cargo_bin("trunk")
+}
+
+pub fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+/// The wasm-bindgen version in Cargo.lock; the CLI must equal it exactly.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    let is_root = output("id", &["-u"]).as_deref() == Some("0");
+    if !is_root {
+        return Err(format!("please install {} (Debian: apt-get install -y {})", packages.join(", "), packages.join(" ")));
+    }
+    step(&format!("installing {} with apt-get", packages.join(", ")));
+    sh(Command::new("apt-get").args(["update", "-qq"]))?;
+    sh(Command::new("apt-get").args(["install", "-y", "-qq"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock), wasm-opt.
+pub fn ensure_web() -> Result {
+    let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets.lines().any(|t| t == "wasm32-unknown-unknown") {
+        step("adding the wasm32-unknown-unknown target");
+        sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    if !output(&trunk(), &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        step(&format!("installing trunk {TRUNK_VERSION} (a few minutes, once)"));
+        sh(cargo().args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))?;
+    }
+    let wanted = locked_wasm_bindgen()?;
+    let have = output(&cargo_bin("wasm-bindgen"), &["--version"]).unwrap_or_default();
+    let runner = output(&cargo_bin("wasm-bindgen-test-runner"), &["--version"]).unwrap_or_default();
+    if !have.ends_with(&wanted) || !runner.ends_with(&wanted) {
+        step(&format!("installing wasm-bindgen-cli {wanted} (must equal Cargo.lock)"));
+        // Not --locked: the registry copy here lacks one of its locked dependencies.
+        sh(cargo().args(["install", "--force", "wasm-bindgen-cli", "--version", &wanted]))?;
+    }
+    if output("wasm-opt", &["--version"]).is_none() {
+        apt_install(&["binaryen"])?;
+    }
+    Ok(())
+}
+
+/// Chromium and ChromeDriver from Debian (no browser download).
+pub fn ensure_browser() -> Result {
+    let missing_browser = !std::path::Path::new("/usr/bin/chromium").exists();
+    let missing_driver = !std::path::Path::new(&chromedriver()).exists();
+    if missing_browser || missing_driver {
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    Ok(())
+}
+
+/// The e2e suite's npm packages (Playwright without its browser download, axe-core).
+pub fn ensure_e2e_packages() -> Result {
+    let dir = root().join("e2e");
+    if output("npm", &["--version"]).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/@axe-core/playwright").exists() {
+        step("installing the e2e npm packages");
+        sh(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
+    }
+    Ok(())
+}
