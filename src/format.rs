@@ -35,7 +35,7 @@ fn locale_string(ms: f64, lang: Lang, options: &[(&str, &str)]) -> String {
 
 /// "14:05" — the time of a message.
 pub fn clock(ms: f64, lang: Lang) -> String {
-    locale_string(ms, lang, &[("hour", "2-digit"), ("minute", "2-digit"), ("hour12", "false")])
+    locale_string(ms, lang, &[("hour", "2-digit"), ("minute", "2-digit"), ("hourCycle", "h23")])
 }
 
 /// The conversation list's time: today the clock, yesterday the word, this week the weekday,
@@ -54,7 +54,9 @@ pub fn day_label(ms: f64, now_ms: f64, lang: Lang) -> String {
     match day_diff(ms, now_ms) {
         0 => text(lang, K::Today).to_string(),
         1 => text(lang, K::Yesterday).to_string(),
-        _ => locale_string(ms, lang, &[("year", "numeric"), ("month", "long"), ("day", "numeric"), ("weekday", "short")]),
+        _ => {
+            locale_string(ms, lang, &[("year", "numeric"), ("month", "long"), ("day", "numeric"), ("weekday", "short")])
+        }
     }
 }
 
@@ -63,30 +65,27 @@ pub fn same_day(a_ms: f64, b_ms: f64) -> bool {
     local_ymd(a_ms) == local_ymd(b_ms)
 }
 
-/// "0 B", "1023 B", "1.5 KB", "1.5 MB".
+/// "0 B", "1023 B", "1.5 KB", "1.5 MB" (integer arithmetic: no float formatting in the bundle).
 pub fn human_size(bytes: u64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if b < KB * KB {
-        trim_decimal(b / KB, "KB")
-    } else if b < KB * KB * KB {
-        trim_decimal(b / (KB * KB), "MB")
+    let (unit_bytes, unit) = match bytes {
+        0..1024 => return format!("{bytes} B"),
+        1024..1_048_576 => (1024, "KB"),
+        1_048_576..1_073_741_824 => (1_048_576, "MB"),
+        _ => (1_073_741_824, "GB"),
+    };
+    // Tenths, rounded half up; one decimal below 10, none above.
+    let tenths = (bytes * 10 + unit_bytes / 2) / unit_bytes;
+    if tenths < 100 && tenths % 10 != 0 {
+        format!("{}.{} {unit}", tenths / 10, tenths % 10)
     } else {
-        trim_decimal(b / (KB * KB * KB), "GB")
+        format!("{} {unit}", (tenths + 5) / 10)
     }
-}
-
-fn trim_decimal(v: f64, unit: &str) -> String {
-    let s = if v < 10.0 { format!("{v:.1}") } else { format!("{v:.0}") };
-    format!("{} {unit}", s.trim_end_matches(".0"))
 }
 
 /// Up to two letters (or one CJK character) for an avatar without a picture.
 pub fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
-    let first = |w: &str| w.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    let first = |w: &str| w.chars().next().map(|c| c.to_ascii_uppercase().to_string()).unwrap_or_default();
     match words.as_slice() {
         [] => "?".into(),
         [one] => {
@@ -94,7 +93,7 @@ pub fn initials(name: &str) -> String {
             if c.first().is_some_and(|c| !c.is_ascii()) {
                 c[0].to_string()
             } else {
-                c.iter().take(2).collect::<String>().to_uppercase()
+                c.iter().take(2).map(|c| c.to_ascii_uppercase()).collect()
             }
         }
         [a, .., b] => format!("{}{}", first(a), first(b)),
@@ -160,11 +159,24 @@ impl FileKind {
             FileKind::Video
         } else if m.starts_with("image/") {
             FileKind::Image
-        } else if m.contains("spreadsheet") || m.contains("excel") || m == "text/csv" || ["xls", "xlsx", "csv", "ods", "numbers"].contains(&ext.as_str()) {
+        } else if m.contains("spreadsheet")
+            || m.contains("excel")
+            || m == "text/csv"
+            || ["xls", "xlsx", "csv", "ods", "numbers"].contains(&ext.as_str())
+        {
             FileKind::Spreadsheet
-        } else if m.contains("zip") || m.contains("compressed") || m.contains("tar") || m.contains("rar") || ["zip", "gz", "tgz", "7z", "rar", "tar", "bz2", "xz"].contains(&ext.as_str()) {
+        } else if m.contains("zip")
+            || m.contains("compressed")
+            || m.contains("tar")
+            || m.contains("rar")
+            || ["zip", "gz", "tgz", "7z", "rar", "tar", "bz2", "xz"].contains(&ext.as_str())
+        {
             FileKind::Archive
-        } else if m.contains("word") || m.contains("document") || m.starts_with("text/") || ["doc", "docx", "odt", "rtf", "txt", "md", "pages"].contains(&ext.as_str()) {
+        } else if m.contains("word")
+            || m.contains("document")
+            || m.starts_with("text/")
+            || ["doc", "docx", "odt", "rtf", "txt", "md", "pages"].contains(&ext.as_str())
+        {
             FileKind::Document
         } else {
             FileKind::Other
@@ -191,7 +203,10 @@ impl FileKind {
             FileKind::Audio => "♪".into(),
             FileKind::Video => "▶".into(),
             FileKind::Archive => "ZIP".into(),
-            _ => name.rsplit_once('.').map(|(_, e)| e.chars().take(4).collect::<String>().to_uppercase()).unwrap_or_else(|| "FILE".into()),
+            _ => name
+                .rsplit_once('.')
+                .map(|(_, e)| e.chars().take(4).map(|c| c.to_ascii_uppercase()).collect::<String>())
+                .unwrap_or_else(|| "FILE".into()),
         }
     }
 }

@@ -127,16 +127,18 @@ pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     out
 }
 
-/// The current language, shared through context.
+/// The current language, shared through context. Strings are read without tracking: the
+/// app re-renders its page when the language changes (rare), so no string needs its own
+/// reactive node (which keeps the bundle small).
 #[derive(Clone, Copy)]
 pub struct I18n(pub RwSignal<Lang>);
 
 impl I18n {
     pub fn t(self, key: K) -> &'static str {
-        text(self.0.get(), key)
+        text(self.0.get_untracked(), key)
     }
     pub fn lang(self) -> Lang {
-        self.0.get()
+        self.0.get_untracked()
     }
 }
 

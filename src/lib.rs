@@ -6,12 +6,10 @@ pub mod components;
 pub mod format;
 pub mod i18n;
 pub mod pages;
+pub mod router;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::use_navigate;
-use leptos_router::path;
 
 use i18n::{I18n, Lang};
 use pages::chat::ChatPage;
@@ -60,22 +58,57 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         let n = store.total_unread();
         let title = if n > 0 { format!("({n}) Confab") } else { "Confab".to_string() };
+        let lang = i18n.0.get();
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             doc.set_title(&title);
             if let Some(html) = doc.document_element() {
-                let _ = html.set_attribute("lang", i18n.lang().code());
+                let _ = html.set_attribute("lang", lang.code());
             }
         }
     });
+    router::provide_location();
     view! {
-        <Router>
-            <SessionGuard booting=booting />
-            <Routes fallback=|| view! { <ChatPage /> }>
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/") view=ChatPage />
-                <Route path=path!("/c/:id") view=ChatPage />
-            </Routes>
-        </Router>
+        <SessionGuard booting=booting />
+        <Shell />
+    }
+}
+
+/// The app's pages: `/login`, `/` (the list) and `/c/{conversationId}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Login,
+    Chat(Option<confab_api::Id>),
+}
+
+impl Page {
+    pub fn of(path: &str) -> Page {
+        let path = path.trim_end_matches('/');
+        if path == "/login" {
+            return Page::Login;
+        }
+        Page::Chat(path.strip_prefix("/c/").and_then(|id| id.parse().ok()))
+    }
+}
+
+/// Shows the page for the current path; rebuilt when the language changes, so every string
+/// is plain text rather than a reactive node of its own.
+#[component]
+fn Shell() -> impl IntoView {
+    let i18n = i18n::use_i18n();
+    let location = router::use_location();
+    let page = Memo::new(move |_| Page::of(&location.0.get()));
+    let is_login = Memo::new(move |_| page.get() == Page::Login);
+    let conversation = Memo::new(move |_| match page.get() {
+        Page::Chat(id) => id,
+        Page::Login => None,
+    });
+    move || {
+        i18n.0.track();
+        if is_login.get() {
+            view! { <LoginPage /> }.into_any()
+        } else {
+            view! { <ChatPage conversation=conversation /> }.into_any()
+        }
     }
 }
 
@@ -83,17 +116,15 @@ pub fn App() -> impl IntoView {
 #[component]
 fn SessionGuard(booting: RwSignal<bool>) -> impl IntoView {
     let store = state::use_store();
-    let navigate = use_navigate();
-    let nav = navigate.clone();
+    let location = router::use_location();
     api::on_unauthorized(move || {
         store.forget_session();
-        nav("/login", Default::default());
+        router::navigate("/login");
     });
-    let location = leptos_router::hooks::use_location();
     Effect::new(move |_| {
-        let path = location.pathname.get();
+        let path = location.0.get();
         if !booting.get() && store.me.get().is_none() && path != "/login" {
-            navigate("/login", Default::default());
+            router::navigate("/login");
         }
     });
 }

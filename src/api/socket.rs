@@ -1,13 +1,15 @@
-//! The `/api/ws/chat` client: connects with the token, answers for liveness with pings,
-//! and reconnects with backoff, resuming from the last sequence number it saw.
+//! The `/api/ws/chat` client: connects with the token, checks liveness with pings, and
+//! reconnects with backoff, resuming from the last sequence number it saw.
+//! Built on `web_sys::WebSocket` callbacks (no stream/select machinery in the bundle).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use confab_api::{ControlFrame, ServerFrame};
-use futures::{FutureExt, SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message};
-use gloo_timers::future::TimeoutFuture;
+use gloo_timers::callback::{Interval, Timeout};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 /// What the socket tells the app.
 pub enum SocketEvent {
@@ -16,20 +18,7 @@ pub enum SocketEvent {
     Disconnected,
 }
 
-/// Stops the loop when dropped or asked.
-#[derive(Clone, Default)]
-pub struct SocketHandle(Rc<Cell<bool>>);
-
-impl SocketHandle {
-    pub fn stop(&self) {
-        self.0.set(true);
-    }
-    fn stopped(&self) -> bool {
-        self.0.get()
-    }
-}
-
-const PING_AFTER_IDLE_MS: u32 = 20_000;
+const PING_EVERY_MS: u32 = 20_000;
 
 fn socket_url(token: &str, since: Option<i64>) -> String {
     let location = web_sys::window().expect("window").location();
@@ -48,73 +37,147 @@ fn backoff_ms(attempt: u32) -> u32 {
     base / 2 + (js_sys::Math::random() * base as f64 / 2.0) as u32
 }
 
-/// Runs until stopped. `since` gives the last seen sequence number at each (re)connect.
-pub fn run(token: String, since: impl Fn() -> Option<i64> + 'static, on_event: impl Fn(SocketEvent) + 'static) -> SocketHandle {
-    let handle = SocketHandle::default();
-    let h = handle.clone();
-    let woken = Rc::new(Cell::new(false));
+struct Inner {
+    token: String,
+    since: Box<dyn Fn() -> Option<i64>>,
+    on_event: Box<dyn Fn(SocketEvent)>,
+    stopped: Cell<bool>,
+    attempt: Cell<u32>,
+    ws: RefCell<Option<WebSocket>>,
+    /// Set when a ping went out; a frame clears it. Still set at the next tick: dead link.
+    awaiting_pong: Cell<bool>,
+    ping: RefCell<Option<Interval>>,
+    retry: RefCell<Option<Timeout>>,
+    handlers: RefCell<Vec<Closure<dyn FnMut(web_sys::Event)>>>,
+}
+
+/// Stops the connection for good (sign-out).
+#[derive(Clone)]
+pub struct SocketHandle(Rc<Inner>);
+
+impl SocketHandle {
+    pub fn stop(&self) {
+        self.0.stopped.set(true);
+        self.0.ping.borrow_mut().take();
+        self.0.retry.borrow_mut().take();
+        if let Some(ws) = self.0.ws.borrow_mut().take() {
+            let _ = ws.close();
+        }
+    }
+}
+
+/// Connects now and keeps reconnecting until stopped. `since` gives the last seen sequence number.
+pub fn run(
+    token: String,
+    since: impl Fn() -> Option<i64> + 'static,
+    on_event: impl Fn(SocketEvent) + 'static,
+) -> SocketHandle {
+    let inner = Rc::new(Inner {
+        token,
+        since: Box::new(since),
+        on_event: Box::new(on_event),
+        stopped: Cell::new(false),
+        attempt: Cell::new(0),
+        ws: RefCell::new(None),
+        awaiting_pong: Cell::new(false),
+        ping: RefCell::new(None),
+        retry: RefCell::new(None),
+        handlers: RefCell::new(Vec::new()),
+    });
     // Coming back online should not wait out the backoff.
     {
-        let woken = woken.clone();
-        let closure = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || woken.set(true));
-        if let Some(w) = web_sys::window() {
-            let _ = w.add_event_listener_with_callback("online", wasm_bindgen::JsCast::unchecked_ref(closure.as_ref()));
-        }
-        closure.forget();
-    }
-    leptos::task::spawn_local(async move {
-        let mut attempt = 0u32;
-        while !h.stopped() {
-            if let Ok(ws) = WebSocket::open(&socket_url(&token, since())) {
-                let (mut tx, mut rx) = ws.split();
-                let mut awaiting_pong = false;
-                loop {
-                    if h.stopped() {
-                        let _ = tx.close().await;
-                        return;
-                    }
-                    futures::select! {
-                        msg = rx.next().fuse() => match msg {
-                            Some(Ok(Message::Text(text))) => {
-                                awaiting_pong = false;
-                                if let Some(frame) = ServerFrame::parse(&text) {
-                                    if matches!(frame, ServerFrame::Control(ControlFrame::Ready { .. })) {
-                                        attempt = 0;
-                                        on_event(SocketEvent::Connected);
-                                    }
-                                    on_event(SocketEvent::Frame(frame));
-                                }
-                            }
-                            Some(Ok(_)) => awaiting_pong = false,
-                            _ => break,
-                        },
-                        _ = TimeoutFuture::new(PING_AFTER_IDLE_MS).fuse() => {
-                            // Silence after a ping means the connection is dead, even if the browser has not noticed.
-                            if awaiting_pong {
-                                break;
-                            }
-                            let ping = serde_json::to_string(&ControlFrame::Ping).expect("serializes");
-                            if tx.send(Message::Text(ping)).await.is_err() {
-                                break;
-                            }
-                            awaiting_pong = true;
-                        }
-                    }
+        let weak = Rc::downgrade(&inner);
+        let online = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if let Some(inner) = weak.upgrade() {
+                if inner.ws.borrow().is_none() && !inner.stopped.get() {
+                    inner.retry.borrow_mut().take();
+                    connect(&inner);
                 }
             }
-            on_event(SocketEvent::Disconnected);
-            if h.stopped() {
-                return;
-            }
-            // Sleep in small steps so that the browser's `online` event can cut it short.
-            let mut left = backoff_ms(attempt) as i64;
-            woken.set(false);
-            while left > 0 && !woken.get() && !h.stopped() {
-                TimeoutFuture::new(250).await;
-                left -= 250;
-            }
-            attempt += 1;
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         }
-    });
-    handle
+        online.forget();
+    }
+    connect(&inner);
+    SocketHandle(inner)
+}
+
+fn connect(inner: &Rc<Inner>) {
+    if inner.stopped.get() {
+        return;
+    }
+    let ws = match WebSocket::new(&socket_url(&inner.token, (inner.since)())) {
+        Ok(ws) => ws,
+        Err(_) => return schedule_reconnect(inner),
+    };
+    let on_message = {
+        let inner = inner.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            inner.awaiting_pong.set(false);
+            let Some(text) = e.unchecked_into::<MessageEvent>().data().as_string() else { return };
+            if let Some(frame) = ServerFrame::parse(&text) {
+                if matches!(frame, ServerFrame::Control(ControlFrame::Ready { .. })) {
+                    inner.attempt.set(0);
+                    (inner.on_event)(SocketEvent::Connected);
+                }
+                (inner.on_event)(SocketEvent::Frame(frame));
+            }
+        })
+    };
+    let on_close = {
+        let inner = inner.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let _ = e.unchecked_into::<CloseEvent>();
+            dropped(&inner);
+        })
+    };
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    *inner.handlers.borrow_mut() = vec![on_message, on_close];
+    *inner.ws.borrow_mut() = Some(ws);
+    inner.awaiting_pong.set(false);
+    let weak = Rc::downgrade(inner);
+    *inner.ping.borrow_mut() = Some(Interval::new(PING_EVERY_MS, move || {
+        let Some(inner) = weak.upgrade() else { return };
+        // Silence after a ping: the connection is dead even if the browser has not noticed.
+        if inner.awaiting_pong.get() {
+            let ws = inner.ws.borrow().clone();
+            if let Some(ws) = ws {
+                let _ = ws.close();
+            }
+            dropped(&inner);
+            return;
+        }
+        let open = inner.ws.borrow().as_ref().filter(|ws| ws.ready_state() == WebSocket::OPEN).cloned();
+        if let Some(ws) = open {
+            let _ = ws.send_with_str(r#"{"type":"ping"}"#);
+            inner.awaiting_pong.set(true);
+        }
+    }));
+}
+
+/// The connection is gone: tell the app once, then try again after a pause.
+fn dropped(inner: &Rc<Inner>) {
+    let Some(ws) = inner.ws.borrow_mut().take() else { return };
+    ws.set_onmessage(None);
+    ws.set_onclose(None);
+    inner.ping.borrow_mut().take();
+    (inner.on_event)(SocketEvent::Disconnected);
+    schedule_reconnect(inner);
+}
+
+fn schedule_reconnect(inner: &Rc<Inner>) {
+    if inner.stopped.get() {
+        return;
+    }
+    let attempt = inner.attempt.get();
+    inner.attempt.set(attempt + 1);
+    let weak = Rc::downgrade(inner);
+    *inner.retry.borrow_mut() = Some(Timeout::new(backoff_ms(attempt), move || {
+        if let Some(inner) = weak.upgrade() {
+            connect(&inner);
+        }
+    }));
 }

@@ -71,7 +71,9 @@ pub fn start(
     };
     let aborted = {
         let done = done.clone();
-        Closure::<dyn FnMut(ProgressEvent)>::new(move |_| finish(&done, Err(ApiError { status: 499, message: String::new() })))
+        Closure::<dyn FnMut(ProgressEvent)>::new(move |_| {
+            finish(&done, Err(ApiError { status: 499, message: String::new() }))
+        })
     };
     if let Ok(up) = xhr.upload() {
         up.set_onprogress(Some(progress.as_ref().unchecked_ref()));

@@ -4,7 +4,11 @@ use crate::format::{hue, initials};
 
 /// A picture, or the person's initials on a colour of their own.
 #[component]
-pub fn Avatar(#[prop(into)] name: Signal<String>, #[prop(into, optional)] url: Signal<String>, #[prop(optional)] small: bool) -> impl IntoView {
+pub fn Avatar(
+    #[prop(into)] name: Signal<String>,
+    #[prop(into, optional)] url: Signal<String>,
+    #[prop(optional)] small: bool,
+) -> impl IntoView {
     view! {
         <span
             class="avatar"

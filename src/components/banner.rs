@@ -10,16 +10,13 @@ pub fn OfflineBanner() -> impl IntoView {
     let i18n = use_i18n();
     // Give a fresh page a moment to connect before saying anything.
     let settled = RwSignal::new(false);
-    leptos::task::spawn_local(async move {
-        gloo_timers::future::TimeoutFuture::new(1500).await;
-        settled.set(true);
-    });
+    gloo_timers::callback::Timeout::new(1500, move || settled.set(true)).forget();
     view! {
-        <Show when=move || settled.get() && !store.online.get()>
+        {move || (settled.get() && !store.online.get()).then(|| view! {
             <div class="banner" role="status">
                 <span class="spinner" aria-hidden="true"></span>
-                {move || i18n.t(K::Offline)}
+                {i18n.t(K::Offline)}
             </div>
-        </Show>
+        })}
     }
 }

@@ -1,6 +1,5 @@
 use confab_api::{Id, PatchConversationRequest, MAX_TEXT_CHARS};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::icons::{Icon, Svg};
 use crate::i18n::{fill, use_i18n, K};
@@ -71,8 +70,7 @@ pub fn Composer(
     let save_draft_later = move |id: Id| {
         let n = edits.get_value() + 1;
         edits.set_value(n);
-        spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(DRAFT_DELAY_MS).await;
+        gloo_timers::callback::Timeout::new(DRAFT_DELAY_MS, move || {
             if edits.get_value() != n || conversation_id.get_untracked() != id {
                 return;
             }
@@ -81,7 +79,8 @@ pub fn Composer(
             if current != saved {
                 store.patch(id, PatchConversationRequest { draft_text: Some(current), ..Default::default() });
             }
-        });
+        })
+        .forget();
     };
 
     let send = move || {
@@ -105,8 +104,8 @@ pub fn Composer(
 
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
-            <label class="icon-btn attach" title=move || i18n.t(K::Attach)>
-                <span class="sr-only">{move || i18n.t(K::Attach)}</span>
+            <label class="icon-btn attach" title=i18n.t(K::Attach)>
+                <span class="sr-only">{i18n.t(K::Attach)}</span>
                 <input type="file" multiple class="sr-only" on:change=move |ev| {
                     let input: web_sys::HtmlInputElement = event_target(&ev);
                     if let Some(list) = input.files() {
@@ -120,9 +119,9 @@ pub fn Composer(
             <textarea
                 node_ref=area
                 rows="1"
-                aria-label=move || i18n.t(K::MessageLabel)
+                aria-label=i18n.t(K::MessageLabel)
                 aria-describedby="composer-count"
-                placeholder=move || i18n.t(K::MessagePlaceholder)
+                placeholder=i18n.t(K::MessagePlaceholder)
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     text.set(event_target_value(&ev));
@@ -156,7 +155,7 @@ pub fn Composer(
                     }
                 }}
             </span>
-            <button type="submit" class="send" disabled=move || !can_send() aria-label=move || i18n.t(K::Send) title=move || i18n.t(K::Send)>
+            <button type="submit" class="send" disabled=move || !can_send() aria-label=i18n.t(K::Send) title=i18n.t(K::Send)>
                 <Svg icon=Icon::Send />
             </button>
         </form>

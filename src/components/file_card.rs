@@ -27,14 +27,23 @@ pub fn FileCard(file: FileInfo) -> impl IntoView {
     }
 }
 
+/// Display size within 280×320, never upscaled, at least 48 px (integers: no float formatting).
+pub fn fit(w: u32, h: u32) -> (u32, u32) {
+    let (w, h) = (w as u64, h as u64);
+    // scale = min(280/w, 320/h, 1) as a fraction num/den.
+    let (num, den) = if 280 * h <= 320 * w { (280, w) } else { (320, h) };
+    let (num, den) = if num >= den { (1, 1) } else { (num, den) };
+    let dw = ((w * num + den / 2) / den).max(48);
+    let dh = ((h * num + den / 2) / den).max(48);
+    (dw as u32, dh as u32)
+}
+
 /// An image message: its box has the image's aspect ratio before it loads (no jump), loaded lazily.
 #[component]
 pub fn ImageThumb(file: FileInfo, #[prop(into)] on_open: Callback<FileInfo>) -> impl IntoView {
     let i18n = use_i18n();
     let (w, h) = (file.width.unwrap_or(4).max(1), file.height.unwrap_or(3).max(1));
-    // Fit within 280×320, never upscaled.
-    let scale = (280.0 / w as f64).min(320.0 / h as f64).min(1.0);
-    let (dw, dh) = ((w as f64 * scale).round().max(48.0), (h as f64 * scale).round().max(48.0));
+    let (dw, dh) = fit(w, h);
     let name = file.file_name.clone();
     let alt = fill(i18n.t(K::ImageAlt), &[("name", &name)]);
     let label = fill(i18n.t(K::ViewImage), &[("name", &name)]);
@@ -43,7 +52,7 @@ pub fn ImageThumb(file: FileInfo, #[prop(into)] on_open: Callback<FileInfo>) -> 
         <button type="button" class="image-thumb" aria-label=label
             style=format!("width: {dw}px; aspect-ratio: {w} / {h}")
             on:click=move |_| on_open.run(f.clone())>
-            <img src=file.file_url.clone() alt=alt loading="lazy" decoding="async" width=dw as u32 height=dh as u32 />
+            <img src=file.file_url.clone() alt=alt loading="lazy" decoding="async" width=dw height=dh />
         </button>
     }
 }

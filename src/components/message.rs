@@ -16,6 +16,15 @@ pub fn can_recall(m: &Message, me: i64, now_ms: f64) -> bool {
         && now_ms - parse_ms(&m.created_at) < confab_api::DEFAULT_RECALL_WINDOW_SECS as f64 * 1000.0
 }
 
+fn status_code(label: K) -> &'static str {
+    match label {
+        K::Pending => "pending",
+        K::Failed => "failed",
+        K::Read => "read",
+        _ => "sent",
+    }
+}
+
 /// What the thread asks of its parent: open an image, confirm a deletion.
 #[derive(Clone, Copy)]
 pub struct MessageHost {
@@ -35,7 +44,11 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
     if m.status == MessageStatus::Recalled {
         let text_back = store.recalled_texts.with_untracked(|t| t.get(&m.message_id).cloned());
         let cid = m.conversation_id;
-        let label = if mine { i18n.t(K::YouRecalled).to_string() } else { fill(i18n.t(K::TheyRecalled), &[("name", &m.sender_name)]) };
+        let label = if mine {
+            i18n.t(K::YouRecalled).to_string()
+        } else {
+            fill(i18n.t(K::TheyRecalled), &[("name", &m.sender_name)])
+        };
         return view! {
             <div class="msg-notice recalled" role="listitem" data-message-id=m.message_id>
                 <span>{label}</span>
@@ -75,10 +88,10 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
             (Delivery::Sent, false) => (Icon::Check, K::Sent),
         };
         Some(view! {
-            <span class="status" class:read=m.is_read && item.delivery == Delivery::Sent data-status=format!("{label:?}").to_lowercase()
-                title=move || i18n.t(label)>
+            <span class="status" class:read=m.is_read && item.delivery == Delivery::Sent data-status=status_code(label)
+                title=i18n.t(label)>
                 <Svg icon=icon />
-                <span class="sr-only">{move || i18n.t(label)}</span>
+                <span class="sr-only">{i18n.t(label)}</span>
             </span>
         })
     } else {
@@ -89,7 +102,10 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
     let m_menu = m.clone();
     let on_key = move |ev: web_sys::KeyboardEvent| {
         let k = ev.key();
-        if k == "ContextMenu" || (k == "F10" && ev.shift_key()) || ((k == "Enter" || k == " ") && ev.target() == ev.current_target()) {
+        if k == "ContextMenu"
+            || (k == "F10" && ev.shift_key())
+            || ((k == "Enter" || k == " ") && ev.target() == ev.current_target())
+        {
             ev.prevent_default();
             open_menu();
         }
@@ -97,7 +113,7 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
 
     view! {
         <div class="msg" class:mine=mine class:grouped=grouped class:failed=failed role="listitem"
-            data-message-id=m.message_id data-delivery=format!("{:?}", item.delivery).split('(').next().unwrap_or("").to_lowercase()>
+            data-message-id=m.message_id data-delivery=item.delivery.code()>
             {(!mine).then(|| if grouped {
                 view! { <span class="avatar-gap"></span> }.into_any()
             } else {
@@ -112,23 +128,23 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
                 </div>
                 <button type="button" class="icon-btn more" node_ref=menu_btn aria-haspopup="menu"
                     aria-expanded=move || menu_open.get().to_string()
-                    aria-label=move || i18n.t(K::MoreActions) on:click=move |_| menu_open.update(|o| *o = !*o)>
+                    aria-label=i18n.t(K::MoreActions) on:click=move |_| menu_open.update(|o| *o = !*o)>
                     <Svg icon=Icon::More />
                 </button>
-                <Show when=move || menu_open.get()>
+                {move || menu_open.get().then(|| view! {
                     <MessageMenu m=m_menu.clone() copy=text_for_copy.clone() close=Callback::new(move |_| {
                         menu_open.set(false);
                         if let Some(b) = menu_btn.get_untracked() { let _ = b.focus(); }
                     }) />
-                </Show>
+                })}
                 {match &item.delivery {
                     Delivery::Failed(why) => {
                         let (key, cid) = (key.clone(), m.conversation_id);
                         let why = why.clone();
                         Some(view! {
                             <div class="failed-line" role="alert">
-                                <span>{move || i18n.t(K::Failed)}{(!why.is_empty()).then(|| format!(": {why}"))}</span>
-                                <button type="button" class="link-btn" on:click=move |_| store.retry(cid, key.clone())>{move || i18n.t(K::Retry)}</button>
+                                <span>{i18n.t(K::Failed)}{(!why.is_empty()).then(|| format!(": {why}"))}</span>
+                                <button type="button" class="link-btn" on:click=move |_| store.retry(cid, key.clone())>{i18n.t(K::Retry)}</button>
                             </div>
                         })
                     }
@@ -169,7 +185,12 @@ fn MessageMenu(m: Message, copy: Option<String>, close: Callback<()>) -> impl In
                 let n = buttons.length();
                 let doc = web_sys::window().and_then(|w| w.document());
                 let current = doc.and_then(|d| d.active_element());
-                let idx = (0..n).find(|i| buttons.item(*i).map(|b| Some(wasm_bindgen::JsCast::unchecked_into::<web_sys::Element>(b)) == current).unwrap_or(false));
+                let idx = (0..n).find(|i| {
+                    buttons
+                        .item(*i)
+                        .map(|b| Some(wasm_bindgen::JsCast::unchecked_into::<web_sys::Element>(b)) == current)
+                        .unwrap_or(false)
+                });
                 let next = match (idx, ev.key() == "ArrowDown") {
                     (Some(i), true) => (i + 1) % n,
                     (Some(i), false) => (i + n - 1) % n,
@@ -191,7 +212,7 @@ fn MessageMenu(m: Message, copy: Option<String>, close: Callback<()>) -> impl In
                         let _ = w.navigator().clipboard().write_text(&text);
                     }
                     close.run(());
-                }>{move || i18n.t(K::Copy)}</button>
+                }>{i18n.t(K::Copy)}</button>
             })}
             {recallable.then(|| view! {
                 <button type="button" role="menuitem" data-action="recall" on:click=move |_| {
@@ -200,15 +221,15 @@ fn MessageMenu(m: Message, copy: Option<String>, close: Callback<()>) -> impl In
                     }
                     store.recall(&m_recall);
                     close.run(());
-                }>{move || i18n.t(K::Recall)}</button>
+                }>{i18n.t(K::Recall)}</button>
             })}
             {confirmed.then(|| view! {
                 <button type="button" role="menuitem" data-action="delete" class="danger" on:click=move |_| {
                     host.confirm_delete.run(m_delete.clone());
                     close.run(());
-                }>{move || i18n.t(K::Delete)}</button>
+                }>{i18n.t(K::Delete)}</button>
             })}
-            <button type="button" role="menuitem" on:click=move |_| close.run(())>{move || i18n.t(K::Cancel)}</button>
+            <button type="button" role="menuitem" on:click=move |_| close.run(())>{i18n.t(K::Cancel)}</button>
         </div>
     }
 }

@@ -22,9 +22,9 @@ pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <button type="button" class="lang-switch" lang=move || i18n.lang().other().code()
-            aria-label=move || i18n.t(K::SwitchLanguageLabel)
+            aria-label=i18n.t(K::SwitchLanguageLabel)
             on:click=move |_| crate::set_language(i18n.0, i18n.lang().other())>
-            {move || i18n.t(K::SwitchLanguage)}
+            {i18n.t(K::SwitchLanguage)}
         </button>
     }
 }

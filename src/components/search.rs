@@ -1,7 +1,6 @@
 use confab_api::SearchHit;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 
 use super::avatar::Avatar;
 use crate::api;
@@ -13,7 +12,6 @@ use crate::state::use_store;
 pub fn SearchBox() -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    let navigate = use_navigate();
     let query = RwSignal::new(String::new());
     let hits = RwSignal::new(None::<Vec<SearchHit>>);
     let generation = StoredValue::new(0u32);
@@ -25,19 +23,20 @@ pub fn SearchBox() -> impl IntoView {
             hits.set(None);
             return;
         }
-        spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(200).await;
+        gloo_timers::callback::Timeout::new(200, move || {
             if generation.get_value() != gen {
                 return;
             }
-            let result = api::search(q.trim()).await.unwrap_or_default();
-            if generation.get_value() == gen {
-                hits.set(Some(result));
-            }
-        });
+            spawn_local(async move {
+                let result = api::search(q.trim()).await.unwrap_or_default();
+                if generation.get_value() == gen {
+                    hits.set(Some(result));
+                }
+            });
+        })
+        .forget();
     };
     let open = move |hit: SearchHit| {
-        let navigate = navigate.clone();
         spawn_local(async move {
             let id = match hit.conversation_id {
                 Some(id) => Some(id),
@@ -46,19 +45,19 @@ pub fn SearchBox() -> impl IntoView {
             if let Some(id) = id {
                 query.set(String::new());
                 hits.set(None);
-                navigate(&format!("/c/{id}"), Default::default());
+                crate::router::navigate(&format!("/c/{id}"));
             }
         });
     };
 
     view! {
         <div class="search">
-            <label class="sr-only" for="search-people">{move || i18n.t(K::Search)}</label>
+            <label class="sr-only" for="search-people">{i18n.t(K::Search)}</label>
             <input
                 id="search-people"
                 type="search"
                 autocomplete="off"
-                placeholder=move || i18n.t(K::SearchPlaceholder)
+                placeholder=i18n.t(K::SearchPlaceholder)
                 prop:value=move || query.get()
                 on:input=move |ev| {
                     let v = event_target_value(&ev);
@@ -75,7 +74,7 @@ pub fn SearchBox() -> impl IntoView {
             {move || hits.get().map(|list| {
                 let open = open.clone();
                 view! {
-                    <ul class="search-results" aria-label=move || i18n.t(K::Search)>
+                    <ul class="search-results" aria-label=i18n.t(K::Search)>
                         {if list.is_empty() {
                             view! { <li class="empty">{i18n.t(K::NoResults)}</li> }.into_any()
                         } else {

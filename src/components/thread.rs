@@ -28,8 +28,13 @@ impl Row {
         match self {
             Row::Day { key, .. } => key.clone(),
             Row::Message { item, grouped } => format!(
-                "{}|{:?}|{:?}|{}|{}|{}",
-                item.key, item.delivery, item.message.status, item.message.is_read, grouped, item.message.message_id
+                "{}|{}|{}|{}|{}|{}",
+                item.key,
+                item.delivery.code(),
+                item.message.status == confab_api::MessageStatus::Recalled,
+                item.message.is_read,
+                grouped,
+                item.message.message_id
             ),
         }
     }
@@ -137,7 +142,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 }
             }>
             <header class="thread-header">
-                <button type="button" class="icon-btn back" aria-label=move || i18n.t(K::Back) on:click=move |_| on_back.run(())>
+                <button type="button" class="icon-btn back" aria-label=i18n.t(K::Back) on:click=move |_| on_back.run(())>
                     <Svg icon=Icon::Back />
                 </button>
                 {move || conversation.get().map(|c| view! {
@@ -163,16 +168,14 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                     } />
                 </div>
             </div>
-            <Show when=move || unseen.get()>
-                <button type="button" class="new-messages" on:click=move |_| to_bottom()>{move || i18n.t(K::NewMessages)}</button>
-            </Show>
+            {move || unseen.get().then(|| view! {
+                <button type="button" class="new-messages" on:click=move |_| to_bottom()>{i18n.t(K::NewMessages)}</button>
+            })}
             <UploadList conversation_id=id />
             <Composer conversation_id=id
                 on_send=Callback::new(move |text| store.send_text(id.get_untracked(), text))
                 on_files=Callback::new(files) />
-            <Show when=move || dragging.get()>
-                <div class="drop-overlay" aria-hidden="true">{move || i18n.t(K::DropHere)}</div>
-            </Show>
+            {move || dragging.get().then(|| view! { <div class="drop-overlay" aria-hidden="true">{i18n.t(K::DropHere)}</div> })}
             {move || viewing.get().map(|f| view! { <ImageViewer file=f on_close=Callback::new(move |_| viewing.set(None)) /> })}
             {move || deleting.get().map(|m| view! { <ConfirmDelete m=m on_done=Callback::new(move |_| deleting.set(None)) /> })}
         </section>
@@ -195,13 +198,13 @@ fn ConfirmDelete(m: Message, #[prop(into)] on_done: Callback<()>) -> impl IntoVi
             <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-delete-text"
                 on:click=|ev| ev.stop_propagation()
                 on:keydown=move |ev| if ev.key() == "Escape" { on_done.run(()) }>
-                <p id="confirm-delete-text">{move || i18n.t(K::ConfirmDelete)}</p>
+                <p id="confirm-delete-text">{i18n.t(K::ConfirmDelete)}</p>
                 <div class="modal-actions">
-                    <button type="button" class="btn" on:click=move |_| on_done.run(())>{move || i18n.t(K::Cancel)}</button>
+                    <button type="button" class="btn" on:click=move |_| on_done.run(())>{i18n.t(K::Cancel)}</button>
                     <button type="button" class="btn danger" node_ref=confirm on:click=move |_| {
                         store.delete_for_me(&m);
                         on_done.run(());
-                    }>{move || i18n.t(K::Delete)}</button>
+                    }>{i18n.t(K::Delete)}</button>
                 </div>
             </div>
         </div>

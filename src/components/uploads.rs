@@ -10,10 +10,12 @@ use crate::state::use_store;
 pub fn UploadList(#[prop(into)] conversation_id: Signal<confab_api::Id>) -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    let items = move || store.uploads.get().into_iter().filter(|u| u.conversation_id == conversation_id.get()).collect::<Vec<_>>();
+    let items = move || {
+        store.uploads.get().into_iter().filter(|u| u.conversation_id == conversation_id.get()).collect::<Vec<_>>()
+    };
     view! {
         <ul class="uploads">
-            <For each=items key=|u| (u.id, (u.progress * 100.0) as u32, u.error.clone()) children=move |u| {
+            {move || items().into_iter().map(|u| {
                 let id = u.id;
                 let has_error = u.error.is_some();
                 let label = fill(i18n.t(K::Uploading), &[("name", &u.name)]);
@@ -23,15 +25,15 @@ pub fn UploadList(#[prop(into)] conversation_id: Signal<confab_api::Id>) -> impl
                         <span class="upload-size">{human_size(u.size)}</span>
                         {match u.error.clone() {
                             Some(e) => view! { <span class="upload-error" role="alert">{e}</span> }.into_any(),
-                            None => view! { <progress max="100" value=(u.progress * 100.0).round() aria-label=label></progress> }.into_any(),
+                            None => view! { <progress max="100" value=(u.progress * 100.0) as u32 aria-label=label></progress> }.into_any(),
                         }}
-                        <button type="button" class="icon-btn" aria-label=move || i18n.t(if has_error { K::Close } else { K::CancelUpload })
+                        <button type="button" class="icon-btn" aria-label=i18n.t(if has_error { K::Close } else { K::CancelUpload })
                             on:click=move |_| store.cancel_upload(id)>
                             <Svg icon=Icon::Close />
                         </button>
                     </li>
                 }
-            } />
+            }).collect_view()}
         </ul>
     }
 }

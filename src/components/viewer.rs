@@ -28,7 +28,7 @@ pub fn ImageViewer(file: FileInfo, #[prop(into)] on_close: Callback<()>) -> impl
                 }
             }>
             <img src=file.file_url.clone() alt=fill(i18n.t(K::ImageAlt), &[("name", &name)]) on:click=|ev| ev.stop_propagation() />
-            <button type="button" class="viewer-close icon-btn" node_ref=close_btn aria-label=move || i18n.t(K::Close)
+            <button type="button" class="viewer-close icon-btn" node_ref=close_btn aria-label=i18n.t(K::Close)
                 on:click=move |ev| { ev.stop_propagation(); on_close.run(()) }>
                 <Svg icon=Icon::Close />
             </button>

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::avatar::Avatar;
 use crate::components::banner::OfflineBanner;
@@ -13,12 +12,10 @@ use crate::state::use_store;
 
 /// The list and, from 768 px, the open conversation beside it (`/` and `/c/{id}`).
 #[component]
-pub fn ChatPage() -> impl IntoView {
+pub fn ChatPage(#[prop(into)] conversation: Signal<Option<confab_api::Id>>) -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    let params = use_params_map();
-    let navigate = use_navigate();
-    let active = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<confab_api::Id>().ok()));
+    let active = conversation;
 
     Effect::new(move |_| match active.get() {
         Some(id) if store.me.get().is_some() => store.open(id),
@@ -34,19 +31,23 @@ pub fn ChatPage() -> impl IntoView {
         }
     });
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        let _ = doc.add_event_listener_with_callback("visibilitychange", wasm_bindgen::JsCast::unchecked_ref(on_visible.as_ref()));
+        let _ = doc.add_event_listener_with_callback(
+            "visibilitychange",
+            wasm_bindgen::JsCast::unchecked_ref(on_visible.as_ref()),
+        );
     }
     on_visible.forget();
 
-    let back = {
-        let navigate = navigate.clone();
-        Callback::new(move |_| navigate("/", Default::default()))
-    };
+    let back = { Callback::new(move |_| crate::router::navigate("/")) };
     let me_name = move || store.me.get().map(|u| u.display_name).unwrap_or_default();
     let announcement = move || {
         let a = store.announcement.get();
         let (name, text) = a.split_once('\u{1}').unwrap_or(("", ""));
-        if name.is_empty() { String::new() } else { fill(i18n.t(K::NewMessageFrom), &[("name", name), ("text", text)]) }
+        if name.is_empty() {
+            String::new()
+        } else {
+            fill(i18n.t(K::NewMessageFrom), &[("name", name), ("text", text)])
+        }
     };
 
     view! {
@@ -56,7 +57,7 @@ pub fn ChatPage() -> impl IntoView {
                     <Avatar name=Signal::derive(me_name) url=Signal::derive(move || store.me.get().map(|u| u.avatar).unwrap_or_default()) small=true />
                     <h1 class="me-name">{me_name}</h1>
                     <LanguageSwitch />
-                    <button type="button" class="icon-btn" aria-label=move || i18n.t(K::SignOut) title=move || i18n.t(K::SignOut)
+                    <button type="button" class="icon-btn" aria-label=i18n.t(K::SignOut) title=i18n.t(K::SignOut)
                         on:click=move |_| store.sign_out()>
                         <Svg icon=Icon::SignOut />
                     </button>
@@ -67,7 +68,7 @@ pub fn ChatPage() -> impl IntoView {
             <main class="pane">
                 {move || match active.get() {
                     Some(id) => view! { <ThreadView id=id on_back=back /> }.into_any(),
-                    None => view! { <div class="placeholder"><p>{move || i18n.t(K::PickConversation)}</p></div> }.into_any(),
+                    None => view! { <div class="placeholder"><p>{i18n.t(K::PickConversation)}</p></div> }.into_any(),
                 }}
             </main>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>

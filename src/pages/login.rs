@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::components::LanguageSwitch;
@@ -12,7 +11,6 @@ use crate::state::use_store;
 pub fn LoginPage() -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    let navigate = use_navigate();
     let registering = RwSignal::new(false);
     let user_name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -22,10 +20,9 @@ pub fn LoginPage() -> impl IntoView {
 
     // Already signed in: straight to the chats.
     {
-        let navigate = navigate.clone();
         Effect::new(move |_| {
             if store.me.get().is_some() {
-                navigate("/", Default::default());
+                crate::router::navigate("/");
             }
         });
     }
@@ -59,18 +56,18 @@ pub fn LoginPage() -> impl IntoView {
                 <div class="brand" aria-hidden="true">
                     <img src="/public/favicon.svg" alt="" width="48" height="48" />
                 </div>
-                <h1>{move || i18n.t(K::AppName)}</h1>
-                <p class="tagline">{move || i18n.t(K::Tagline)}</p>
+                <h1>{i18n.t(K::AppName)}</h1>
+                <p class="tagline">{i18n.t(K::Tagline)}</p>
                 <form on:submit=submit novalidate>
-                    <label for="login-user">{move || i18n.t(K::UserName)}</label>
+                    <label for="login-user">{i18n.t(K::UserName)}</label>
                     <input id="login-user" name="username" autocomplete="username" required autocapitalize="none" spellcheck="false"
                         prop:value=move || user_name.get() on:input=move |ev| user_name.set(event_target_value(&ev)) />
-                    <Show when=move || registering.get()>
-                        <label for="login-display">{move || i18n.t(K::DisplayName)}</label>
+                    {move || registering.get().then(|| view! {
+                        <label for="login-display">{i18n.t(K::DisplayName)}</label>
                         <input id="login-display" name="nickname" autocomplete="nickname"
                             prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev)) />
-                    </Show>
-                    <label for="login-password">{move || i18n.t(K::Password)}</label>
+                    })}
+                    <label for="login-password">{i18n.t(K::Password)}</label>
                     <input id="login-password" name="password" type="password" required
                         autocomplete=move || if registering.get() { "new-password" } else { "current-password" }
                         prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
@@ -80,9 +77,9 @@ pub fn LoginPage() -> impl IntoView {
                     </button>
                 </form>
                 <p class="switch-mode">
-                    {move || i18n.t(if registering.get() { K::HaveAccount } else { K::NoAccount })}" "
+                    {i18n.t(if registering.get() { K::HaveAccount } else { K::NoAccount })}" "
                     <button type="button" class="link-btn" on:click=move |_| { registering.update(|r| *r = !*r); error.set(None); }>
-                        {move || i18n.t(if registering.get() { K::SignIn } else { K::SignUp })}
+                        {i18n.t(if registering.get() { K::SignIn } else { K::SignUp })}
                     </button>
                 </p>
             </div>

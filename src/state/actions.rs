@@ -244,7 +244,9 @@ impl Store {
 
     /// Sends again what failed, with the same clientMsgId (the server will not duplicate it).
     pub fn retry(&self, conversation_id: Id, key: String) {
-        let item = self.threads.with_untracked(|t| t.get(&conversation_id).and_then(|t| t.items.iter().find(|i| i.key == key).cloned()));
+        let item = self
+            .threads
+            .with_untracked(|t| t.get(&conversation_id).and_then(|t| t.items.iter().find(|i| i.key == key).cloned()));
         if let Some(item) = item {
             self.set_delivery(conversation_id, &key, Delivery::Pending);
             self.deliver(key, item.message);
@@ -275,7 +277,8 @@ impl Store {
     /// Sends an uploaded file or image as a message (optimistic like text).
     pub fn send_file(&self, conversation_id: Id, info: FileInfo) {
         let Some(me) = self.me.get_untracked() else { return };
-        let message_type = if ["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&info.file_type.as_str()) {
+        let message_type = if ["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&info.file_type.as_str())
+        {
             MessageType::Image
         } else {
             MessageType::File

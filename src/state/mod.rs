@@ -22,6 +22,17 @@ pub enum Delivery {
     Failed(String),
 }
 
+impl Delivery {
+    /// A short stable name (for keys and `data-` attributes).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Sent => "sent",
+            Delivery::Failed(_) => "failed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     /// Stable for the life of the row: the clientMsgId for own sends, else the message id.
@@ -43,7 +54,9 @@ impl Thread {
     fn position(&self, m: &Message) -> Option<usize> {
         self.items.iter().position(|i| {
             (m.message_id > 0 && i.message.message_id == m.message_id)
-                || (m.client_msg_id.is_some() && i.message.client_msg_id == m.client_msg_id && i.message.sender_id == m.sender_id)
+                || (m.client_msg_id.is_some()
+                    && i.message.client_msg_id == m.client_msg_id
+                    && i.message.sender_id == m.sender_id)
         })
     }
 
@@ -208,7 +221,10 @@ impl Store {
         }
         self.update_thread(r.conversation_id, |t| {
             for i in t.items.iter_mut() {
-                if i.message.sender_id != r.reader_id && i.message.message_id > 0 && i.message.message_id <= r.last_read_message_id {
+                if i.message.sender_id != r.reader_id
+                    && i.message.message_id > 0
+                    && i.message.message_id <= r.last_read_message_id
+                {
                     i.message.is_read = true;
                 }
             }

@@ -63,8 +63,11 @@ impl Store {
                         }
                         Err(e) if e.status == 499 => store.uploads.update(|u| u.retain(|i| i.id != id)),
                         Err(e) => {
-                            let msg = if e.message.is_empty() { text(lang, K::ErrorGeneric).to_string() } else { e.message };
-                            store.uploads.update(|u| u.iter_mut().filter(|i| i.id == id).for_each(|i| i.error = Some(msg.clone())));
+                            let msg =
+                                if e.message.is_empty() { text(lang, K::ErrorGeneric).to_string() } else { e.message };
+                            store.uploads.update(|u| {
+                                u.iter_mut().filter(|i| i.id == id).for_each(|i| i.error = Some(msg.clone()))
+                            });
                         }
                     }
                 },
@@ -74,7 +77,9 @@ impl Store {
                     m.borrow_mut().insert(id, up);
                 }),
                 Err(_) => self.uploads.update(|u| {
-                    u.iter_mut().filter(|i| i.id == id).for_each(|i| i.error = Some(text(lang, K::ErrorNetwork).to_string()))
+                    u.iter_mut()
+                        .filter(|i| i.id == id)
+                        .for_each(|i| i.error = Some(text(lang, K::ErrorNetwork).to_string()))
                 }),
             }
         }

@@ -16,7 +16,9 @@ fn gzip_len(bytes: &[u8]) -> u64 {
 fn measure() -> Result<Vec<(String, u64, u64)>> {
     let dist = root().join("dist");
     let mut rows = Vec::new();
-    for entry in std::fs::read_dir(&dist).map_err(|e| format!("dist/ missing ({e}); build the web app first"))?.flatten() {
+    for entry in
+        std::fs::read_dir(&dist).map_err(|e| format!("dist/ missing ({e}); build the web app first"))?.flatten()
+    {
         let name = entry.file_name().to_string_lossy().to_string();
         if [".wasm", ".js", ".css"].iter().any(|ext| name.ends_with(ext)) {
             let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
@@ -33,14 +35,24 @@ pub fn report() -> Result<u64> {
     for (name, raw, gz) in &rows {
         eprintln!("  {name:<40} {:>8.1} KB raw {:>8.1} KB gzip", *raw as f64 / 1024.0, *gz as f64 / 1024.0);
     }
-    eprintln!("  {:<40} {:>8} {:>13.1} KB gzip (budget {} KB)", "total", "", total as f64 / 1024.0, BUDGET_BYTES / 1024);
+    eprintln!(
+        "  {:<40} {:>8} {:>13.1} KB gzip (budget {} KB)",
+        "total",
+        "",
+        total as f64 / 1024.0,
+        BUDGET_BYTES / 1024
+    );
     Ok(total)
 }
 
 pub fn check() -> Result {
     let total = report()?;
     if total > BUDGET_BYTES {
-        return Err(format!("the web app is {:.1} KB gzipped, over the {} KB budget", total as f64 / 1024.0, BUDGET_BYTES / 1024));
+        return Err(format!(
+            "the web app is {:.1} KB gzipped, over the {} KB budget",
+            total as f64 / 1024.0,
+            BUDGET_BYTES / 1024
+        ));
     }
     Ok(())
 }

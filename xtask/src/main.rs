@@ -77,7 +77,7 @@ pub fn cargo() -> Command {
 pub fn build_web() -> Result {
     tools::ensure_web()?;
     step("building the web app (trunk, release)");
-    sh(Command::new(tools::trunk()).args(["build", "--release", "--offline"]))
+    sh(Command::new(tools::trunk()).args(["build", "--release", "--offline"]).env("PATH", tools::tool_path()))
 }
 
 fn build_server(profile: &str) -> Result {
@@ -96,7 +96,15 @@ fn run() -> Result {
     build_server("serve")?;
     step("starting Confab (Ctrl+C stops it)");
     let addr = std::env::var("CONFAB_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    sh(Command::new(server_binary("serve")).args(["--addr", &addr, "--data-dir", "data", "--static-dir", "dist", "--demo"]))
+    sh(Command::new(server_binary("serve")).args([
+        "--addr",
+        &addr,
+        "--data-dir",
+        "data",
+        "--static-dir",
+        "dist",
+        "--demo",
+    ]))
 }
 
 fn dev() -> Result {
@@ -108,7 +116,8 @@ fn dev() -> Result {
         .current_dir(root())
         .spawn()
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    let result = sh(Command::new(tools::trunk()).args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
+    let result =
+        sh(Command::new(tools::trunk()).args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
     let _ = server.kill();
     result
 }

@@ -43,7 +43,11 @@ fn locked_wasm_bindgen() -> Result<String> {
 fn apt_install(packages: &[&str]) -> Result {
     let is_root = output("id", &["-u"]).as_deref() == Some("0");
     if !is_root {
-        return Err(format!("please install {} (Debian: apt-get install -y {})", packages.join(", "), packages.join(" ")));
+        return Err(format!(
+            "please install {} (Debian: apt-get install -y {})",
+            packages.join(", "),
+            packages.join(" ")
+        ));
     }
     step(&format!("installing {} with apt-get", packages.join(", ")));
     sh(Command::new("apt-get").args(["update", "-qq"]))?;
@@ -69,8 +73,27 @@ pub fn ensure_web() -> Result {
         // Not --locked: the registry copy here lacks one of its locked dependencies.
         sh(cargo().args(["install", "--force", "wasm-bindgen-cli", "--version", &wanted]))?;
     }
-    if output("wasm-opt", &["--version"]).is_none() {
-        apt_install(&["binaryen"])?;
+    ensure_npm_packages(&root().join("tools/web"), "binaryen")?;
+    Ok(())
+}
+
+/// PATH with the project's npm tools (wasm-opt 132) first, for trunk.
+pub fn tool_path() -> String {
+    let bin = root().join("tools/web/node_modules/.bin");
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+/// `npm ci` in `dir` unless `probe` is already installed there.
+fn ensure_npm_packages(dir: &std::path::Path, probe: &str) -> Result {
+    if output("npm", &["--version"]).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    if !dir.join("node_modules").join(probe).exists() {
+        step(&format!("installing npm packages in {}", dir.strip_prefix(root()).unwrap_or(dir).display()));
+        sh(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
     }
     Ok(())
 }
@@ -87,16 +110,5 @@ pub fn ensure_browser() -> Result {
 
 /// The e2e suite's npm packages (Playwright without its browser download, axe-core).
 pub fn ensure_e2e_packages() -> Result {
-    let dir = root().join("e2e");
-    if output("npm", &["--version"]).is_none() {
-        apt_install(&["nodejs", "npm"])?;
-    }
-    if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/@axe-core/playwright").exists() {
-        step("installing the e2e npm packages");
-        sh(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
-    }
-    Ok(())
+    ensure_npm_packages(&root().join("e2e"), "@axe-core/playwright")
 }

@@ -144,12 +144,33 @@ pub struct FileInfo {
 
 /// A message's content: text for text and system messages, a [`FileInfo`] for images and files.
 /// A recalled message reads `""`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(untagged)]
 pub enum MessageContent {
     Text(String),
     File(FileInfo),
+}
+
+impl<'de> Deserialize<'de> for MessageContent {
+    /// By hand rather than `untagged`: a string or an object, decided by the first token,
+    /// without buffering (smaller and faster in the web app).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = MessageContent;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, or a file object")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MessageContent::Text(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                FileInfo::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(MessageContent::File)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Default for MessageContent {
@@ -425,9 +446,37 @@ pub enum ServerFrame {
     Control(ControlFrame),
 }
 
+/// The outer shape of every frame, with `data` left unparsed until `type` is known.
+#[derive(Deserialize)]
+struct RawFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(default)]
+    seq: Option<i64>,
+    #[serde(borrow, default)]
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
 impl ServerFrame {
+    /// Parses a frame by its `type` (unknown types are `None`, so old clients skip new events).
     pub fn parse(text: &str) -> Option<ServerFrame> {
-        serde_json::from_str(text).ok()
+        let raw: RawFrame = serde_json::from_str(text).ok()?;
+        fn data<T: serde::de::DeserializeOwned>(raw: &RawFrame) -> Option<T> {
+            serde_json::from_str(raw.data?.get()).ok()
+        }
+        let event = match raw.kind {
+            "new_message" => Event::NewMessage(data(&raw)?),
+            "message_recalled" => Event::MessageRecalled(data(&raw)?),
+            "read" => Event::Read(data(&raw)?),
+            "conversation_updated" => Event::ConversationUpdated(data(&raw)?),
+            "message_deleted" => Event::MessageDeleted(data(&raw)?),
+            "ping" => return Some(ServerFrame::Control(ControlFrame::Ping)),
+            "pong" => return Some(ServerFrame::Control(ControlFrame::Pong)),
+            "resync" => return Some(ServerFrame::Control(ControlFrame::Resync { seq: raw.seq? })),
+            "ready" => return Some(ServerFrame::Control(ControlFrame::Ready { seq: raw.seq? })),
+            _ => return None,
+        };
+        Some(ServerFrame::Event(EventFrame { seq: raw.seq?, event }))
     }
 }
 
