@@ -14,17 +14,18 @@ pub mod viewer;
 
 use leptos::prelude::*;
 
-use crate::i18n::{use_i18n, K};
+use crate::i18n::{text, use_i18n, K};
 
 /// English ⇄ 简体中文; the choice is remembered.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <button type="button" class="lang-switch" lang=move || i18n.lang().other().code()
-            aria-label=i18n.t(K::SwitchLanguageLabel)
+        // Reactive by itself, wherever it is placed.
+        <button type="button" class="lang-switch" lang=move || i18n.0.get().other().code()
+            aria-label=move || text(i18n.0.get(), K::SwitchLanguageLabel)
             on:click=move |_| crate::set_language(i18n.0, i18n.lang().other())>
-            {i18n.t(K::SwitchLanguage)}
+            {move || text(i18n.0.get(), K::SwitchLanguage)}
         </button>
     }
 }

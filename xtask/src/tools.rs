@@ -98,12 +98,15 @@ fn ensure_npm_packages(dir: &std::path::Path, probe: &str) -> Result {
     Ok(())
 }
 
-/// Chromium and ChromeDriver from Debian (no browser download).
+/// Chromium and ChromeDriver from Debian (no browser download), and fonts with Chinese
+/// glyphs and emoji so that screenshots show what people see.
 pub fn ensure_browser() -> Result {
     let missing_browser = !std::path::Path::new("/usr/bin/chromium").exists();
     let missing_driver = !std::path::Path::new(&chromedriver()).exists();
-    if missing_browser || missing_driver {
-        apt_install(&["chromium", "chromium-driver"])?;
+    let missing_fonts = !std::path::Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists()
+        || !std::path::Path::new("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf").exists();
+    if missing_browser || missing_driver || missing_fonts {
+        apt_install(&["chromium", "chromium-driver", "fonts-wqy-microhei", "fonts-noto-color-emoji"])?;
     }
     Ok(())
 }

@@ -1,0 +1,11 @@
+//! The web app's components in headless Chromium (wasm-bindgen-test). Each test mounts into
+//! its own child element of <body> and drives the real components and state.
+
+mod web {
+    pub mod harness;
+    mod composer;
+    mod files;
+    mod list;
+    mod messages;
+    mod thread;
+}

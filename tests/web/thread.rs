@@ -1,0 +1,102 @@
+use confab::components::thread::{rows, Row, ThreadView};
+use confab::i18n::Lang;
+use confab::state::Delivery;
+use confab_api::MessagePage;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use super::harness::*;
+
+const DAY: f64 = 86_400_000.0;
+
+fn item(m: confab_api::Message) -> confab::state::Item {
+    confab::state::Item { key: format!("m{}", m.message_id), message: m, delivery: Delivery::Sent }
+}
+
+#[wasm_bindgen_test]
+fn day_separators_and_grouping() {
+    let today = now();
+    let items = vec![
+        item(text_message(1, PEER, "two days ago", today - 2.0 * DAY)),
+        item(text_message(2, PEER, "yesterday", today - DAY)),
+        item(text_message(3, PEER, "yesterday, a minute later", today - DAY + 60_000.0)),
+        item(text_message(4, ME, "mine now", today - 120_000.0)),
+        item(text_message(5, ME, "mine again", today - 60_000.0)),
+        item(text_message(6, PEER, "theirs", today)),
+    ];
+    let out = rows(&items, today, Lang::En);
+    let shape: Vec<String> = out
+        .iter()
+        .map(|r| match r {
+            Row::Day { label, .. } => format!("day:{label}"),
+            Row::Message { item, grouped } => format!("{}{}", item.message.message_id, if *grouped { "+" } else { "" }),
+        })
+        .collect();
+    assert_eq!(shape[0].starts_with("day:"), true);
+    assert!(!shape[0].contains("Yesterday") && !shape[0].contains("Today"), "two days ago shows a date: {shape:?}");
+    assert_eq!(&shape[1..], &["1", "day:Yesterday", "2", "3+", "day:Today", "4", "5+", "6"]);
+    let zh = rows(&items, today, Lang::Zh);
+    assert!(matches!(&zh[2], Row::Day { label, .. } if label == "昨天"));
+}
+
+#[wasm_bindgen_test]
+async fn optimistic_send_goes_pending_sent_failed_and_retry() {
+    let (root, store) = mount(
+        Lang::En,
+        |store| {
+            store.set_conversations(vec![conversation(1, "Pat Peer", "hi", 1.0)]);
+            store.merge_history(1, MessagePage { list: vec![text_message(1, PEER, "hello", now() - 5000.0)], total: 1, has_more: false }, false);
+        },
+        || view! { <ThreadView id=Signal::derive(|| 1) on_back=Callback::new(|_| {}) /> },
+    );
+    tick().await;
+    let mut pending = text_message(0, ME, "on its way", now());
+    pending.client_msg_id = Some("c-1".into());
+    let key = store.add_pending(pending.clone());
+    tick().await;
+    let last = || all(&root, ".msg").pop().unwrap();
+    assert_eq!(last().get_attribute("data-delivery").as_deref(), Some("pending"));
+    assert_eq!(one(&last(), ".status").get_attribute("data-status").as_deref(), Some("pending"));
+
+    // The server's answer (same clientMsgId) turns it into a sent message, in place.
+    let mut confirmed = pending.clone();
+    confirmed.message_id = 7;
+    store.confirm(1, confirmed);
+    tick().await;
+    assert_eq!(all(&root, ".msg").len(), 2, "confirmed in place, not duplicated");
+    assert_eq!(last().get_attribute("data-delivery").as_deref(), Some("sent"));
+    // The socket echo of the same message changes nothing.
+    let mut echo = pending.clone();
+    echo.message_id = 7;
+    store.apply_new_message(echo);
+    tick().await;
+    assert_eq!(all(&root, ".msg").len(), 2);
+    // The receipt marks it read.
+    store.apply_read(&confab_api::ReadReceipt { conversation_id: 1, reader_id: PEER, last_read_message_id: 7 });
+    tick().await;
+    assert_eq!(one(&last(), ".status").get_attribute("data-status").as_deref(), Some("read"));
+
+    // A second send fails: shown failed with a retry.
+    let mut second = text_message(0, ME, "this one fails", now());
+    second.client_msg_id = Some("c-2".into());
+    let key2 = store.add_pending(second);
+    store.set_delivery(1, &key2, Delivery::Failed("offline".into()));
+    tick().await;
+    assert_eq!(last().get_attribute("data-delivery").as_deref(), Some("failed"));
+    assert!(one(&last(), ".failed-line").text_content().unwrap().contains("Not sent"));
+    // Retry: pending again at once (the test page has no chat server, so it fails again after).
+    let retry: web_sys::HtmlElement = one(&last(), ".failed-line button").unchecked_into();
+    retry.click();
+    tick().await;
+    let state = last().get_attribute("data-delivery").unwrap();
+    assert!(state == "pending" || state == "failed", "{state}");
+    let _ = key;
+}
+
+#[wasm_bindgen_test]
+async fn incoming_messages_are_announced() {
+    let (_root, store) = mount(Lang::En, |_| {}, || view! { <p>"x"</p> });
+    store.apply_new_message(text_message(3, PEER, "ping you", now()));
+    assert_eq!(store.announcement.get_untracked(), "Pat Peer\u{1}ping you");
+}
