@@ -100,9 +100,14 @@ pub fn initials(name: &str) -> String {
     }
 }
 
-/// A stable hue for a name, so each person keeps their avatar colour.
-pub fn hue(name: &str) -> u32 {
-    name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 360
+/// Avatar colours that all carry white initials at 4.5:1 or better (WCAG AA).
+const AVATAR_COLOURS: [&str; 10] =
+    ["#2563eb", "#7c3aed", "#be185d", "#c2410c", "#15803d", "#0e7490", "#b91c1c", "#4d7c0f", "#a21caf", "#0369a1"];
+
+/// A stable colour for a name, so each person keeps their avatar colour.
+pub fn avatar_colour(name: &str) -> &'static str {
+    let h = name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+    AVATAR_COLOURS[(h % AVATAR_COLOURS.len() as u32) as usize]
 }
 
 /// A long file name shortened in the middle, the extension kept: "quarterly-rep…2026.pdf".

@@ -84,21 +84,35 @@ pub fn run(
         retry: RefCell::new(None),
         handlers: RefCell::new(Vec::new()),
     });
-    // Coming back online should not wait out the backoff.
+    // The browser knows first: offline drops the link at once (an open socket can look
+    // alive for a while), and coming back online reconnects without waiting out the backoff.
     {
         let weak = Rc::downgrade(&inner);
         let online = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             if let Some(inner) = weak.upgrade() {
                 if inner.ws.borrow().is_none() && !inner.stopped.get() {
                     inner.retry.borrow_mut().take();
+                    inner.attempt.set(0);
                     connect(&inner);
+                }
+            }
+        });
+        let weak = Rc::downgrade(&inner);
+        let offline = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if let Some(inner) = weak.upgrade() {
+                let ws = inner.ws.borrow().clone();
+                if let Some(ws) = ws {
+                    let _ = ws.close();
+                    dropped(&inner);
                 }
             }
         });
         if let Some(w) = web_sys::window() {
             let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+            let _ = w.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
         }
         online.forget();
+        offline.forget();
     }
     connect(&inner);
     SocketHandle(inner)

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::format::{hue, initials};
+use crate::format::{avatar_colour, initials};
 
 /// A picture, or the person's initials on a colour of their own.
 #[component]
@@ -14,7 +14,7 @@ pub fn Avatar(
             class="avatar"
             class:small=small
             aria-hidden="true"
-            style=move || format!("--avatar-hue: {}", hue(&name.get()))
+            style=move || format!("--avatar-bg: {}", avatar_colour(&name.get()))
         >
             {move || {
                 let u = url.get();

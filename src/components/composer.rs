@@ -45,10 +45,12 @@ pub fn Composer(
         }
     };
 
-    // Switching conversations restores that conversation's draft.
+    // Switching conversations (or the list arriving after a reload) restores the draft;
+    // later list updates must not overwrite what is being typed.
     Effect::new(move |_| {
         let id = conversation_id.get();
-        let draft = store.conversation(id).map(|c| c.draft_text).unwrap_or_default();
+        store.list_loaded.track();
+        let draft = store.conversation_now(id).map(|c| c.draft_text).unwrap_or_default();
         text.set(draft);
         edits.set_value(0);
         request_animation_frame(resize);
@@ -75,7 +77,7 @@ pub fn Composer(
                 return;
             }
             let current = text.get_untracked();
-            let saved = store.conversation(id).map(|c| c.draft_text).unwrap_or_default();
+            let saved = store.conversation_now(id).map(|c| c.draft_text).unwrap_or_default();
             if current != saved {
                 store.patch(id, PatchConversationRequest { draft_text: Some(current), ..Default::default() });
             }
@@ -92,7 +94,7 @@ pub fn Composer(
         on_send.run(t);
         text.set(String::new());
         edits.update_value(|n| *n += 1);
-        if store.conversation(id).is_some_and(|c| !c.draft_text.is_empty()) {
+        if store.conversation_now(id).is_some_and(|c| !c.draft_text.is_empty()) {
             store.patch(id, PatchConversationRequest { draft_text: Some(String::new()), ..Default::default() });
         }
         request_animation_frame(resize);

@@ -50,7 +50,7 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
             fill(i18n.t(K::TheyRecalled), &[("name", &m.sender_name)])
         };
         return view! {
-            <div class="msg-notice recalled" role="listitem" data-message-id=m.message_id>
+            <div class="msg-notice recalled" data-message-id=m.message_id>
                 <span>{label}</span>
                 {(mine && text_back.is_some()).then(|| {
                     let text = text_back.clone().unwrap_or_default();
@@ -112,7 +112,7 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
     };
 
     view! {
-        <div class="msg" class:mine=mine class:grouped=grouped class:failed=failed role="listitem"
+        <div class="msg" class:mine=mine class:grouped=grouped class:failed=failed
             data-message-id=m.message_id data-delivery=item.delivery.code()>
             {(!mine).then(|| if grouped {
                 view! { <span class="avatar-gap"></span> }.into_any()

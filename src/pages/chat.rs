@@ -17,10 +17,15 @@ pub fn ChatPage(#[prop(into)] conversation: Signal<Option<confab_api::Id>>) -> i
     let i18n = use_i18n();
     let active = conversation;
 
-    Effect::new(move |_| match active.get() {
-        Some(id) if store.me.get().is_some() => store.open(id),
-        Some(_) => {}
-        None => store.active.set(None),
+    // Opening reads and writes the store: only the path and the session decide when it runs.
+    Effect::new(move |_| {
+        let target = active.get();
+        let signed_in = store.me.with(|m| m.is_some());
+        untrack(|| match target {
+            Some(id) if signed_in => store.open(id),
+            Some(_) => {}
+            None => store.active.set(None),
+        })
     });
     // Coming back to the tab marks what is on screen read.
     let on_visible = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {

@@ -176,7 +176,7 @@ impl Store {
         if !loaded {
             self.load_thread(id);
         }
-        if self.conversation(id).is_none() && self.list_loaded.get_untracked() {
+        if self.conversation_now(id).is_none() && self.list_loaded.get_untracked() {
             self.refresh_conversation(id);
         }
         self.mark_read(id);
@@ -210,8 +210,8 @@ impl Store {
     }
 
     pub fn mark_read(&self, id: Id) {
-        let unread = self.conversation(id).map(|c| c.unread_count).unwrap_or(0);
-        if unread == 0 && self.conversation(id).is_some() {
+        let unread = self.conversation_now(id).map(|c| c.unread_count).unwrap_or(0);
+        if unread == 0 && self.conversation_now(id).is_some() {
             return;
         }
         self.update_conversation(id, |c| c.unread_count = 0);
@@ -223,7 +223,7 @@ impl Store {
     /// Sends text optimistically: shown at once as pending, then sent or failed.
     pub fn send_text(&self, conversation_id: Id, text: String) {
         let Some(me) = self.me.get_untracked() else { return };
-        let receiver = self.conversation(conversation_id).map(|c| c.target_user_id).unwrap_or_default();
+        let receiver = self.conversation_now(conversation_id).map(|c| c.target_user_id).unwrap_or_default();
         let message = Message {
             message_id: 0,
             conversation_id,
@@ -289,7 +289,7 @@ impl Store {
             sender_id: me.user_id,
             sender_name: me.display_name.clone(),
             sender_avatar: me.avatar.clone(),
-            receiver_id: self.conversation(conversation_id).map(|c| c.target_user_id).unwrap_or_default(),
+            receiver_id: self.conversation_now(conversation_id).map(|c| c.target_user_id).unwrap_or_default(),
             content: MessageContent::File(info),
             message_type,
             status: MessageStatus::Normal,

@@ -137,8 +137,14 @@ impl Store {
         self.me.with_untracked(|m| m.as_ref().map(|u| u.user_id).unwrap_or_default())
     }
 
+    /// The conversation, tracked (for views and memos).
     pub fn conversation(&self, id: Id) -> Option<Conversation> {
         self.conversations.with(|list| list.iter().find(|c| c.conversation_id == id).cloned())
+    }
+
+    /// The conversation, untracked (for actions: reading must not subscribe whoever calls).
+    pub fn conversation_now(&self, id: Id) -> Option<Conversation> {
+        self.conversations.with_untracked(|list| list.iter().find(|c| c.conversation_id == id).cloned())
     }
 
     /// Unread over conversations that are not muted (the tab title's number).
@@ -161,16 +167,18 @@ impl Store {
         });
     }
 
+    /// Changes one conversation; nothing (and no notification) if it is not in the list.
     fn update_conversation(&self, id: Id, f: impl FnOnce(&mut Conversation)) -> bool {
-        let mut found = false;
+        if self.conversation_now(id).is_none() {
+            return false;
+        }
         self.conversations.update(|list| {
             if let Some(c) = list.iter_mut().find(|c| c.conversation_id == id) {
                 f(c);
-                found = true;
             }
             sort(list);
         });
-        found
+        true
     }
 
     pub fn update_thread(&self, id: Id, f: impl FnOnce(&mut Thread)) {

@@ -1,0 +1,72 @@
+// Small helpers shared by the end-to-end tests.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const SHOTS = process.env.SCREENSHOTS || new URL('../screenshots/', import.meta.url).pathname;
+
+/// Polls `fn` until it returns a truthy value (returned), or fails with `what` after `ms`.
+export async function waitFor(fn, what, ms = 10000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what} (last: ${last})`);
+}
+
+export async function shot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/// Registers through the sign-up form and waits for the conversation list.
+export async function register(page, base, userName, displayName) {
+  await page.goto(`${base}/login`);
+  await page.click('.switch-mode button');
+  await page.fill('#login-user', userName);
+  await page.fill('#login-display', displayName);
+  await page.fill('#login-password', 'correct horse battery');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.sidebar');
+}
+
+export const token = (page) => page.evaluate(() => localStorage.getItem('confab.token'));
+
+/// Calls the API as the page's signed-in user (for bulk set-up only).
+export async function api(page, method, url, body) {
+  return page.evaluate(
+    async ([method, url, body]) => {
+      const res = await fetch(url, {
+        method,
+        headers: { Authorization: `Bearer ${localStorage.getItem('confab.token')}`, 'Content-Type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return res.json();
+    },
+    [method, url, body],
+  );
+}
+
+export const messageIds = (page) =>
+  page.$$eval('.thread .msg[data-message-id], .thread .msg-notice[data-message-id]', (els) =>
+    els.map((e) => Number(e.dataset.messageId)).filter((id) => id > 0),
+  );
+
+export const bubbleTexts = (page) => page.$$eval('.thread .msg .bubble .text', (els) => els.map((e) => e.textContent));
+
+export async function sendText(page, text) {
+  await page.fill('.composer textarea', text);
+  await page.press('.composer textarea', 'Enter');
+}
+
+export async function openConversationWith(page, name) {
+  await page.click(`.conv:has(.conv-name:text-is("${name}")) .conv-link`);
+  await page.waitForSelector('.thread .composer');
+}

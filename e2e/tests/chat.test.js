@@ -1,0 +1,295 @@
+// Two people chatting through every flow, in Debian's Chromium against a real server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+import AxeBuilder from '@axe-core/playwright';
+import { launch, BASE } from '../lib/browser.js';
+import { waitFor, shot, register, api, messageIds, bubbleTexts, sendText, openConversationWith } from '../lib/helpers.js';
+
+const WIDE = { width: 1280, height: 800 };
+
+/// A valid RGBA PNG of the given size (zlib-compressed rows, real CRCs).
+function pngImage(w, h) {
+  const zlib = require('node:zlib');
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  const rows = Buffer.concat(Array.from({ length: h }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 4, 0x7f)])));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+let browser, alice, bob, a, b, cid;
+const stamp = Date.now().toString(36);
+const ALICE = `alice_${stamp}`;
+const BOB = `bob_${stamp}`;
+
+async function audit(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `accessibility violations on ${label}`,
+  );
+}
+
+before(async () => {
+  browser = await launch();
+  alice = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  bob = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  a = await alice.newPage();
+  b = await bob.newPage();
+  for (const p of [a, b]) p.on('pageerror', (e) => console.error('page error:', e.message));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('sign-up through the UI; the sign-in page passes an accessibility audit', async () => {
+  await a.goto(`${BASE}/login`);
+  await a.waitForSelector('#login-user');
+  await audit(a, 'sign-in');
+  await shot(a, '00-sign-in');
+  await register(a, BASE, ALICE, 'Alice');
+  await register(b, BASE, BOB, 'Bob');
+  await shot(b, '00-empty-list');
+});
+
+test('1. Alice finds Bob and writes; Bob sees it live with a badge and the title count; reading shows a receipt', async () => {
+  await a.fill('#search-people', BOB);
+  await a.click(`.search-results .hit:has-text("${BOB}")`);
+  await a.waitForURL(/\/c\/\d+$/);
+  cid = Number(new URL(a.url()).pathname.split('/').pop());
+  await sendText(a, 'Hi Bob! 你好');
+  await waitFor(() => a.$('.thread .msg.mine[data-delivery="sent"]'), "Alice's message sent");
+
+  // Bob, on his list, without reloading.
+  const row = await waitFor(() => b.$(`.conv[data-conversation-id="${cid}"]`), 'the conversation in Bob\'s list');
+  assert.equal(await row.$eval('.badge', (e) => e.textContent), '1');
+  assert.match(await row.$eval('.conv-preview', (e) => e.textContent), /Hi Bob! 你好/);
+  await waitFor(async () => (await b.title()) === '(1) Confab', 'the unread count in the title');
+  await audit(b, 'the conversation list');
+  await shot(b, '01-bob-badge');
+
+  await openConversationWith(b, 'Alice');
+  await waitFor(async () => (await bubbleTexts(b)).includes('Hi Bob! 你好'), 'the message in Bob\'s thread');
+  await waitFor(async () => (await b.title()) === 'Confab', 'the title without a count');
+  await waitFor(() => a.$('.thread .msg.mine .status[data-status="read"]'), 'the read receipt for Alice');
+  await audit(b, 'a thread');
+  await shot(a, '01-alice-read');
+});
+
+test('2. 300 messages: scrolling up loads every one once, without a jump', async () => {
+  // Set-up through the API (what is under test is Bob's scrolling).
+  for (let i = 1; i <= 300; i++) {
+    const r = await api(a, 'POST', '/api/messages', { conversationId: cid, content: `history ${i}`, clientMsgId: `h-${stamp}-${i}` });
+    assert.equal(r.code, 201);
+  }
+  await b.reload();
+  await b.waitForSelector('.thread .msg');
+  await waitFor(async () => (await bubbleTexts(b)).includes('history 300'), 'the newest message');
+  let jumps = 0;
+  for (let round = 0; round < 40; round++) {
+    if (await b.$('.history-note:text("This is the start of your conversation.")')) break;
+    // The oldest message on screen must stay where it is while older ones are added above.
+    const anchorId = (await messageIds(b))[0];
+    const before = await b.$eval(`.msg[data-message-id="${anchorId}"]`, (e) => e.getBoundingClientRect().top);
+    await b.$eval('.scroller', (s) => s.scrollBy(0, -(s.scrollHeight)));
+    await b.waitForTimeout(150);
+    const after = await b.$eval(`.msg[data-message-id="${anchorId}"]`, (e) => e.getBoundingClientRect().top);
+    await b.waitForTimeout(250);
+    const settled = await b.$eval(`.msg[data-message-id="${anchorId}"]`, (e) => e.getBoundingClientRect().top);
+    if (Math.abs(settled - after) > 2) {
+      jumps++;
+      console.log(`jump in round ${round}: ${before} -> ${after} -> ${settled}`);
+    }
+    assert.ok(before !== undefined);
+  }
+  const ids = await messageIds(b);
+  assert.equal(new Set(ids).size, ids.length, 'no message twice');
+  const texts = (await bubbleTexts(b)).filter((t) => t.startsWith('history '));
+  assert.deepEqual(texts, Array.from({ length: 300 }, (_, i) => `history ${i + 1}`), 'all 300, in order');
+  assert.equal(jumps, 0, 'loading older messages moved what was on screen');
+  await shot(b, '02-history-top');
+});
+
+test('3. a PDF and a PNG: cards with name and size, identical download, thumbnail and viewer', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'confab-e2e-'));
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(150 * 1024, 7), Buffer.from('\n%%EOF\n')]);
+  const png = pngImage(2, 2);
+  fs.writeFileSync(path.join(dir, 'Design brief.pdf'), pdf);
+  fs.writeFileSync(path.join(dir, 'dot.png'), png);
+  await a.setInputFiles('.composer input[type=file]', [path.join(dir, 'Design brief.pdf'), path.join(dir, 'dot.png')]);
+
+  const card = await waitFor(() => b.$('.msg .file-card:has(.file-name:text("Design brief.pdf"))'), 'the PDF card for Bob', 20000);
+  assert.equal(await card.$eval('.file-size', (e) => e.textContent), '150 KB');
+  assert.equal(await card.getAttribute('data-kind'), 'pdf');
+  const [download] = await Promise.all([b.waitForEvent('download'), card.$eval('a.file-download', (e) => e.click())]);
+  assert.equal(download.suggestedFilename(), 'Design brief.pdf');
+  const saved = fs.readFileSync(await download.path());
+  assert.ok(saved.equals(pdf), 'downloaded bytes are identical');
+
+  // Bob is still up in the history: new messages are offered by the button, not forced on him.
+  await (await waitFor(() => b.$('.new-messages'), 'the "new messages" button')).click();
+  await waitFor(async () => !(await b.$('.new-messages')), 'the button gone at the bottom');
+  const thumb = await waitFor(() => b.$('.msg button.image-thumb img'), 'the image thumbnail');
+  await waitFor(() => thumb.evaluate((img) => img.complete && img.naturalWidth === 2), 'the thumbnail loaded');
+  await shot(b, '03-files');
+  await b.click('.msg button.image-thumb');
+  await b.waitForSelector('.viewer img');
+  assert.equal(await b.evaluate(() => document.activeElement?.className), 'viewer-close icon-btn');
+  await shot(b, '03-viewer');
+  await b.keyboard.press('Escape');
+  await waitFor(async () => !(await b.$('.viewer')), 'the viewer closed by Esc');
+});
+
+test('4. Alice recalls a message; Bob sees the placeholder without reloading', async () => {
+  await sendText(a, 'I will take this back');
+  await waitFor(async () => (await bubbleTexts(b)).includes('I will take this back'), 'the message at Bob');
+  const msg = await waitFor(() => a.$('.msg.mine:has-text("I will take this back")[data-delivery="sent"]'), 'sent');
+  await msg.$eval('.bubble', (e) => e.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true })));
+  await a.click('.menu [data-action="recall"]');
+  await waitFor(() => b.$('.msg-notice:has-text("Alice recalled a message")'), 'the recalled placeholder at Bob');
+  assert.ok(!(await bubbleTexts(b)).includes('I will take this back'));
+  await waitFor(() => a.$('.msg-notice:has-text("You recalled a message")'), 'the placeholder at Alice');
+  await shot(b, '04-recalled');
+});
+
+test('5. Bob deletes a message for himself; Alice keeps it; it stays gone after a reload', async () => {
+  await sendText(a, 'Delete me, Bob');
+  const msg = await waitFor(() => b.$('.msg:has-text("Delete me, Bob")'), 'the message at Bob');
+  await msg.$eval('.bubble', (e) => e.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true })));
+  await b.click('.menu [data-action="delete"]');
+  await b.waitForSelector('[role="alertdialog"]');
+  await b.click('[role="alertdialog"] .btn.danger');
+  await waitFor(async () => !(await bubbleTexts(b)).includes('Delete me, Bob'), 'gone for Bob');
+  assert.ok((await bubbleTexts(a)).includes('Delete me, Bob'), 'still there for Alice');
+  await b.reload();
+  await b.waitForSelector('.thread .msg');
+  await waitFor(async () => (await bubbleTexts(b)).includes('I will take this back') === false, 'loaded');
+  assert.ok(!(await bubbleTexts(b)).includes('Delete me, Bob'), 'still gone after reload');
+});
+
+test('6. Bob goes offline; three messages wait; back online they arrive once, in order', async () => {
+  await bob.setOffline(true);
+  await waitFor(() => b.$('.banner'), 'the offline banner', 30000);
+  for (const t of ['offline one', 'offline two', 'offline three']) await sendText(a, t);
+  await waitFor(async () => (await a.$$('.msg.mine[data-delivery="sent"]:has-text("offline")')).length === 3, 'sent');
+  await shot(b, '06-offline');
+  await bob.setOffline(false);
+  await waitFor(async () => (await bubbleTexts(b)).includes('offline three'), 'the three at Bob', 30000);
+  const got = (await bubbleTexts(b)).filter((t) => t.startsWith('offline '));
+  assert.deepEqual(got, ['offline one', 'offline two', 'offline three']);
+  await waitFor(async () => !(await b.$('.banner')), 'the banner gone');
+});
+
+test('7. Alice sends while offline: failed; back online, retry delivers it once', async () => {
+  await alice.setOffline(true);
+  await sendText(a, 'sent from a tunnel');
+  await waitFor(() => a.$('.msg.mine[data-delivery="failed"]:has-text("sent from a tunnel")'), 'failed');
+  await shot(a, '07-failed');
+  await alice.setOffline(false);
+  await a.click('.msg.mine[data-delivery="failed"] .failed-line button');
+  await waitFor(() => a.$('.msg.mine[data-delivery="sent"]:has-text("sent from a tunnel")'), 'sent after retry');
+  await waitFor(async () => (await bubbleTexts(b)).includes('sent from a tunnel'), 'delivered to Bob');
+  await b.waitForTimeout(500);
+  assert.equal((await bubbleTexts(b)).filter((t) => t === 'sent from a tunnel').length, 1, 'exactly once');
+});
+
+test('8. bad input: empty send is disabled, a too-large file is refused, a wrong password errs in place', async () => {
+  await a.fill('.composer textarea', '');
+  assert.equal(await a.$eval('button.send', (e) => e.disabled), true);
+  await a.fill('.composer textarea', '   ');
+  assert.equal(await a.$eval('button.send', (e) => e.disabled), true);
+  await a.setInputFiles('.composer input[type=file]', {
+    name: 'huge.bin',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.alloc(25 * 1024 * 1024 + 1),
+  });
+  const err = await waitFor(() => a.$('.upload-error'), 'the refusal');
+  assert.match(await err.textContent(), /huge\.bin is larger than the 25 MB limit/);
+  await shot(a, '08-too-large');
+  await a.click('.upload.error button');
+
+  const stranger = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const s = await stranger.newPage();
+  await s.goto(`${BASE}/login`);
+  await s.fill('#login-user', ALICE);
+  await s.fill('#login-password', 'not the password');
+  await s.click('form button[type=submit]');
+  const msg = await waitFor(async () => (await s.$eval('.form-error', (e) => e.textContent)) || false, 'the error');
+  assert.equal(msg, 'wrong user name or password');
+  assert.match(s.url(), /\/login$/);
+  await shot(s, '08-wrong-password');
+  await stranger.close();
+});
+
+test('9. pin and mute from the list, in step across two tabs of the same person', async () => {
+  // A second conversation for Alice, newer than the one with Bob.
+  const carol = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const c = await carol.newPage();
+  await register(c, BASE, `carol_${stamp}`, 'Carol');
+  const aliceId = (await api(a, 'GET', '/api/users/me')).data.userId;
+  await api(c, 'POST', '/api/messages', { receiverId: aliceId, content: 'Carol says hi' });
+  await api(c, 'POST', '/api/messages', { receiverId: aliceId, content: 'and again' });
+  await a.goto(`${BASE}/`);
+  const a2 = await alice.newPage();
+  await a2.goto(`${BASE}/`);
+  const order = (p) => p.$$eval('.conv .conv-name', (els) => els.map((e) => e.textContent));
+  for (const p of [a, a2]) await waitFor(async () => (await order(p))[0] === 'Carol', 'Carol first (newest)');
+
+  await a.hover('.conv:has(.conv-name:text-is("Bob"))');
+  await a.click('.conv:has(.conv-name:text-is("Bob")) button[aria-label="Pin Bob"]');
+  for (const p of [a, a2]) await waitFor(async () => (await order(p))[0] === 'Bob', 'Bob pinned first in both tabs');
+
+  const badge = (p) => p.$eval('.conv:has(.conv-name:text-is("Carol")) .badge', (e) => ({ dot: e.classList.contains('dot'), text: e.textContent }));
+  for (const p of [a, a2]) assert.deepEqual(await waitFor(() => badge(p), 'badge'), { dot: false, text: '2' });
+  await a.hover('.conv:has(.conv-name:text-is("Carol"))');
+  await a.click('.conv:has(.conv-name:text-is("Carol")) button[aria-label="Mute Carol"]');
+  for (const p of [a, a2]) await waitFor(async () => (await badge(p)).dot, 'a quiet dot when muted, in both tabs');
+  const unread = (await api(a, 'GET', '/api/messages/unread-count')).data.totalUnread;
+  assert.equal(unread, 0, 'muted unread leaves the total, as the server says');
+  await waitFor(async () => (await a2.title()) === 'Confab', 'no count in the title for muted');
+  await shot(a2, '09-pinned-muted');
+  await carol.close();
+});
+
+test('screenshots: list and thread, wide and narrow, light and dark', async () => {
+  const page = await alice.newPage();
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [label, vp] of [['wide', WIDE], ['narrow', { width: 390, height: 800 }]]) {
+      await page.setViewportSize(vp);
+      await page.goto(`${BASE}/`);
+      await page.waitForSelector('.conv');
+      await shot(page, `10-list-${label}-${scheme}`);
+      await page.goto(`${BASE}/c/${cid}`);
+      await page.waitForSelector('.thread .msg');
+      await page.waitForTimeout(300);
+      await shot(page, `10-thread-${label}-${scheme}`);
+    }
+  }
+});
