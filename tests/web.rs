@@ -2,9 +2,9 @@
 //! its own child element of <body> and drives the real components and state.
 
 mod web {
-    pub mod harness;
     mod composer;
     mod files;
+    pub mod harness;
     mod list;
     mod messages;
     mod thread;

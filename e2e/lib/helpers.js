@@ -21,9 +21,20 @@ export async function waitFor(fn, what, ms = 10000) {
   assert.fail(`timed out waiting for ${what} (last: ${last})`);
 }
 
+/// Screenshots of the page as it is, wide and narrow, light and dark (then restores it).
 export async function shot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  const original = page.viewportSize();
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [label, vp] of [['wide', original], ['narrow', { width: 390, height: 800 }]]) {
+      await page.setViewportSize(vp);
+      await page.waitForTimeout(50);
+      await page.screenshot({ path: path.join(SHOTS, `${name}-${label}-${scheme}.png`) });
+    }
+  }
+  await page.setViewportSize(original);
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 /// Registers through the sign-up form and waits for the conversation list.

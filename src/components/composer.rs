@@ -76,7 +76,9 @@ pub fn Composer(
             if edits.get_value() != n || conversation_id.get_untracked() != id {
                 return;
             }
+            // Whitespace is not a draft.
             let current = text.get_untracked();
+            let current = if current.trim().is_empty() { String::new() } else { current };
             let saved = store.conversation_now(id).map(|c| c.draft_text).unwrap_or_default();
             if current != saved {
                 store.patch(id, PatchConversationRequest { draft_text: Some(current), ..Default::default() });

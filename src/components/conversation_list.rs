@@ -60,7 +60,7 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
                     <span class="conv-bottom">
                         <span class="conv-preview">
                             {move || {
-                                if !draft.is_empty() && !active() {
+                                if !draft.trim().is_empty() && !active() {
                                     view! { <span class="draft-mark">{i18n.t(K::Draft)}" "</span>{draft.clone()} }.into_any()
                                 } else {
                                     preview(&c2, i18n.lang()).into_any()

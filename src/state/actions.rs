@@ -121,10 +121,13 @@ impl Store {
             Event::NewMessage(m) => {
                 let cid = m.conversation_id;
                 let from_other = m.sender_id != self.my_id();
+                let watching = from_other && self.is_watching(cid);
                 if self.apply_new_message(m) {
                     self.refresh_conversation(cid);
-                } else if from_other && self.is_watching(cid) {
-                    self.mark_read(cid);
+                }
+                // Seen as it arrived: tell the server (the sender gets the receipt).
+                if watching {
+                    self.send_read(cid);
                 }
             }
             Event::Read(r) => self.apply_read(&r),
@@ -209,11 +212,17 @@ impl Store {
         });
     }
 
+    /// Marks a conversation read if it has unread messages (or is not in the list yet).
     pub fn mark_read(&self, id: Id) {
         let unread = self.conversation_now(id).map(|c| c.unread_count).unwrap_or(0);
         if unread == 0 && self.conversation_now(id).is_some() {
             return;
         }
+        self.send_read(id);
+    }
+
+    /// Tells the server everything here is read, whatever the local count says.
+    pub fn send_read(&self, id: Id) {
         self.update_conversation(id, |c| c.unread_count = 0);
         spawn_local(async move {
             let _ = api::mark_read(id).await;
@@ -222,17 +231,27 @@ impl Store {
 
     /// Sends text optimistically: shown at once as pending, then sent or failed.
     pub fn send_text(&self, conversation_id: Id, text: String) {
+        self.send_optimistic(conversation_id, MessageType::Text, MessageContent::Text(text));
+    }
+
+    /// Sends an uploaded file or image as a message (optimistic like text).
+    pub fn send_file(&self, conversation_id: Id, info: FileInfo) {
+        let inline_image = ["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&info.file_type.as_str());
+        let message_type = if inline_image { MessageType::Image } else { MessageType::File };
+        self.send_optimistic(conversation_id, message_type, MessageContent::File(info));
+    }
+
+    fn send_optimistic(&self, conversation_id: Id, message_type: MessageType, content: MessageContent) {
         let Some(me) = self.me.get_untracked() else { return };
-        let receiver = self.conversation_now(conversation_id).map(|c| c.target_user_id).unwrap_or_default();
         let message = Message {
             message_id: 0,
             conversation_id,
             sender_id: me.user_id,
-            sender_name: me.display_name.clone(),
-            sender_avatar: me.avatar.clone(),
-            receiver_id: receiver,
-            content: MessageContent::Text(text),
-            message_type: MessageType::Text,
+            sender_name: me.display_name,
+            sender_avatar: me.avatar,
+            receiver_id: self.conversation_now(conversation_id).map(|c| c.target_user_id).unwrap_or_default(),
+            content,
+            message_type,
             status: MessageStatus::Normal,
             is_read: false,
             created_at: now_iso(),
@@ -272,33 +291,6 @@ impl Store {
                 Err(e) => store.set_delivery(m.conversation_id, &key, Delivery::Failed(e.message)),
             }
         });
-    }
-
-    /// Sends an uploaded file or image as a message (optimistic like text).
-    pub fn send_file(&self, conversation_id: Id, info: FileInfo) {
-        let Some(me) = self.me.get_untracked() else { return };
-        let message_type = if ["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&info.file_type.as_str())
-        {
-            MessageType::Image
-        } else {
-            MessageType::File
-        };
-        let message = Message {
-            message_id: 0,
-            conversation_id,
-            sender_id: me.user_id,
-            sender_name: me.display_name.clone(),
-            sender_avatar: me.avatar.clone(),
-            receiver_id: self.conversation_now(conversation_id).map(|c| c.target_user_id).unwrap_or_default(),
-            content: MessageContent::File(info),
-            message_type,
-            status: MessageStatus::Normal,
-            is_read: false,
-            created_at: now_iso(),
-            client_msg_id: Some(new_client_msg_id()),
-        };
-        let key = self.add_pending(message.clone());
-        self.deliver(key, message);
     }
 
     pub fn recall(&self, m: &Message) {

@@ -70,7 +70,10 @@ async fn images_keep_their_aspect_ratio_before_loading() {
     tick().await;
     let img = one(&root, "img");
     assert_eq!(img.get_attribute("loading").as_deref(), Some("lazy"));
-    assert_eq!((img.get_attribute("width").as_deref(), img.get_attribute("height").as_deref()), (Some("280"), Some("158")));
+    assert_eq!(
+        (img.get_attribute("width").as_deref(), img.get_attribute("height").as_deref()),
+        (Some("280"), Some("158"))
+    );
     let button = one(&root, "button.image-thumb");
     assert!(button.get_attribute("style").unwrap().contains("aspect-ratio: 1600 / 900"));
     assert_eq!(button.get_attribute("aria-label").as_deref(), Some("Open image wide.png"));

@@ -31,7 +31,12 @@ pub fn mount<V: IntoView + 'static>(
     let handle = leptos::mount::mount_to(el, move || {
         provide_context(store);
         provide_context(I18n(RwSignal::new(lang)));
-        store.me.set(Some(User { user_id: ME, user_name: "me".into(), display_name: "Me Myself".into(), avatar: String::new() }));
+        store.me.set(Some(User {
+            user_id: ME,
+            user_name: "me".into(),
+            display_name: "Me Myself".into(),
+            avatar: String::new(),
+        }));
         setup(store);
         view()
     });

@@ -57,7 +57,10 @@ async fn recall_is_offered_inside_the_window_only() {
 async fn recalled_placeholder_for_both_sides() {
     let mine = text_message(1, ME, "oops", now() - 10_000.0);
     let theirs = text_message(2, PEER, "their oops", now() - 5_000.0);
-    for (lang, you, they) in [(Lang::En, "You recalled a message", "Pat Peer recalled a message"), (Lang::Zh, "你撤回了一条消息", "Pat Peer 撤回了一条消息")] {
+    for (lang, you, they) in [
+        (Lang::En, "You recalled a message", "Pat Peer recalled a message"),
+        (Lang::Zh, "你撤回了一条消息", "Pat Peer 撤回了一条消息"),
+    ] {
         let (root, store) = thread_with(vec![mine.clone(), theirs.clone()], lang);
         tick().await;
         store.recalled_texts.update(|t| {

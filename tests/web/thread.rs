@@ -46,7 +46,11 @@ async fn optimistic_send_goes_pending_sent_failed_and_retry() {
         Lang::En,
         |store| {
             store.set_conversations(vec![conversation(1, "Pat Peer", "hi", 1.0)]);
-            store.merge_history(1, MessagePage { list: vec![text_message(1, PEER, "hello", now() - 5000.0)], total: 1, has_more: false }, false);
+            store.merge_history(
+                1,
+                MessagePage { list: vec![text_message(1, PEER, "hello", now() - 5000.0)], total: 1, has_more: false },
+                false,
+            );
         },
         || view! { <ThreadView id=Signal::derive(|| 1) on_back=Callback::new(|_| {}) /> },
     );
