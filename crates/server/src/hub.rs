@@ -24,9 +24,16 @@ impl Outbox {
     }
 }
 
-#[derive(Default)]
 pub struct Hub {
     channels: Mutex<HashMap<Id, broadcast::Sender<Frame>>>,
+    /// Hashes of tokens revoked (sign-out): sockets opened with them close.
+    revoked: broadcast::Sender<Arc<[u8]>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub { channels: Mutex::default(), revoked: broadcast::channel(64).0 }
+    }
 }
 
 /// How many frames a slow connection may fall behind before it re-reads them from the log.
@@ -48,6 +55,14 @@ impl Hub {
                 }
             }
         }
+    }
+
+    pub fn revoke(&self, token_hash: &[u8]) {
+        let _ = self.revoked.send(token_hash.into());
+    }
+
+    pub fn revocations(&self) -> broadcast::Receiver<Arc<[u8]>> {
+        self.revoked.subscribe()
     }
 
     /// Number of users with at least one open connection (for logs and tests).

@@ -44,7 +44,8 @@ pub async fn chat_route(
     if q.since_seq.is_some_and(|s| s < 0) {
         return Err(AppError::bad_request("sinceSeq must not be negative"));
     }
-    Ok(upgrade.on_upgrade(move |socket| session(socket, state, user.user_id, q.since_seq)).into_response())
+    let token_hash = auth::token_hash(&token);
+    Ok(upgrade.on_upgrade(move |socket| session(socket, state, user.user_id, token_hash, q.since_seq)).into_response())
 }
 
 fn control(frame: &ControlFrame) -> WsMessage {
@@ -71,9 +72,10 @@ async fn send_from_log(state: &AppState, sink: &mut Sink, user: Id, last_sent: &
     }
 }
 
-async fn session(socket: WebSocket, state: AppState, user: Id, since: Option<i64>) {
+async fn session(socket: WebSocket, state: AppState, user: Id, token_hash: Vec<u8>, since: Option<i64>) {
     // Subscribe before reading the log, so nothing falls between the two.
     let mut live = state.hub.subscribe(user);
+    let mut revocations = state.hub.revocations();
     let (mut sink, mut stream) = socket.split();
     let Ok((oldest, newest)) = async {
         let mut conn = state.store.reader().await?;
@@ -138,6 +140,11 @@ async fn session(socket: WebSocket, state: AppState, user: Id, since: Option<i64
                     Some(Ok(_)) => {}
                 }
             }
+            revoked = revocations.recv() => match revoked {
+                Ok(hash) if *hash == *token_hash => break,
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
             _ = ping.tick() => {
                 if last_heard.elapsed() > DEAD_AFTER {
                     break;

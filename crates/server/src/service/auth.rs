@@ -115,8 +115,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<User> {
 }
 
 pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
+    let hash = token_hash(token);
     let mut conn = state.store.writer().await?;
-    users::delete_token(&mut conn, &token_hash(token)).await?;
+    users::delete_token(&mut conn, &hash).await?;
+    // Sockets opened with this token stop receiving at once, not at their next reconnect.
+    state.hub.revoke(&hash);
     Ok(())
 }
 

@@ -143,6 +143,18 @@ impl Socket {
         }
     }
 
+    /// The socket ends (close frame or EOF) before any text frame arrives.
+    pub async fn closed_without_text(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await {
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(WsMessage::Close(_)))) => return true,
+                Ok(Some(Ok(WsMessage::Text(_)))) => return false,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         self.ws.send(WsMessage::Text(text.into())).await.unwrap();
     }

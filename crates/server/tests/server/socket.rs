@@ -103,3 +103,16 @@ async fn many_quick_sends_arrive_once_each_in_order() {
     assert_eq!(ids, want);
     ws.expect_quiet().await;
 }
+
+#[tokio::test]
+async fn signing_out_closes_the_sockets_of_that_token() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let mut ws = s.socket(&b, None).await;
+    ws.until_ready().await;
+    let (status, _) = s.call(Method::POST, "/api/auth/logout", Some(&b), None).await;
+    assert_eq!(status, StatusCode::OK);
+    s.send_text(&a, b_id, "after sign-out").await;
+    assert!(ws.closed_without_text().await, "a revoked token's socket must not receive messages");
+}
