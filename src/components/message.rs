@@ -70,7 +70,20 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
     let time = clock(parse_ms(&m.created_at), i18n.lang());
     let text_for_copy = m.content.text().map(str::to_string);
     let key = item.key.clone();
-    let failed = matches!(item.delivery, Delivery::Failed(_));
+    let cid = m.conversation_id;
+    // Delivery state and receipt, live from the store: they change without rebuilding the row.
+    let live = {
+        let key = key.clone();
+        let initial = (item.delivery.clone(), m.is_read);
+        Memo::new(move |_| {
+            store.threads.with(|t| {
+                t.get(&cid)
+                    .and_then(|t| t.items.iter().find(|i| i.key == key))
+                    .map(|i| (i.delivery.clone(), i.message.is_read))
+                    .unwrap_or_else(|| initial.clone())
+            })
+        })
+    };
 
     let body = match (&m.message_type, &m.content) {
         (MessageType::Image, MessageContent::File(f)) => {
@@ -80,23 +93,22 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
         (_, MessageContent::Text(t)) => view! { <p class="text">{t.clone()}</p> }.into_any(),
     };
 
-    let status = if mine {
-        let (icon, label) = match (&item.delivery, m.is_read) {
-            (Delivery::Pending, _) => (Icon::Clock, K::Pending),
-            (Delivery::Failed(_), _) => (Icon::Alert, K::Failed),
-            (Delivery::Sent, true) => (Icon::CheckDouble, K::Read),
-            (Delivery::Sent, false) => (Icon::Check, K::Sent),
-        };
-        Some(view! {
-            <span class="status" class:read=m.is_read && item.delivery == Delivery::Sent data-status=status_code(label)
-                title=i18n.t(label)>
-                <Svg icon=icon />
-                <span class="sr-only">{i18n.t(label)}</span>
-            </span>
-        })
-    } else {
-        None
-    };
+    let status = mine.then(|| {
+        move || {
+            let (icon, label) = match live.get() {
+                (Delivery::Pending, _) => (Icon::Clock, K::Pending),
+                (Delivery::Failed(_), _) => (Icon::Alert, K::Failed),
+                (Delivery::Sent, true) => (Icon::CheckDouble, K::Read),
+                (Delivery::Sent, false) => (Icon::Check, K::Sent),
+            };
+            view! {
+                <span class="status" class:read=label == K::Read data-status=status_code(label) title=i18n.t(label)>
+                    <Svg icon=icon />
+                    <span class="sr-only">{i18n.t(label)}</span>
+                </span>
+            }
+        }
+    });
 
     let open_menu = move || menu_open.set(true);
     let m_menu = m.clone();
@@ -112,8 +124,8 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
     };
 
     view! {
-        <div class="msg" class:mine=mine class:grouped=grouped class:failed=failed
-            data-message-id=m.message_id data-delivery=item.delivery.code()>
+        <div class="msg" class:mine=mine class:grouped=grouped class:failed=move || live.with(|l| l.0.code() == "failed")
+            data-message-id=m.message_id data-delivery=move || live.with(|l| l.0.code())>
             {(!mine).then(|| if grouped {
                 view! { <span class="avatar-gap"></span> }.into_any()
             } else {
@@ -137,10 +149,9 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
                         if let Some(b) = menu_btn.get_untracked() { let _ = b.focus(); }
                     }) />
                 })}
-                {match &item.delivery {
+                {move || match live.get().0 {
                     Delivery::Failed(why) => {
-                        let (key, cid) = (key.clone(), m.conversation_id);
-                        let why = why.clone();
+                        let key = key.clone();
                         Some(view! {
                             <div class="failed-line" role="alert">
                                 <span>{i18n.t(K::Failed)}{(!why.is_empty()).then(|| format!(": {why}"))}</span>

@@ -27,12 +27,12 @@ impl Row {
     pub fn key(&self) -> String {
         match self {
             Row::Day { key, .. } => key.clone(),
+            // Delivery and receipts update inside the row (an open menu survives them);
+            // a recall or a new id rebuilds it.
             Row::Message { item, grouped } => format!(
-                "{}|{}|{}|{}|{}|{}",
+                "{}|{}|{}|{}",
                 item.key,
-                item.delivery.code(),
                 item.message.status == confab_api::MessageStatus::Recalled,
-                item.message.is_read,
                 grouped,
                 item.message.message_id
             ),

@@ -64,6 +64,15 @@ impl Thread {
     pub fn merge(&mut self, m: Message) {
         match self.position(&m) {
             Some(i) => {
+                // Answers can arrive out of order (a POST's reply after the receipt it caused):
+                // what is newer wins, so a message is never un-read or un-recalled.
+                let old = &self.items[i].message;
+                let mut m = m;
+                m.is_read |= old.is_read;
+                if old.status == MessageStatus::Recalled {
+                    m.status = MessageStatus::Recalled;
+                    m.content = MessageContent::Text(String::new());
+                }
                 self.items[i].message = m;
                 self.items[i].delivery = Delivery::Sent;
             }

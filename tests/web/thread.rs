@@ -80,6 +80,13 @@ async fn optimistic_send_goes_pending_sent_failed_and_retry() {
     store.apply_read(&confab_api::ReadReceipt { conversation_id: 1, reader_id: PEER, last_read_message_id: 7 });
     tick().await;
     assert_eq!(one(&last(), ".status").get_attribute("data-status").as_deref(), Some("read"));
+    // The POST's own answer can come after the receipt it caused: it must not un-read it.
+    let mut stale = pending.clone();
+    stale.message_id = 7;
+    stale.is_read = false;
+    store.confirm(1, stale);
+    tick().await;
+    assert_eq!(one(&last(), ".status").get_attribute("data-status").as_deref(), Some("read"));
 
     // A second send fails: shown failed with a retry.
     let mut second = text_message(0, ME, "this one fails", now());
