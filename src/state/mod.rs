@@ -148,12 +148,12 @@ impl Store {
 
     /// The conversation, tracked (for views and memos).
     pub fn conversation(&self, id: Id) -> Option<Conversation> {
-        self.conversations.with(|list| list.iter().find(|c| c.conversation_id == id).cloned())
+        self.conversations.with(|list| find(list, id))
     }
 
     /// The conversation, untracked (for actions: reading must not subscribe whoever calls).
     pub fn conversation_now(&self, id: Id) -> Option<Conversation> {
-        self.conversations.with_untracked(|list| list.iter().find(|c| c.conversation_id == id).cloned())
+        self.conversations.with_untracked(|list| find(list, id))
     }
 
     /// Unread over conversations that are not muted (the tab title's number).
@@ -320,6 +320,10 @@ pub fn page_visible() -> bool {
         .and_then(|w| w.document())
         .map(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
         .unwrap_or(true)
+}
+
+fn find(list: &[Conversation], id: Id) -> Option<Conversation> {
+    list.iter().find(|c| c.conversation_id == id).cloned()
 }
 
 fn sort(list: &mut [Conversation]) {

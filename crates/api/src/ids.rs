@@ -1,4 +1,5 @@
-//! Ids arrive as JSON numbers, or as numeric strings in seed 001's style (`"123"`).
+//! Hand-written deserializers: ids that arrive as JSON numbers or as numeric strings in seed
+//! 001's style (`"123"`), and "a string or an object" content without serde's buffering.
 
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
@@ -56,4 +57,36 @@ pub fn opt_id_from_number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<O
         }
     }
     d.deserialize_option(OptVisitor)
+}
+
+/// A string (made into `T` by `text`) or an object (read as `O`, made into `T` by `object`),
+/// decided by the first token; anything else is an error that says `expecting`.
+pub(crate) fn string_or_object<'de, D, T, O>(
+    d: D,
+    expecting: &'static str,
+    text: fn(String) -> T,
+    object: fn(O) -> T,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    O: serde::Deserialize<'de>,
+{
+    struct V<T, O> {
+        expecting: &'static str,
+        text: fn(String) -> T,
+        object: fn(O) -> T,
+    }
+    impl<'de, T, O: serde::Deserialize<'de>> Visitor<'de> for V<T, O> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok((self.text)(v.to_string()))
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            O::deserialize(de::value::MapAccessDeserializer::new(map)).map(self.object)
+        }
+    }
+    d.deserialize_any(V { expecting, text, object })
 }

@@ -153,23 +153,10 @@ pub enum MessageContent {
 }
 
 impl<'de> Deserialize<'de> for MessageContent {
-    /// By hand rather than `untagged`: a string or an object, decided by the first token,
-    /// without buffering (smaller and faster in the web app).
+    /// By hand rather than `untagged`: decided by the first token, without buffering
+    /// (smaller and faster in the web app).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = MessageContent;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string, or a file object")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(MessageContent::Text(v.to_string()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                FileInfo::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(MessageContent::File)
-            }
-        }
-        d.deserialize_any(V)
+        ids::string_or_object(d, "a string, or a file object", MessageContent::Text, MessageContent::File)
     }
 }
 
@@ -328,20 +315,12 @@ pub enum OutgoingContent {
 impl<'de> Deserialize<'de> for OutgoingContent {
     /// By hand rather than `untagged`, so that a wrong type gets an error that says what fits.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = OutgoingContent;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string, or {\"fileId\": …} for an image or file")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(OutgoingContent::Text(v.to_string()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                FileRef::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(OutgoingContent::FileRef)
-            }
-        }
-        d.deserialize_any(V)
+        ids::string_or_object(
+            d,
+            "a string, or {\"fileId\": …} for an image or file",
+            OutgoingContent::Text,
+            OutgoingContent::FileRef,
+        )
     }
 }
 

@@ -64,9 +64,4 @@ impl Hub {
     pub fn revocations(&self) -> broadcast::Receiver<Arc<[u8]>> {
         self.revoked.subscribe()
     }
-
-    /// Number of users with at least one open connection (for logs and tests).
-    pub fn online_users(&self) -> usize {
-        self.channels.lock().expect("hub lock").values().filter(|tx| tx.receiver_count() > 0).count()
-    }
 }
