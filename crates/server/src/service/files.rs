@@ -201,6 +201,7 @@ pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -
         width: dims.map(|d| d.0),
         height: dims.map(|d| d.1),
         uploader_id: uploader,
+        withdrawn: false,
     };
     let mut conn = state.store.writer().await?;
     row.id = files::insert(&mut conn, &row, now_ms()).await?;
@@ -239,6 +240,9 @@ pub fn human_size(bytes: u64) -> String {
 pub async fn for_download(state: &AppState, file_id: Id) -> AppResult<(FileRow, PathBuf)> {
     let mut conn = state.store.reader().await?;
     let row = files::get(&mut conn, file_id).await?.ok_or_else(|| AppError::not_found("no such file"))?;
+    if row.withdrawn {
+        return Err(AppError::not_found("this file was recalled by its sender"));
+    }
     let path = state.files.path_of(&row);
     Ok((row, path))
 }
@@ -246,7 +250,7 @@ pub async fn for_download(state: &AppState, file_id: Id) -> AppResult<(FileRow, 
 /// The file, if `user` uploaded it (only then may it be sent in a message).
 pub async fn owned_by(conn: &mut crate::store::Conn, user: Id, file_id: Id) -> AppResult<FileRow> {
     match files::get(conn, file_id).await? {
-        Some(row) if row.uploader_id == user => Ok(row),
+        Some(row) if row.uploader_id == user && !row.withdrawn => Ok(row),
         _ => Err(AppError::not_found(format!("no uploaded file {file_id} of yours"))),
     }
 }

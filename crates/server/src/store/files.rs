@@ -13,6 +13,8 @@ pub struct FileRow {
     pub width: Option<i64>,
     pub height: Option<i64>,
     pub uploader_id: Id,
+    /// Every message carrying it was recalled.
+    pub withdrawn: bool,
 }
 
 pub async fn insert(conn: &mut Conn, f: &FileRow, now: i64) -> sqlx::Result<Id> {
@@ -33,11 +35,12 @@ pub async fn insert(conn: &mut Conn, f: &FileRow, now: i64) -> sqlx::Result<Id> 
 }
 
 pub async fn get(conn: &mut Conn, id: Id) -> sqlx::Result<Option<FileRow>> {
-    let row =
-        sqlx::query("SELECT id, sha256, file_name, mime, size, width, height, uploader_id FROM files WHERE id = ?")
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
+    let row = sqlx::query(
+        "SELECT id, sha256, file_name, mime, size, width, height, uploader_id, withdrawn FROM files WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(|r| FileRow {
         id: r.get("id"),
         sha256: r.get("sha256"),
@@ -47,11 +50,15 @@ pub async fn get(conn: &mut Conn, id: Id) -> sqlx::Result<Option<FileRow>> {
         width: r.get("width"),
         height: r.get("height"),
         uploader_id: r.get("uploader_id"),
+        withdrawn: r.get::<i64, _>("withdrawn") != 0,
     }))
 }
 
 /// Whether `user` may see the file: they uploaded it, or it was sent in one of their conversations.
 pub async fn visible_to(conn: &mut Conn, user: Id, row: &FileRow) -> sqlx::Result<bool> {
+    if row.withdrawn {
+        return Ok(false);
+    }
     if row.uploader_id == user {
         return Ok(true);
     }

@@ -51,6 +51,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
         width: r.get("f_width"),
         height: r.get("f_height"),
         uploader_id: r.get("f_uploader"),
+        withdrawn: false,
     });
     MessageRow {
         id: r.get("id"),
@@ -163,10 +164,21 @@ pub async fn history(
 /// Erases the content of a message for good and marks it recalled, including the copies
 /// kept in the event log for catch-up (a replay then shows it recalled).
 pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
+    let file_id: Option<Id> =
+        sqlx::query_scalar("SELECT file_id FROM messages WHERE id = ?").bind(message_id).fetch_one(&mut *conn).await?;
     sqlx::query("UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = ?")
         .bind(message_id)
         .execute(&mut *conn)
         .await?;
+    if let Some(file_id) = file_id {
+        // Links already handed out stop working, unless the file is still in another message.
+        sqlx::query(
+            "UPDATE files SET withdrawn = 1 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM messages WHERE file_id = ?1)",
+        )
+        .bind(file_id)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query(
         "UPDATE events SET payload = json_set(payload, '$.data.content', '', '$.data.status', 'recalled')
          WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = ?",

@@ -143,3 +143,30 @@ async fn over_the_limit_is_413_and_nothing_is_stored() {
     let (status, _) = upload(&s, &a, "ok.bin", "application/octet-stream", vec![7u8; 1024 * 1024]).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn recalling_a_file_message_withdraws_its_links() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let (_, up) = upload(&s, &a, "secret plan.txt", "text/plain", b"the plan".to_vec()).await;
+    let file_id = up["data"]["fileId"].as_i64().unwrap();
+    let (_, sent) = s
+        .post("/api/messages", &a, json!({"receiverId": b_id, "messageType": "file", "content": {"fileId": file_id}}))
+        .await;
+    let cid = sent["data"]["conversationId"].as_i64().unwrap();
+    let (_, history) = s.get(&format!("/api/conversations/{cid}/messages"), &b).await;
+    let url = format!("{}{}", s.base, history["data"]["list"][0]["content"]["fileUrl"].as_str().unwrap());
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::OK, "Bob can download it");
+
+    let mid = sent["data"]["messageId"].as_i64().unwrap();
+    let (status, _) = s.call(reqwest::Method::POST, &format!("/api/messages/{mid}/recall"), Some(&a), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), StatusCode::NOT_FOUND, "the link Bob holds stops working");
+    let (status, _) = s.get(&format!("/api/files/{file_id}"), &b).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = s
+        .post("/api/messages", &a, json!({"receiverId": b_id, "messageType": "file", "content": {"fileId": file_id}}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a recalled file cannot be sent again by its id");
+}
