@@ -52,7 +52,8 @@ impl Store {
                 true
             }
             Err(e) if e.is_network() => {
-                // Offline at start: keep the session and let the socket reconnect when it can.
+                // Server unreachable at start: the sign-in page shows, but the token is kept,
+                // so the next load once the server is back resumes the session.
                 false
             }
             Err(_) => {

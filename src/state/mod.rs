@@ -312,6 +312,10 @@ impl Store {
         self.active.set(None);
         self.last_seq.set(None);
         self.uploads.set(Vec::new());
+        // Nothing of the last person may stay for the next one in this tab.
+        self.recalled_texts.set(HashMap::new());
+        self.composer_refill.set(None);
+        self.announcement.set(String::new());
     }
 }
 

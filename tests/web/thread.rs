@@ -110,4 +110,14 @@ async fn incoming_messages_are_announced() {
     let (_root, store) = mount(Lang::En, |_| {}, || view! { <p>"x"</p> });
     store.apply_new_message(text_message(3, PEER, "ping you", now()));
     assert_eq!(store.announcement.get_untracked(), "Pat Peer\u{1}ping you");
+    // Signing out leaves nothing of this person for the next one in the tab.
+    store.recalled_texts.update(|t| {
+        t.insert(3, "taken back".into());
+    });
+    store.composer_refill.set(Some((1, "taken back".into())));
+    store.clear();
+    assert_eq!(store.announcement.get_untracked(), "");
+    assert!(store.recalled_texts.get_untracked().is_empty());
+    assert_eq!(store.composer_refill.get_untracked(), None);
+    assert!(store.me.get_untracked().is_none());
 }

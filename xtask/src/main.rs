@@ -73,9 +73,14 @@ pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// Release build of the web app into dist/.
+/// Release build of the web app into dist/, installing the tools first.
 pub fn build_web() -> Result {
     tools::ensure_web()?;
+    trunk_build()
+}
+
+/// Release build of the web app into dist/ (the tools are already there).
+fn trunk_build() -> Result {
     step("building the web app (trunk, release)");
     sh(Command::new(tools::trunk()).args(["build", "--release", "--offline"]).env("PATH", tools::tool_path()))
 }
@@ -145,7 +150,7 @@ fn test(args: &[String]) -> Result {
         .env("CHROMEDRIVER", tools::chromedriver())
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
-    build_web()?;
+    trunk_build()?;
     step("size budget of the release build");
     budget::check()?;
 
