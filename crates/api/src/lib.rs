@@ -70,6 +70,40 @@ pub struct AuthResponse {
     pub user: User,
 }
 
+/// One signed-in device or tab (a token), in the list of a person's active sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuthSession {
+    /// A stable handle for this session; not the token.
+    pub session_id: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339; the session expires after a period without use.
+    pub last_used_at: String,
+    /// The browser's User-Agent when it signed in ("" when none was sent).
+    pub user_agent: String,
+    /// The session making this request.
+    pub current: bool,
+}
+
+/// WebSocket close codes the server uses, and what the app does with each.
+pub mod close_code {
+    /// The token is invalid, expired or was revoked: sign in again; do not reconnect.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// This person has too many sockets open: do not reconnect.
+    pub const TOO_MANY_FOR_USER: u16 = 4008;
+    /// The server is full: reconnect later.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The server is stopping: reconnect.
+    pub const GOING_AWAY: u16 = 1001;
+
+    /// Whether the app should stop reconnecting after this close.
+    pub fn is_permanent(code: u16) -> bool {
+        matches!(code, UNAUTHORIZED | TOO_MANY_FOR_USER)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -2,6 +2,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::hub::SocketLimits;
+pub use crate::service::passwords::HashingLimits;
+
 /// Server settings; the command line fills them (see main.rs), tests build them directly.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -15,6 +18,62 @@ pub struct Config {
     pub file_url_ttl: Duration,
     /// How long per-user events are kept for reconnect catch-up.
     pub event_retention: Duration,
+    /// A sign-in token expires after this long without use (sliding).
+    pub token_idle_ttl: Duration,
+    /// Password hashing: workers and queue.
+    pub hashing: HashingLimits,
+    /// Request rates per client address and per account.
+    pub rates: RateLimits,
+    /// WebSockets per person and in all.
+    pub sockets: SocketLimits,
+    /// Bytes of uploads one person may keep.
+    pub storage_quota_bytes: u64,
+    /// Uploads never sent in a message are erased after this long.
+    pub unsent_upload_ttl: Duration,
+    /// A client must send its request headers within this time (also closes idle keep-alive connections).
+    pub header_read_timeout: Duration,
+    /// A request body must make progress within this time.
+    pub body_idle_timeout: Duration,
+    /// A graceful stop waits at most this long for requests in flight.
+    pub shutdown_deadline: Duration,
+}
+
+/// A token bucket: `burst` requests at once, then one more each `every`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub every: Duration,
+}
+
+impl Rate {
+    pub const fn new(burst: u32, every: Duration) -> Rate {
+        Rate { burst, every }
+    }
+    /// No practical limit (tests and benchmarks that make many accounts from one address).
+    pub const UNLIMITED: Rate = Rate::new(1_000_000, Duration::from_millis(1));
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Sign-in attempts from one client address.
+    pub login_per_ip: Rate,
+    /// Sign-in attempts on one account, from anywhere.
+    pub login_per_account: Rate,
+    /// Accounts created from one client address.
+    pub register_per_ip: Rate,
+    /// Uploads from one client address.
+    pub upload_per_ip: Rate,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            login_per_ip: Rate::new(20, Duration::from_secs(3)),
+            login_per_account: Rate::new(5, Duration::from_secs(20)),
+            register_per_ip: Rate::new(10, Duration::from_secs(60)),
+            upload_per_ip: Rate::new(60, Duration::from_secs(1)),
+        }
+    }
 }
 
 impl Config {
@@ -28,6 +87,15 @@ impl Config {
             recall_window: Duration::from_secs(confab_api::DEFAULT_RECALL_WINDOW_SECS as u64),
             file_url_ttl: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(7 * 24 * 3600),
+            token_idle_ttl: Duration::from_secs(30 * 24 * 3600),
+            hashing: HashingLimits::default(),
+            rates: RateLimits::default(),
+            sockets: SocketLimits::default(),
+            storage_quota_bytes: 2 * 1024 * 1024 * 1024,
+            unsent_upload_ttl: Duration::from_secs(24 * 3600),
+            header_read_timeout: Duration::from_secs(15),
+            body_idle_timeout: Duration::from_secs(30),
+            shutdown_deadline: Duration::from_secs(10),
         }
     }
 }

@@ -13,13 +13,15 @@ use serde::Serialize;
 pub struct AppError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        AppError { status, message: message.into() }
+        AppError { status, message: message.into(), retry_after: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -39,6 +41,14 @@ impl AppError {
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, message)
     }
+    /// 429 with `Retry-After`.
+    pub fn too_many(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        AppError { retry_after: Some(retry_after_secs.max(1)), ..Self::new(StatusCode::TOO_MANY_REQUESTS, message) }
+    }
+    /// 503 with `Retry-After`.
+    pub fn unavailable(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        AppError { retry_after: Some(retry_after_secs.max(1)), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, message) }
+    }
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
     }
@@ -47,7 +57,11 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = Envelope::<()> { code: self.status.as_u16(), message: self.message, data: None };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -74,6 +88,9 @@ impl From<JsonRejection> for AppError {
             }
             JsonRejection::MissingJsonContentType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "expected a JSON body (Content-Type: application/json)".into())
+            }
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "the JSON body is too large".into())
             }
             _ => (StatusCode::BAD_REQUEST, r.body_text()),
         };
@@ -132,4 +149,15 @@ pub fn created<T: Serialize>(data: T) -> Response {
 pub fn respond<T: Serialize>(status: StatusCode, data: T) -> Response {
     let body = Envelope { code: status.as_u16(), message: "success".to_string(), data: Some(data) };
     (status, Json(body)).into_response()
+}
+
+/// The envelope of every error response, for the OpenAPI document: `data` is always null.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    /// Equals the HTTP status.
+    pub code: u16,
+    /// What went wrong, for people.
+    pub message: String,
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<()>,
 }

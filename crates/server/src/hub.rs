@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use confab_api::Id;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// An event ready to send: its sequence number and its frame as JSON.
 #[derive(Debug, Clone)]
@@ -26,13 +26,75 @@ impl Outbox {
 
 pub struct Hub {
     channels: Mutex<HashMap<Id, broadcast::Sender<Frame>>>,
-    /// Hashes of tokens revoked (sign-out): sockets opened with them close.
-    revoked: broadcast::Sender<Arc<[u8]>>,
+    sockets: Mutex<Sockets>,
+    limits: SocketLimits,
+    /// Set once when the server stops: every socket closes with 1001.
+    stopping: watch::Sender<bool>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SocketLimits {
+    pub per_user: usize,
+    pub total: usize,
+}
+
+impl Default for SocketLimits {
+    fn default() -> Self {
+        SocketLimits { per_user: 16, total: 10_000 }
+    }
+}
+
+/// The open sockets: how many each person has, and a revocation switch per token. A `watch`
+/// cannot lag or drop a value, so a socket busy sending still sees its token revoked.
+#[derive(Default)]
+struct Sockets {
+    per_user: HashMap<Id, usize>,
+    total: usize,
+    tokens: HashMap<Vec<u8>, (Id, watch::Sender<bool>)>,
+}
+
+/// Why a socket was refused; each has a close code the app understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    TooManyForUser,
+    TooManyOverall,
+}
+
+/// One open socket's place in the registry; dropping it frees the place.
+pub struct SocketSlot<'h> {
+    hub: &'h Hub,
+    user: Id,
+    token_hash: Vec<u8>,
+    /// Becomes `true` when the token is revoked.
+    pub revoked: watch::Receiver<bool>,
+}
+
+impl Drop for SocketSlot<'_> {
+    fn drop(&mut self) {
+        let mut sockets = self.hub.sockets.lock().expect("hub lock");
+        sockets.total -= 1;
+        if let Some(n) = sockets.per_user.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                sockets.per_user.remove(&self.user);
+            }
+        }
+        // The last socket of this token removes its switch (this receiver is the one counted).
+        if sockets.tokens.get(&self.token_hash).is_some_and(|(_, tx)| tx.receiver_count() <= 1) {
+            sockets.tokens.remove(&self.token_hash);
+        }
+    }
+}
+
+impl Hub {
+    pub fn new(limits: SocketLimits) -> Hub {
+        Hub { channels: Mutex::default(), sockets: Mutex::default(), limits, stopping: watch::channel(false).0 }
+    }
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { channels: Mutex::default(), revoked: broadcast::channel(64).0 }
+        Hub::new(SocketLimits::default())
     }
 }
 
@@ -57,11 +119,51 @@ impl Hub {
         }
     }
 
-    pub fn revoke(&self, token_hash: &[u8]) {
-        let _ = self.revoked.send(token_hash.into());
+    /// Takes a place for a new socket of `user` opened with the token `token_hash`.
+    pub fn open_socket(&self, user: Id, token_hash: &[u8]) -> Result<SocketSlot<'_>, Refusal> {
+        let mut sockets = self.sockets.lock().expect("hub lock");
+        if sockets.total >= self.limits.total {
+            return Err(Refusal::TooManyOverall);
+        }
+        let mine = sockets.per_user.entry(user).or_default();
+        if *mine >= self.limits.per_user {
+            return Err(Refusal::TooManyForUser);
+        }
+        *mine += 1;
+        sockets.total += 1;
+        let revoked =
+            sockets.tokens.entry(token_hash.to_vec()).or_insert_with(|| (user, watch::channel(false).0)).1.subscribe();
+        Ok(SocketSlot { hub: self, user, token_hash: token_hash.to_vec(), revoked })
     }
 
-    pub fn revocations(&self) -> broadcast::Receiver<Arc<[u8]>> {
-        self.revoked.subscribe()
+    /// Closes every socket opened with this token.
+    pub fn revoke(&self, token_hash: &[u8]) {
+        if let Some((_, tx)) = self.sockets.lock().expect("hub lock").tokens.remove(token_hash) {
+            tx.send_replace(true);
+        }
+    }
+
+    /// Closes every socket of `user` (signed out everywhere).
+    pub fn revoke_user(&self, user: Id) {
+        self.sockets.lock().expect("hub lock").tokens.retain(|_, (owner, tx)| {
+            if *owner == user {
+                tx.send_replace(true);
+            }
+            *owner != user
+        });
+    }
+
+    /// Sockets open now (all people).
+    pub fn open_sockets(&self) -> usize {
+        self.sockets.lock().expect("hub lock").total
+    }
+
+    /// Tells every socket the server is stopping.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod hub;
 pub mod openapi;
 pub mod routes;
+mod serve;
 pub mod service;
 pub mod store;
 mod time;
@@ -26,6 +27,9 @@ pub struct AppState {
     pub store: store::Store,
     pub hub: Arc<hub::Hub>,
     pub files: Arc<service::files::FileStore>,
+    pub passwords: Arc<service::passwords::PasswordHasher>,
+    pub account_limits: Arc<service::rate_limits::AccountLimits>,
+    pub address_limits: Arc<routes::limits::AddressLimits>,
 }
 
 impl AppState {
@@ -34,7 +38,15 @@ impl AppState {
             .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
         let store = store::Store::open(&config.data_dir.join("confab.db")).await?;
         let files = service::files::FileStore::open(&config)?;
-        Ok(AppState { config: Arc::new(config), store, hub: Arc::new(hub::Hub::default()), files: Arc::new(files) })
+        Ok(AppState {
+            passwords: Arc::new(service::passwords::PasswordHasher::new(&config.hashing)),
+            account_limits: Arc::new(service::rate_limits::AccountLimits::new(config.rates.login_per_account)),
+            address_limits: Arc::new(routes::limits::AddressLimits::new(&config.rates)),
+            hub: Arc::new(hub::Hub::new(config.sockets)),
+            config: Arc::new(config),
+            store,
+            files: Arc::new(files),
+        })
     }
 }
 
@@ -47,9 +59,11 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Stops accepting, lets requests in flight finish, and closes the database cleanly.
+    /// Stops accepting, closes the sockets, lets requests in flight finish (up to the
+    /// shutdown deadline), and closes the database cleanly.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
+        self.state.hub.stop();
         let _ = self.task.await;
         self.state.store.close().await;
     }
@@ -63,16 +77,15 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     service::maintenance::spawn(state.clone());
     let app = routes::app(state.clone());
     let (shutdown, mut rx) = tokio::sync::watch::channel(false);
+    let timeouts = serve::Timeouts {
+        header_read: state.config.header_read_timeout,
+        shutdown_deadline: state.config.shutdown_deadline,
+    };
     let task = tokio::spawn(async move {
         let stopped = async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stopped)
-            .await
-        {
-            tracing::error!("server error: {e}");
-        }
+        serve::serve(listener, app, timeouts, stopped).await;
     });
     Ok(RunningServer { addr, state, shutdown, task })
 }

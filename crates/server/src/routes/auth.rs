@@ -1,9 +1,10 @@
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::response::Response;
-use confab_api::{AuthResponse, Health, LoginRequest, RegisterRequest, User};
+use confab_api::{AuthResponse, AuthSession, Health, LoginRequest, RegisterRequest, User};
 
-use crate::error::{created, ok, ApiJson, AppError, AppResult};
+use crate::error::{created, ok, ApiJson, ApiPath, AppError, AppResult};
 use crate::service::auth;
 use crate::AppState;
 
@@ -22,9 +23,11 @@ impl FromRequestParts<AppState> for AuthUser {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| AppError::unauthorized("missing Authorization: Bearer <token> header"))?;
+        // The scheme is case-insensitive (RFC 9110 §11.1).
         let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| AppError::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
         let user = auth::authenticate(state, token).await?;
@@ -44,16 +47,25 @@ pub async fn health_route() -> Response {
               (status = 422, description = "invalid user name, password or display name")))]
 pub async fn register_route(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> AppResult<Response> {
-    Ok(created(auth::register(&state, req).await?))
+    Ok(created(auth::register(&state, req, user_agent(&headers)).await?))
+}
+
+fn user_agent(headers: &HeaderMap) -> &str {
+    headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 /// POST /api/auth/login
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = AuthResponse), (status = 401, description = "wrong user name or password")))]
-pub async fn login_route(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> AppResult<Response> {
-    Ok(ok(auth::login(&state, req).await?))
+pub async fn login_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> AppResult<Response> {
+    Ok(ok(auth::login(&state, req, user_agent(&headers)).await?))
 }
 
 /// POST /api/auth/logout
@@ -61,6 +73,34 @@ pub async fn login_route(State(state): State<AppState>, ApiJson(req): ApiJson<Lo
     responses((status = 200, description = "the token stops working at once")))]
 pub async fn logout_route(State(state): State<AppState>, caller: AuthUser) -> AppResult<Response> {
     auth::logout(&state, &caller.token).await?;
+    Ok(ok(()))
+}
+
+/// POST /api/auth/logout-all
+#[utoipa::path(post, path = "/api/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "every session of the caller, this one included, is signed out; their sockets close with 4001")))]
+pub async fn logout_all_route(State(state): State<AppState>, caller: AuthUser) -> AppResult<Response> {
+    auth::logout_everywhere(&state, caller.user.user_id).await?;
+    Ok(ok(()))
+}
+
+/// GET /api/auth/sessions
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AuthSession>)))]
+pub async fn sessions_route(State(state): State<AppState>, caller: AuthUser) -> AppResult<Response> {
+    Ok(ok(auth::sessions(&state, caller.user.user_id, &caller.token).await?))
+}
+
+/// DELETE /api/auth/sessions/{sessionId}
+#[utoipa::path(delete, path = "/api/auth/sessions/{sessionId}", tag = "auth", security(("bearer" = [])),
+    params(("sessionId" = String, Path)),
+    responses((status = 200, description = "that session is signed out"), (status = 404, description = "no such session of yours")))]
+pub async fn end_session_route(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(session_id): ApiPath<String>,
+) -> AppResult<Response> {
+    auth::end_session(&state, caller.user.user_id, &session_id).await?;
     Ok(ok(()))
 }
 

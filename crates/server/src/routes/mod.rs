@@ -3,15 +3,18 @@
 pub mod auth;
 pub mod conversations;
 pub mod files;
+pub mod limits;
 pub mod messages;
 mod web;
 pub mod ws;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
+use std::convert::Infallible;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::AuthUser;
@@ -20,12 +23,22 @@ use crate::error::AppError;
 use crate::AppState;
 
 pub fn app(state: AppState) -> Router {
+    let limits = &state.address_limits;
     let api = Router::new()
         .route("/health", get(auth::health_route))
         .route("/openapi.json", get(crate::openapi::openapi_route))
-        .route("/auth/register", post(auth::register_route))
-        .route("/auth/login", post(auth::login_route))
+        .route(
+            "/auth/register",
+            post(auth::register_route).layer::<_, Infallible>(limits::layer(&limits.register, "new accounts")),
+        )
+        .route(
+            "/auth/login",
+            post(auth::login_route).layer::<_, Infallible>(limits::layer(&limits.login, "sign-in attempts")),
+        )
         .route("/auth/logout", post(auth::logout_route))
+        .route("/auth/logout-all", post(auth::logout_all_route))
+        .route("/auth/sessions", get(auth::sessions_route))
+        .route("/auth/sessions/{session_id}", delete(auth::end_session_route))
         .route("/users/me", get(auth::me_route))
         .route("/conversations", get(conversations::list_route))
         .route("/conversations/search", get(conversations::search_route))
@@ -36,15 +49,22 @@ pub fn app(state: AppState) -> Router {
         .route("/messages", post(messages::send_route))
         .route("/messages/unread-count", get(conversations::unread_count_route))
         .route("/messages/{message_id}/recall", post(messages::recall_route))
-        .route("/messages/{message_id}", axum::routing::delete(messages::delete_route))
-        .route("/files", post(files::upload_route).layer(files::upload_body_limit(&state.config)))
+        .route("/messages/{message_id}", delete(messages::delete_route))
+        .route(
+            "/files",
+            post(files::upload_route)
+                .layer::<_, Infallible>(files::upload_body_limit(&state.config))
+                .layer::<_, Infallible>(limits::layer(&limits.upload, "uploads")),
+        )
         .route("/files/{file_id}", get(files::info_route))
         .route("/files/{file_id}/{file_name}", get(files::download_route))
         .route("/ws/chat", get(ws::chat_route))
         .fallback(|| async { AppError::not_found("no such API endpoint") })
         .method_not_allowed_fallback(|| async {
             AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
-        });
+        })
+        // A request body must keep arriving; a stalled upload frees its connection.
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_idle_timeout));
 
     Router::new()
         .nest("/api", api)
@@ -56,6 +76,9 @@ pub fn app(state: AppState) -> Router {
         ))
         // Signed file URLs must not leak to other sites through Referer.
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        // No page of Confab may be framed (clickjacking); the app's own page adds its CSP.
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(axum::middleware::from_fn(limits::request_head_limits))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

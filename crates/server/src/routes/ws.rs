@@ -2,15 +2,17 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use confab_api::{ControlFrame, Id};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::error::{ApiQuery, AppError, AppResult};
+use crate::error::{ApiQuery, AppError, AppResult, ErrorEnvelope};
+use crate::hub::{Refusal, SocketSlot};
 use crate::service::auth;
 use crate::store::events;
 use crate::AppState;
@@ -28,24 +30,70 @@ pub struct WsQuery {
     since_seq: Option<i64>,
 }
 
+use confab_api::close_code;
+
+/// Clients only send small control frames (pings); anything bigger is refused.
+const MAX_CLIENT_FRAME: usize = 4 * 1024;
+/// How often an open socket re-checks its token (expiry, or revocation on another instance).
+const RECHECK_EVERY: Duration = Duration::from_secs(25);
+
 /// GET /api/ws/chat
 #[utoipa::path(get, path = "/api/ws/chat", tag = "websocket", params(WsQuery),
-    responses((status = 101, description = "WebSocket: server frames {type, seq, data}; client sends {\"type\":\"ping\"}"),
-              (status = 401, description = "missing or invalid token")))]
+    responses((status = 101, description = "WebSocket: server frames {type, seq, data}; client sends {\"type\":\"ping\"}. \
+Close codes: 4001 sign in again, 4008 too many sockets for this person, 1013 server full (retry later), 1001 server stopping (reconnect)"),
+              (status = 400, description = "not a WebSocket upgrade, or a bad sinceSeq", body = ErrorEnvelope),
+              (status = 401, description = "missing or invalid token (plain HTTP only; an upgrade is closed with 4001)", body = ErrorEnvelope)))]
 pub async fn chat_route(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<WsQuery>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> AppResult<Response> {
-    let token = q.token.filter(|t| !t.is_empty()).ok_or_else(|| AppError::unauthorized("missing ?token="))?;
-    let user = auth::authenticate(&state, &token).await?;
-    let upgrade =
-        upgrade.map_err(|e| AppError::bad_request(format!("expected a WebSocket upgrade: {}", e.body_text())))?;
     if q.since_seq.is_some_and(|s| s < 0) {
         return Err(AppError::bad_request("sinceSeq must not be negative"));
     }
+    let token = q.token.filter(|t| !t.is_empty()).ok_or_else(|| AppError::unauthorized("missing ?token="))?;
+    let user = auth::authenticate(&state, &token).await;
+    let (upgrade, user) = match (upgrade, user) {
+        (Ok(upgrade), user) => (upgrade.max_message_size(MAX_CLIENT_FRAME).max_frame_size(MAX_CLIENT_FRAME), user),
+        (Err(_), Err(e)) => return Err(e),
+        (Err(e), Ok(_)) => {
+            return Err(AppError::bad_request(format!("expected a WebSocket upgrade: {}", e.body_text())))
+        }
+    };
+    let user = match user {
+        Ok(user) => user,
+        // A browser cannot read an HTTP status from a failed upgrade: it gets a close code.
+        Err(e) => return Ok(refuse(upgrade, close_code::UNAUTHORIZED, e.message)),
+    };
     let token_hash = auth::token_hash(&token);
-    Ok(upgrade.on_upgrade(move |socket| session(socket, state, user.user_id, token_hash, q.since_seq)).into_response())
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        let slot = match state.hub.open_socket(user.user_id, &token_hash) {
+            Ok(slot) => slot,
+            Err(refusal) => {
+                let (code, why) = match refusal {
+                    Refusal::TooManyForUser => {
+                        (close_code::TOO_MANY_FOR_USER, "too many open connections for this account")
+                    }
+                    Refusal::TooManyOverall => (close_code::TRY_AGAIN_LATER, "the server is full; try again later"),
+                };
+                return close_with(socket, code, why).await;
+            }
+        };
+        // Signed out between the check above and taking the slot: the slot missed the revocation.
+        if auth::authenticate(&state, &token).await.is_err() {
+            return close_with(socket, close_code::UNAUTHORIZED, "signed out").await;
+        }
+        session(socket, &state, user.user_id, &token, slot, q.since_seq).await
+    }))
+}
+
+fn refuse(upgrade: WebSocketUpgrade, code: u16, reason: String) -> Response {
+    upgrade.on_upgrade(move |socket| async move { close_with(socket, code, &reason).await }).into_response()
+}
+
+async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
+    let frame = CloseFrame { code, reason: Utf8Bytes::from(reason.chars().take(100).collect::<String>()) };
+    let _ = socket.send(WsMessage::Close(Some(frame))).await;
 }
 
 fn control(frame: &ControlFrame) -> WsMessage {
@@ -72,10 +120,17 @@ async fn send_from_log(state: &AppState, sink: &mut Sink, user: Id, last_sent: &
     }
 }
 
-async fn session(socket: WebSocket, state: AppState, user: Id, token_hash: Vec<u8>, since: Option<i64>) {
+async fn session(
+    socket: WebSocket,
+    state: &AppState,
+    user: Id,
+    token: &str,
+    mut slot: SocketSlot<'_>,
+    since: Option<i64>,
+) {
+    let mut stopping = state.hub.stopping();
     // Subscribe before reading the log, so nothing falls between the two.
     let mut live = state.hub.subscribe(user);
-    let mut revocations = state.hub.revocations();
     let (mut sink, mut stream) = socket.split();
     let Ok((oldest, newest)) = async {
         let mut conn = state.store.reader().await?;
@@ -112,7 +167,10 @@ async fn session(socket: WebSocket, state: AppState, user: Id, token_hash: Vec<u
 
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.reset();
+    let mut recheck = tokio::time::interval(RECHECK_EVERY);
+    recheck.reset();
     let mut last_heard = tokio::time::Instant::now();
+    let mut close: Option<(u16, &str)> = None;
     loop {
         tokio::select! {
             frame = live.recv() => match frame {
@@ -140,11 +198,20 @@ async fn session(socket: WebSocket, state: AppState, user: Id, token_hash: Vec<u
                     Some(Ok(_)) => {}
                 }
             }
-            revoked = revocations.recv() => match revoked {
-                Ok(hash) if *hash == *token_hash => break,
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => break,
-            },
+            _ = async { slot.revoked.wait_for(|r| *r).await.map(|_| ()) } => {
+                close = Some((close_code::UNAUTHORIZED, "signed out"));
+                break;
+            }
+            _ = async { stopping.wait_for(|s| *s).await.map(|_| ()) } => {
+                close = Some((close_code::GOING_AWAY, "the server is restarting"));
+                break;
+            }
+            _ = recheck.tick() => {
+                if matches!(auth::authenticate(state, token).await, Err(e) if e.status == StatusCode::UNAUTHORIZED) {
+                    close = Some((close_code::UNAUTHORIZED, "the session expired or was signed out"));
+                    break;
+                }
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > DEAD_AFTER {
                     break;
@@ -153,5 +220,10 @@ async fn session(socket: WebSocket, state: AppState, user: Id, token_hash: Vec<u
             }
         }
     }
+    if let Some((code, reason)) = close {
+        let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
+        let _ = sink.send(WsMessage::Close(Some(frame))).await;
+    }
     let _ = sink.close().await;
+    drop(slot);
 }

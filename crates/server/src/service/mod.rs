@@ -6,6 +6,9 @@ pub mod conversations;
 pub mod files;
 pub mod maintenance;
 pub mod messages;
+pub mod passwords;
+pub mod rate_limits;
+pub mod text;
 
 /// Parses page/pageSize the way every list endpoint does: 1-based, size clamped to 1..=100.
 pub fn page_window(page: Option<i64>, page_size: Option<i64>, default_size: i64) -> (i64, i64) {

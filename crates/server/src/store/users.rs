@@ -54,30 +54,81 @@ pub async fn credentials(conn: &mut Conn, user_name: &str) -> sqlx::Result<Optio
     Ok(row.map(|r| Credentials { user: user_from(&r), password_hash: r.get("password_hash") }))
 }
 
-pub async fn insert_token(conn: &mut Conn, token_hash: &[u8], user_id: Id, now: i64) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
-        .bind(token_hash)
-        .bind(user_id)
+pub async fn insert_token(
+    conn: &mut Conn,
+    token_hash: &[u8],
+    user_id: Id,
+    user_agent: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, user_id, created_at, last_used_at, user_agent) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(now)
+    .bind(user_agent)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The user of a token used since `used_since`, and when it was last used.
+pub async fn user_by_token(conn: &mut Conn, token_hash: &[u8], used_since: i64) -> sqlx::Result<Option<(User, i64)>> {
+    let row = sqlx::query(
+        "SELECT u.id, u.user_name, u.display_name, u.avatar, t.last_used_at FROM tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ? AND t.last_used_at >= ?",
+    )
+    .bind(token_hash)
+    .bind(used_since)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (user_from(&r), r.get("last_used_at"))))
+}
+
+pub async fn touch_token(conn: &mut Conn, token_hash: &[u8], now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tokens SET last_used_at = ? WHERE token_hash = ?")
         .bind(now)
+        .bind(token_hash)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn user_by_token(conn: &mut Conn, token_hash: &[u8]) -> sqlx::Result<Option<User>> {
-    let row = sqlx::query(
-        "SELECT u.id, u.user_name, u.display_name, u.avatar FROM tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ?",
-    )
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.as_ref().map(user_from))
-}
-
 pub async fn delete_token(conn: &mut Conn, token_hash: &[u8]) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM tokens WHERE token_hash = ?").bind(token_hash).execute(conn).await?;
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TokenRow {
+    pub token_hash: Vec<u8>,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub user_agent: String,
+}
+
+/// A person's live tokens, most recently used first.
+pub async fn tokens_of(conn: &mut Conn, user_id: Id, used_since: i64) -> sqlx::Result<Vec<TokenRow>> {
+    sqlx::query_as(
+        "SELECT token_hash, created_at, last_used_at, user_agent FROM tokens
+         WHERE user_id = ? AND last_used_at >= ? ORDER BY last_used_at DESC",
+    )
+    .bind(user_id)
+    .bind(used_since)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn delete_tokens_of(conn: &mut Conn, user_id: Id) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM tokens WHERE user_id = ?").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Drops tokens unused since `cutoff`.
+pub async fn prune_tokens(conn: &mut Conn, cutoff: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM tokens WHERE last_used_at < ?").bind(cutoff).execute(conn).await?.rows_affected())
 }
 
 /// People whose user name or display name contains `keyword`, other than `me`.

@@ -14,8 +14,14 @@ pub struct TestServer {
     pub config: Config,
 }
 
+/// A test server's settings: the defaults, except that every test comes from 127.0.0.1 and
+/// makes many accounts, so the per-address limits are lifted (tests of them set their own).
 pub fn config_in(dir: &std::path::Path) -> Config {
-    Config::new("127.0.0.1:0".parse().unwrap(), dir)
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir);
+    config.rates.register_per_ip = confab_server::config::Rate::UNLIMITED;
+    config.rates.login_per_ip = confab_server::config::Rate::UNLIMITED;
+    config.rates.upload_per_ip = confab_server::config::Rate::UNLIMITED;
+    config
 }
 
 impl TestServer {
@@ -105,7 +111,7 @@ impl TestServer {
 }
 
 pub struct Socket {
-    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    pub ws: RawSocket,
 }
 
 impl Socket {
@@ -161,5 +167,18 @@ impl Socket {
 
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
+    }
+}
+
+pub type RawSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Reads until the server closes the socket; its close code (`None` for no close frame).
+pub async fn close_code(ws: &mut RawSocket) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("closed within 5 s") {
+            Some(Ok(WsMessage::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            None | Some(Err(_)) => return None,
+            Some(Ok(_)) => continue,
+        }
     }
 }

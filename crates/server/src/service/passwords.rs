@@ -1,0 +1,193 @@
+//! Password hashing behind a bounded queue.
+//!
+//! Argon2 needs ~19 MiB per hash on purpose. Run on tokio's blocking pool with no bound, a login
+//! storm grows the process by that much per concurrent attempt, and the allocator keeps it. Here a
+//! fixed set of worker threads each own one reusable block buffer, so memory stays at
+//! `workers × 19 MiB` whatever arrives; a caller waits a short while for a worker and otherwise
+//! gets a 503 with `Retry-After` instead of piling up.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use tokio::sync::{oneshot, Semaphore};
+
+use crate::error::{AppError, AppResult};
+
+/// Work for a hashing thread; it gets that thread's reusable memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
+pub struct PasswordHasher {
+    jobs: SyncSender<Job>,
+    /// One permit per worker: holding one means a worker is (or is about to be) yours.
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+    max_wait: Duration,
+}
+
+/// Tuning of the queue; the defaults suit a small server.
+#[derive(Debug, Clone)]
+pub struct HashingLimits {
+    /// Hashes computed at once (≈ cores).
+    pub workers: usize,
+    /// Callers allowed to wait for a worker; more get 503 at once.
+    pub max_waiting: usize,
+    /// How long a caller waits for a worker before 503.
+    pub max_wait: Duration,
+}
+
+impl Default for HashingLimits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        HashingLimits { workers: cores, max_waiting: 64, max_wait: Duration::from_secs(5) }
+    }
+}
+
+impl PasswordHasher {
+    pub fn new(limits: &HashingLimits) -> PasswordHasher {
+        let workers = limits.workers.max(1);
+        let (jobs, queue) = sync_channel::<Job>(workers);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..workers {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("confab-argon2-{i}"))
+                .spawn(move || worker(queue))
+                .expect("spawn a hashing thread");
+        }
+        PasswordHasher {
+            jobs,
+            permits: Arc::new(Semaphore::new(workers)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: limits.max_waiting,
+            max_wait: limits.max_wait,
+        }
+    }
+
+    /// Runs `f` on a hashing thread once one is free, or refuses with 503.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static) -> AppResult<T> {
+        let busy = || AppError::unavailable("the server is busy signing people in; try again in a moment", 2);
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(busy());
+        }
+        let permit = tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let permit = match permit {
+            Ok(Ok(p)) => p,
+            _ => return Err(busy()),
+        };
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            let _permit = permit;
+            let _ = tx.send(f(memory));
+        });
+        // A permit guarantees room in the channel, so this never blocks for long.
+        self.jobs.send(job).map_err(|_| AppError::internal())?;
+        rx.await.map_err(|_| AppError::internal())
+    }
+
+    /// Argon2id with a random salt, as a PHC string.
+    pub async fn hash(&self, password: String) -> AppResult<String> {
+        self.run(move |memory| hash_with(memory, password.as_bytes())).await?.ok_or_else(AppError::internal)
+    }
+
+    /// Whether `password` matches the PHC string `hash`.
+    pub async fn verify(&self, password: String, hash: String) -> AppResult<bool> {
+        self.run(move |memory| verify_with(memory, password.as_bytes(), &hash)).await
+    }
+}
+
+fn worker(queue: Arc<Mutex<Receiver<Job>>>) {
+    let mut memory: Vec<Block> = Vec::new();
+    loop {
+        let job = match queue.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(&mut memory),
+            // Every sender is gone: the server stopped.
+            Err(_) => return,
+        }
+    }
+}
+
+/// The reusable memory, grown (never shrunk) to what `params` needs.
+fn blocks_for<'m>(memory: &'m mut Vec<Block>, params: &Params) -> &'m mut [Block] {
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+    &mut memory[..params.block_count()]
+}
+
+fn hash_with(memory: &mut Vec<Block>, password: &[u8]) -> Option<String> {
+    let params = Params::default();
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt.as_salt().decode_b64(&mut salt_bytes).ok()?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    argon.hash_password_into_with_memory(password, salt_raw, &mut out, blocks_for(memory, &params)).ok()?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: (&params).try_into().ok()?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).ok()?),
+    };
+    Some(phc.to_string())
+}
+
+fn verify_with(memory: &mut Vec<Block>, password: &[u8], hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else { return false };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else { return false };
+    let version = parsed.version.and_then(|v| Version::try_from(v).ok()).unwrap_or_default();
+    let Ok(params) = Params::try_from(&parsed) else { return false };
+    // Refuse parameters that would make one check allocate far more than a normal one.
+    if params.block_count() > Params::default().block_count() * 4 {
+        return false;
+    }
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_raw) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params.clone());
+    if argon.hash_password_into_with_memory(password, salt_raw, &mut out, blocks_for(memory, &params)).is_err() {
+        return false;
+    }
+    Output::new(&out).is_ok_and(|o| o == expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::PasswordVerifier;
+
+    #[test]
+    fn hashes_verify_with_the_reused_memory_and_with_argon2_itself() {
+        let mut memory = Vec::new();
+        let hash = hash_with(&mut memory, b"correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(verify_with(&mut memory, b"correct horse", &hash));
+        assert!(!verify_with(&mut memory, b"correct horsf", &hash));
+        // The same PHC string the argon2 crate writes and reads.
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+    }
+
+    #[test]
+    fn hashes_made_by_argon2_itself_verify() {
+        use argon2::PasswordHasher as _;
+        let salt = SaltString::generate(&mut OsRng);
+        let hash = Argon2::default().hash_password(b"older hash", &salt).unwrap().to_string();
+        let mut memory = Vec::new();
+        assert!(verify_with(&mut memory, b"older hash", &hash));
+        assert!(!verify_with(&mut memory, b"other", &hash));
+        assert!(!verify_with(&mut memory, b"older hash", "not a hash"));
+    }
+}

@@ -1,0 +1,41 @@
+//! Per-account rate limits (per-address limits are tower layers, see `routes::limits`).
+//! Keys are only ever accounts that exist, so an anonymous caller cannot grow the table by
+//! inventing names; old entries are dropped by the maintenance task.
+
+use std::num::NonZeroU32;
+
+use confab_api::Id;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::Rate;
+use crate::error::{AppError, AppResult};
+
+pub fn quota(rate: Rate) -> Quota {
+    let burst = NonZeroU32::new(rate.burst.max(1)).expect("at least 1");
+    Quota::with_period(rate.every.max(std::time::Duration::from_nanos(1))).expect("non-zero period").allow_burst(burst)
+}
+
+pub struct AccountLimits {
+    login: DefaultKeyedRateLimiter<Id>,
+}
+
+impl AccountLimits {
+    pub fn new(login: Rate) -> AccountLimits {
+        AccountLimits { login: RateLimiter::keyed(quota(login)) }
+    }
+
+    /// Counts a sign-in attempt on `account`; 429 once it has had too many.
+    pub fn login_attempt(&self, account: Id) -> AppResult<()> {
+        self.login.check_key(&account).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            let secs = wait.as_secs() + 1;
+            AppError::too_many(format!("too many sign-in attempts for this account; try again in {secs} s"), secs)
+        })
+    }
+
+    /// Forgets accounts whose buckets are full again.
+    pub fn forget_idle(&self) {
+        self.login.retain_recent();
+        self.login.shrink_to_fit();
+    }
+}
