@@ -454,6 +454,8 @@ pub enum ControlFrame {
 /// Anything the server sends on the socket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+// A frame lives only while it is dispatched; boxing the event would cost more than it saves.
+#[allow(clippy::large_enum_variant)]
 pub enum ServerFrame {
     Event(EventFrame),
     Control(ControlFrame),

@@ -49,6 +49,16 @@ impl Rate {
     pub const fn new(burst: u32, every: Duration) -> Rate {
         Rate { burst, every }
     }
+    /// Parses `BURST/SECONDS`, e.g. `10/60`: ten at once, then one a minute.
+    pub fn parse(s: &str) -> Result<Rate, String> {
+        let (burst, secs) = s.split_once('/').ok_or("expected BURST/SECONDS, e.g. 10/60")?;
+        let burst: u32 = burst.trim().parse().map_err(|_| "BURST must be a whole number")?;
+        let secs: f64 = secs.trim().parse().map_err(|_| "SECONDS must be a number")?;
+        if burst == 0 || !(secs > 0.0 && secs < 1e9) {
+            return Err("BURST and SECONDS must be positive".into());
+        }
+        Ok(Rate::new(burst, Duration::from_secs_f64(secs)))
+    }
     /// No practical limit (tests and benchmarks that make many accounts from one address).
     pub const UNLIMITED: Rate = Rate::new(1_000_000, Duration::from_millis(1));
 }

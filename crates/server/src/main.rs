@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use confab_server::config::{Rate, RateLimits, SocketLimits};
 use confab_server::{demo, Config};
 
 /// Confab chat server: REST + WebSocket API over SQLite, and the built web app.
@@ -27,6 +28,30 @@ struct Args {
     /// Seconds during which a sender may recall a message.
     #[arg(long, env = "CONFAB_RECALL_WINDOW_SECS", default_value_t = confab_api::DEFAULT_RECALL_WINDOW_SECS as u64)]
     recall_window_secs: u64,
+    /// Sign-in attempts per client address, as BURST/SECONDS (BURST at once, then one per SECONDS).
+    #[arg(long, env = "CONFAB_LOGIN_PER_IP", default_value = "20/3", value_parser = Rate::parse)]
+    login_per_ip: Rate,
+    /// Sign-in attempts per account, from anywhere, as BURST/SECONDS.
+    #[arg(long, env = "CONFAB_LOGIN_PER_ACCOUNT", default_value = "5/20", value_parser = Rate::parse)]
+    login_per_account: Rate,
+    /// New accounts per client address, as BURST/SECONDS.
+    #[arg(long, env = "CONFAB_REGISTER_PER_IP", default_value = "10/60", value_parser = Rate::parse)]
+    register_per_ip: Rate,
+    /// Uploads per client address, as BURST/SECONDS.
+    #[arg(long, env = "CONFAB_UPLOAD_PER_IP", default_value = "60/1", value_parser = Rate::parse)]
+    upload_per_ip: Rate,
+    /// Days a sign-in lasts without being used.
+    #[arg(long, env = "CONFAB_TOKEN_IDLE_DAYS", default_value_t = 30)]
+    token_idle_days: u64,
+    /// Bytes of uploads one person may keep.
+    #[arg(long, env = "CONFAB_STORAGE_QUOTA_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    storage_quota_bytes: u64,
+    /// Open WebSockets per person.
+    #[arg(long, env = "CONFAB_MAX_SOCKETS_PER_USER", default_value_t = 16)]
+    max_sockets_per_user: usize,
+    /// Open WebSockets in all.
+    #[arg(long, env = "CONFAB_MAX_SOCKETS", default_value_t = 10_000)]
+    max_sockets: usize,
 }
 
 #[tokio::main]
@@ -42,6 +67,15 @@ async fn main() -> anyhow::Result<()> {
     config.static_dir = Some(args.static_dir);
     config.max_upload_bytes = args.max_upload_bytes;
     config.recall_window = Duration::from_secs(args.recall_window_secs);
+    config.rates = RateLimits {
+        login_per_ip: args.login_per_ip,
+        login_per_account: args.login_per_account,
+        register_per_ip: args.register_per_ip,
+        upload_per_ip: args.upload_per_ip,
+    };
+    config.token_idle_ttl = Duration::from_secs(args.token_idle_days.max(1) * 24 * 3600);
+    config.storage_quota_bytes = args.storage_quota_bytes;
+    config.sockets = SocketLimits { per_user: args.max_sockets_per_user.max(1), total: args.max_sockets.max(1) };
 
     let server = confab_server::spawn(config).await?;
     if args.demo && demo::seed(&server.state).await? {

@@ -103,7 +103,14 @@ fn control(frame: &ControlFrame) -> WsMessage {
 type Sink = futures_util::stream::SplitSink<WebSocket, WsMessage>;
 
 /// Sends every logged event after `*last_sent`, in order, advancing it.
-async fn send_from_log(state: &AppState, sink: &mut Sink, user: Id, last_sent: &mut i64) -> Result<(), ()> {
+/// Stops early (as an error) once the token is revoked.
+async fn send_from_log(
+    state: &AppState,
+    sink: &mut Sink,
+    user: Id,
+    last_sent: &mut i64,
+    revoked: &tokio::sync::watch::Receiver<bool>,
+) -> Result<(), ()> {
     loop {
         let batch = {
             let mut conn = state.store.reader().await.map_err(|_| ())?;
@@ -111,6 +118,9 @@ async fn send_from_log(state: &AppState, sink: &mut Sink, user: Id, last_sent: &
         };
         let done = (batch.len() as i64) < BATCH;
         for (seq, json) in batch {
+            if *revoked.borrow() {
+                return Err(());
+            }
             sink.send(WsMessage::Text(Utf8Bytes::from(json))).await.map_err(|_| ())?;
             *last_sent = seq;
         }
@@ -154,7 +164,7 @@ async fn session(
                 newest
             } else {
                 let mut last = s;
-                if send_from_log(&state, &mut sink, user, &mut last).await.is_err() {
+                if send_from_log(state, &mut sink, user, &mut last, &slot.revoked).await.is_err() {
                     return;
                 }
                 last
@@ -173,6 +183,16 @@ async fn session(
     let mut close: Option<(u16, &str)> = None;
     loop {
         tokio::select! {
+            // Revocation first: a socket signed out sends nothing more, however busy it is.
+            biased;
+            _ = async { slot.revoked.wait_for(|r| *r).await.map(|_| ()) } => {
+                close = Some((close_code::UNAUTHORIZED, "signed out"));
+                break;
+            }
+            _ = async { stopping.wait_for(|s| *s).await.map(|_| ()) } => {
+                close = Some((close_code::GOING_AWAY, "the server is restarting"));
+                break;
+            }
             frame = live.recv() => match frame {
                 Ok(frame) if frame.seq <= last_sent => {}
                 Ok(frame) if frame.seq == last_sent + 1 => {
@@ -181,7 +201,7 @@ async fn session(
                 }
                 // A gap (or a slow reader that lagged): the log has everything, in order.
                 Ok(_) | Err(RecvError::Lagged(_)) => {
-                    if send_from_log(&state, &mut sink, user, &mut last_sent).await.is_err() { break }
+                    if send_from_log(state, &mut sink, user, &mut last_sent, &slot.revoked).await.is_err() { break }
                 }
                 Err(RecvError::Closed) => break,
             },
@@ -197,14 +217,6 @@ async fn session(
                     Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
                 }
-            }
-            _ = async { slot.revoked.wait_for(|r| *r).await.map(|_| ()) } => {
-                close = Some((close_code::UNAUTHORIZED, "signed out"));
-                break;
-            }
-            _ = async { stopping.wait_for(|s| *s).await.map(|_| ()) } => {
-                close = Some((close_code::GOING_AWAY, "the server is restarting"));
-                break;
             }
             _ = recheck.tick() => {
                 if matches!(auth::authenticate(state, token).await, Err(e) if e.status == StatusCode::UNAUTHORIZED) {

@@ -34,6 +34,8 @@ pub struct FileStore {
 impl FileStore {
     pub fn open(config: &Config) -> anyhow::Result<FileStore> {
         let root = config.data_dir.join("files");
+        // Partial uploads left by a crash or a kill are never finished: start with none.
+        let _ = std::fs::remove_dir_all(root.join("tmp"));
         std::fs::create_dir_all(root.join("tmp"))?;
         // The signing key lives with the data, so URLs stay valid across restarts.
         let key_path = config.data_dir.join("url-signing.key");
@@ -112,7 +114,7 @@ pub fn is_inline_image(mime: &str) -> bool {
 /// Keeps a file name displayable and harmless: no path, no control characters, not too long.
 pub fn clean_file_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = super::text::clean_name(base);
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
     let cleaned = if cleaned.is_empty() { "file".to_string() } else { cleaned };
     if cleaned.chars().count() <= 200 {
@@ -154,6 +156,12 @@ fn detect_type(path: &Path, file_name: &str, claimed: Option<&str>) -> (String, 
 
 /// Streams one multipart field to disk under its hash, refusing it past the size limit.
 pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -> AppResult<FileInfo> {
+    let quota = state.config.storage_quota_bytes;
+    let used = files::used_bytes(&mut *state.store.reader().await?, uploader).await? as u64;
+    let room = quota.saturating_sub(used);
+    if room == 0 {
+        return Err(over_quota(quota));
+    }
     let limit = state.config.max_upload_bytes;
     let file_name = clean_file_name(field.file_name().unwrap_or("file"));
     let claimed = field.content_type().map(str::to_string);
@@ -170,6 +178,9 @@ pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -
             if size > limit {
                 return Err(too_large(limit));
             }
+            if size > room {
+                return Err(over_quota(quota));
+            }
             hasher.update(&chunk);
             out.write_all(&chunk).await?;
         }
@@ -184,8 +195,16 @@ pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -
             return Err(e);
         }
     };
-    let (mime, dims) = detect_type(&tmp, &file_name, claimed.as_deref());
+    let tmp_for_sniffing = tmp.clone();
+    let name_for_sniffing = file_name.clone();
+    let (mime, dims) =
+        tokio::task::spawn_blocking(move || detect_type(&tmp_for_sniffing, &name_for_sniffing, claimed.as_deref()))
+            .await
+            .map_err(|_| AppError::internal())?;
     let blob = store.blob_path(&sha256);
+    // Placing the blob and recording it happen under the writer, as erasing does: a blob is
+    // never deleted between an upload finding it present and its row being written.
+    let mut conn = state.store.writer().await?;
     tokio::fs::create_dir_all(blob.parent().expect("has parent")).await?;
     if tokio::fs::try_exists(&blob).await? {
         tokio::fs::remove_file(&tmp).await?;
@@ -203,9 +222,39 @@ pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -
         uploader_id: uploader,
         withdrawn: false,
     };
-    let mut conn = state.store.writer().await?;
     row.id = files::insert(&mut conn, &row, now_ms()).await?;
     Ok(store.info(&row))
+}
+
+fn over_quota(quota: u64) -> AppError {
+    AppError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        format!("your files use all of your {} of storage; recall or delete some to upload more", human_size(quota)),
+    )
+}
+
+/// Deletes the bytes of each blob no live file refers to any more. `conn` is the writer, so
+/// no upload can claim a blob between the check and the deletion.
+pub async fn erase_unreferenced(state: &AppState, conn: &mut crate::store::Conn, blobs: &[String]) -> AppResult<()> {
+    for sha256 in blobs {
+        if !files::blob_in_use(conn, sha256).await? {
+            match tokio::fs::remove_file(state.files.blob_path(sha256)).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!("cannot erase blob {sha256}: {e}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Erases uploads that were never sent (or whose messages were all recalled) within the TTL.
+pub async fn expire_unsent(state: &AppState) -> AppResult<usize> {
+    let cutoff = now_ms() - state.config.unsent_upload_ttl.as_millis() as i64;
+    let mut conn = state.store.writer().await?;
+    let blobs = files::delete_unsent(&mut conn, cutoff).await?;
+    erase_unreferenced(state, &mut conn, &blobs).await?;
+    Ok(blobs.len())
 }
 
 pub fn too_large(limit: u64) -> AppError {
@@ -225,7 +274,7 @@ fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppE
 
 pub fn human_size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else if bytes >= MB {
         format!("{:.1} MB", bytes as f64 / MB as f64)

@@ -75,6 +75,23 @@ fn check_client_msg_id(id: &Option<String>) -> AppResult<Option<&str>> {
     }
 }
 
+/// Whether a send with an already used `clientMsgId` is a retry of that message (same target,
+/// type and content) rather than a different message reusing the id.
+fn is_retry_of(existing: &MessageRow, req: &SendMessageRequest, message_type: MessageType) -> bool {
+    let same_target = req.conversation_id.is_none_or(|c| c == existing.conversation_id)
+        && req.receiver_id.is_none_or(|r| r == existing.receiver_id)
+        && (req.conversation_id.is_some() || req.receiver_id.is_some());
+    // A recalled message's content is erased and cannot be compared.
+    let same_content = existing.status == "recalled"
+        || match (&req.content, &existing.file) {
+            (OutgoingContent::Text(t), None) => *t == existing.content,
+            (OutgoingContent::FileRef(r), Some(f)) => r.file_id == f.id,
+            (OutgoingContent::Text(t), Some(f)) => t.trim().parse::<Id>().is_ok_and(|id| id == f.id),
+            (OutgoingContent::FileRef(_), None) => false,
+        };
+    same_target && same_content && message_type.as_str() == existing.message_type
+}
+
 /// Sends a message; `true` when it is new, `false` when `clientMsgId` matched an earlier send.
 pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResult<(Message, bool)> {
     let message_type = req.message_type.unwrap_or(match req.content {
@@ -89,14 +106,19 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
 
     if let Some(cid) = client_msg_id {
         if let Some(existing) = messages::by_client_id(&mut conn, me, cid).await? {
+            if !is_retry_of(&existing, &req, message_type) {
+                return Err(AppError::conflict(format!(
+                    "clientMsgId '{cid}' was already used for a different message; use a new one for each message"
+                )));
+            }
             return Ok((to_api(state, &existing), false));
         }
     }
 
     let body = match (&req.content, message_type.carries_file()) {
         (OutgoingContent::Text(text), false) => {
-            if text.trim().is_empty() {
-                return Err(AppError::unprocessable("content must not be empty"));
+            if super::text::is_blank(text) {
+                return Err(AppError::unprocessable("content must not be empty or only invisible characters"));
             }
             let chars = text.chars().count();
             if chars > MAX_TEXT_CHARS {
@@ -222,13 +244,16 @@ pub async fn recall(state: &AppState, me: Id, message_id: Id) -> AppResult<Messa
         return Err(AppError::conflict(format!("messages can only be recalled within {span} of sending")));
     }
     let mut tx = conn.begin().await?;
-    messages::recall(&mut tx, message_id).await?;
+    let withdrawn_blob = messages::recall(&mut tx, message_id).await?;
     let notice = RecalledNotice { message_id, conversation_id: row.conversation_id };
     let outbox =
         broadcast_to_members(&mut tx, row.conversation_id, now, |_| Event::MessageRecalled(notice.clone())).await?;
     let updated = messages::get(&mut tx, me, message_id).await?.ok_or_else(AppError::internal)?;
     tx.commit().await?;
     state.hub.publish(outbox);
+    if let Some(sha256) = withdrawn_blob {
+        super::files::erase_unreferenced(state, &mut conn, &[sha256]).await?;
+    }
     drop(conn);
     // The erased text must not linger in the write-ahead log either. The recall itself is
     // committed: a checkpoint that cannot run now (busy readers) is retried by the next one.

@@ -71,3 +71,31 @@ pub async fn visible_to(conn: &mut Conn, user: Id, row: &FileRow) -> sqlx::Resul
     .fetch_one(conn)
     .await
 }
+
+/// Bytes of live uploads kept by `user`.
+pub async fn used_bytes(conn: &mut Conn, user: Id) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM files WHERE uploader_id = ? AND withdrawn = 0")
+        .bind(user)
+        .fetch_one(conn)
+        .await
+}
+
+/// Whether any live file row still refers to the blob.
+pub async fn blob_in_use(conn: &mut Conn, sha256: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ? AND withdrawn = 0)")
+        .bind(sha256)
+        .fetch_one(conn)
+        .await
+}
+
+/// Deletes uploads older than `cutoff` that no message carries (never sent, or recalled);
+/// returns their blobs' hashes.
+pub async fn delete_unsent(conn: &mut Conn, cutoff: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "DELETE FROM files WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM messages WHERE file_id = files.id)
+         RETURNING sha256",
+    )
+    .bind(cutoff)
+    .fetch_all(conn)
+    .await
+}

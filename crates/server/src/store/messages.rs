@@ -162,21 +162,24 @@ pub async fn history(
 }
 
 /// Erases the content of a message for good and marks it recalled, including the copies
-/// kept in the event log for catch-up (a replay then shows it recalled).
-pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
+/// kept in the event log for catch-up (a replay then shows it recalled). Returns the hash of
+/// the blob of a file this withdrew, whose bytes may now be unreferenced.
+pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<String>> {
     let file_id: Option<Id> =
         sqlx::query_scalar("SELECT file_id FROM messages WHERE id = ?").bind(message_id).fetch_one(&mut *conn).await?;
     sqlx::query("UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = ?")
         .bind(message_id)
         .execute(&mut *conn)
         .await?;
+    let mut withdrawn_blob = None;
     if let Some(file_id) = file_id {
         // Links already handed out stop working, unless the file is still in another message.
-        sqlx::query(
-            "UPDATE files SET withdrawn = 1 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM messages WHERE file_id = ?1)",
+        withdrawn_blob = sqlx::query_scalar(
+            "UPDATE files SET withdrawn = 1 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM messages WHERE file_id = ?1)
+             RETURNING sha256",
         )
         .bind(file_id)
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
     }
     sqlx::query(
@@ -186,7 +189,7 @@ pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
     .bind(message_id)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(withdrawn_blob)
 }
 
 pub async fn hide_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Result<bool> {
