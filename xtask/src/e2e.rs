@@ -32,6 +32,9 @@ pub fn run() -> Result {
     step(&format!("end-to-end tests (Playwright + Chromium) against 127.0.0.1:{port}"));
     let mut server = Command::new(crate::server_binary("dev"))
         .args(["--addr", &format!("127.0.0.1:{port}"), "--static-dir", "dist", "--max-upload-bytes", "5242880"])
+        // Every scenario signs up its own people from 127.0.0.1; the per-account sign-in
+        // limit stays at its default, and a scenario checks the app's message for it.
+        .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
         .arg("--data-dir")
         .arg(&data)
         .current_dir(root())

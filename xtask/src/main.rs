@@ -82,7 +82,21 @@ pub fn build_web() -> Result {
 /// Release build of the web app into dist/ (the tools are already there).
 fn trunk_build() -> Result {
     step("building the web app (trunk, release)");
-    sh(Command::new(tools::trunk()).args(["build", "--release", "--offline"]).env("PATH", tools::tool_path()))
+    sh(wasm_env(&mut Command::new(tools::trunk())).args(["build", "--release", "--offline"]).env("PATH", tools::tool_path()))
+}
+
+/// The wasm build's flags: `.cargo/config.toml`'s, plus path remapping for this machine (the
+/// source paths embedded in the wasm become short and the same on every machine).
+pub fn wasm_env(cmd: &mut Command) -> &mut Command {
+    let cargo_home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
+    let flags = format!(
+        "--cfg erase_components --remap-path-prefix {}/registry/src/= --remap-path-prefix {}/=",
+        cargo_home.display(),
+        root().display()
+    );
+    cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", flags)
 }
 
 fn build_server(profile: &str) -> Result {
@@ -121,8 +135,14 @@ fn dev() -> Result {
         .current_dir(root())
         .spawn()
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    let result =
-        sh(Command::new(tools::trunk()).args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
+    let result = sh(wasm_env(&mut Command::new(tools::trunk())).args([
+        "serve",
+        "--offline",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        "8080",
+    ]));
     let _ = server.kill();
     result
 }
@@ -145,7 +165,7 @@ fn test(args: &[String]) -> Result {
     tools::ensure_web()?;
     tools::ensure_browser()?;
     step("web app tests (wasm-bindgen-test in headless Chromium)");
-    sh(cargo()
+    sh(wasm_env(&mut cargo())
         .args(["test", "-p", "confab", "--target", "wasm32-unknown-unknown"])
         .env("CHROMEDRIVER", tools::chromedriver())
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
