@@ -54,6 +54,11 @@ strings! {
     SignIn => "Sign in", "登录";
     SignUp => "Create account", "注册";
     SignOut => "Sign out", "退出登录";
+    SignOutEverywhere => "Sign out everywhere", "退出所有设备";
+    AccountMenu => "Account", "账号";
+    TooManyTabs => "Confab is open in too many tabs or windows. Close one and reload this page.", "Confab 打开的标签页或窗口过多。请关闭一个后刷新本页。";
+    TooManyAttempts => "Too many attempts. Try again in {n} s.", "尝试次数过多，请在 {n} 秒后再试。";
+    ServerBusy => "The server is busy. Try again in a moment.", "服务器繁忙，请稍后再试。";
     UserName => "User name", "用户名";
     DisplayName => "Display name (optional)", "昵称（可选）";
     Password => "Password", "密码";

@@ -289,3 +289,52 @@ test('9. pin and mute from the list, in step across two tabs of the same person'
   await shot(a2, '09-pinned-muted');
   await carol.close();
 });
+
+test('10. the sign-up switch reads right both ways; too many wrong passwords show the rate-limit message in place', async () => {
+  const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const p = await ctx.newPage();
+  const name = `dana_${stamp}`;
+  await register(p, BASE, name, 'Dana');
+  await api(p, 'POST', '/api/auth/logout');
+  await p.goto(`${BASE}/login`);
+  const switchText = () => p.$eval('.switch-mode', (e) => e.textContent.replace(/\s+/g, ' ').trim());
+  assert.equal(await switchText(), 'New here? Create account');
+  await p.click('.switch-mode button');
+  await waitFor(async () => (await switchText()) === 'Already have an account? Sign in', 'the switch back to sign-in');
+  await p.click('.switch-mode button');
+  await waitFor(async () => (await switchText()) === 'New here? Create account', 'the switch to sign-up again');
+
+  const errorText = () => p.$eval('.form-error', (e) => e.textContent);
+  const attempt = async (password) => {
+    await p.fill('#login-user', name);
+    await p.fill('#login-password', password);
+    const answered = p.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
+    await p.click('form button[type=submit]');
+    await answered;
+    return waitFor(async () => (await errorText()) || false, 'the message under the form');
+  };
+  for (let i = 0; i < 5; i++) assert.equal(await attempt(`wrong password ${i}`), 'wrong user name or password');
+  // Even the right password waits now: the account has had too many tries.
+  const msg = await attempt('correct horse battery');
+  assert.match(msg, /^Too many attempts\. Try again in \d+ s\.$/);
+  assert.match(p.url(), /\/login$/);
+  await shot(p, '10-rate-limited');
+  await ctx.close();
+});
+
+test('11. "Sign out everywhere" signs out the other tab at once', async () => {
+  const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const one = await ctx.newPage();
+  await register(one, BASE, `erin_${stamp}`, 'Erin');
+  const two = await ctx.newPage();
+  await two.goto(`${BASE}/`);
+  await two.waitForSelector('.sidebar');
+  await one.click('button[aria-label="Account"]');
+  await shot(one, '11-account-menu');
+  await one.click('[role=menuitem]:has-text("Sign out everywhere")');
+  await one.waitForURL(/\/login$/);
+  // The other tab's socket is closed by the server (4001): it goes to sign-in without a reload.
+  await two.waitForURL(/\/login$/, { timeout: 10000 });
+  await two.waitForSelector('#login-user');
+  await ctx.close();
+});

@@ -10,11 +10,16 @@ use serde::Serialize;
 pub struct ApiError {
     pub status: u16,
     pub message: String,
+    /// Seconds from `Retry-After` (429, 503).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     pub fn network() -> Self {
-        ApiError { status: 0, message: String::new() }
+        ApiError::http(0, String::new())
+    }
+    pub fn http(status: u16, message: String) -> Self {
+        ApiError { status, message, retry_after: None }
     }
     pub fn is_network(&self) -> bool {
         self.status == 0
@@ -59,20 +64,19 @@ async fn request<T: DeserializeOwned>(
     .map_err(|_| ApiError::network())?;
     let response = request.send().await.map_err(|_| ApiError::network())?;
     let status = response.status();
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
     let body = response.text().await.map_err(|_| ApiError::network())?;
     // The envelope is read once with `data` left raw, then `data` as the type asked for:
     // one envelope parser for every call instead of one per type (a smaller bundle).
     let envelope: Envelope<Box<serde_json::value::RawValue>> = match serde_json::from_str(&body) {
         Ok(e) => e,
-        Err(_) if (200..300).contains(&status) => {
-            return Err(ApiError { status: 500, message: "unreadable answer".into() })
-        }
-        Err(_) => return Err(ApiError { status, message: String::new() }),
+        Err(_) if (200..300).contains(&status) => return Err(ApiError::http(500, "unreadable answer".into())),
+        Err(_) => return Err(ApiError { retry_after, ..ApiError::http(status, String::new()) }),
     };
     if (200..300).contains(&status) {
         // `null` data decodes as None (RawValue skips it); calls that expect `()` accept "null".
         let raw = envelope.data.as_deref().map(|r| r.get()).unwrap_or("null");
-        serde_json::from_str(raw).map_err(|_| ApiError { status: 500, message: "unreadable answer".into() })
+        serde_json::from_str(raw).map_err(|_| ApiError::http(500, "unreadable answer".into()))
     } else {
         if status == 401 && signed_in.is_some() {
             ON_UNAUTHORIZED.with(|h| {
@@ -81,7 +85,7 @@ async fn request<T: DeserializeOwned>(
                 }
             });
         }
-        Err(ApiError { status, message: envelope.message })
+        Err(ApiError { retry_after, ..ApiError::http(status, envelope.message) })
     }
 }
 
@@ -99,6 +103,10 @@ pub async fn login(user_name: &str, password: &str) -> ApiResult<AuthResponse> {
 
 pub async fn logout() -> ApiResult<()> {
     request(Method::POST, "/api/auth/logout", NO_BODY).await
+}
+
+pub async fn logout_all() -> ApiResult<()> {
+    request(Method::POST, "/api/auth/logout-all", NO_BODY).await
 }
 
 pub async fn me() -> ApiResult<User> {

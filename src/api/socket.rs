@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use confab_api::{ControlFrame, ServerFrame};
+use confab_api::{close_code, ControlFrame, ServerFrame};
 use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -16,6 +16,9 @@ pub enum SocketEvent {
     Frame(ServerFrame),
     Connected,
     Disconnected,
+    /// The server refused or ended the socket for good (close code, see `confab_api::close_code`);
+    /// the client has stopped reconnecting.
+    Refused(u16),
 }
 
 const PING_EVERY_MS: u32 = 20_000;
@@ -143,7 +146,17 @@ fn connect(inner: &Rc<Inner>) {
     let on_close = {
         let inner = inner.clone();
         Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-            let _ = e.unchecked_into::<CloseEvent>();
+            let code = e.unchecked_into::<CloseEvent>().code();
+            if close_code::is_permanent(code) {
+                inner.stopped.set(true);
+                dropped(&inner);
+                (inner.on_event)(SocketEvent::Refused(code));
+                return;
+            }
+            if code == close_code::TRY_AGAIN_LATER {
+                // The server is full: wait the longest backoff, not the shortest.
+                inner.attempt.set(inner.attempt.get().max(5));
+            }
             dropped(&inner);
         })
     };

@@ -59,8 +59,8 @@ pub fn start(
             let body = xhr.response_text().ok().flatten().unwrap_or_default();
             let result = match serde_json::from_str::<Envelope<FileInfo>>(&body) {
                 Ok(Envelope { data: Some(info), .. }) if (200..300).contains(&status) => Ok(info),
-                Ok(env) => Err(ApiError { status, message: env.message }),
-                Err(_) => Err(ApiError { status, message: String::new() }),
+                Ok(env) => Err(ApiError::http(status, env.message)),
+                Err(_) => Err(ApiError::http(status, String::new())),
             };
             finish(&done, result);
         })
@@ -71,9 +71,7 @@ pub fn start(
     };
     let aborted = {
         let done = done.clone();
-        Closure::<dyn FnMut(ProgressEvent)>::new(move |_| {
-            finish(&done, Err(ApiError { status: 499, message: String::new() }))
-        })
+        Closure::<dyn FnMut(ProgressEvent)>::new(move |_| finish(&done, Err(ApiError::http(499, String::new()))))
     };
     if let Ok(up) = xhr.upload() {
         up.set_onprogress(Some(progress.as_ref().unchecked_ref()));

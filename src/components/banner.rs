@@ -12,11 +12,15 @@ pub fn OfflineBanner() -> impl IntoView {
     let settled = RwSignal::new(false);
     gloo_timers::callback::Timeout::new(1500, move || settled.set(true)).forget();
     view! {
-        {move || (settled.get() && !store.online.get()).then(|| view! {
-            <div class="banner" role="status">
-                <span class="spinner" aria-hidden="true"></span>
-                {i18n.t(K::Offline)}
-            </div>
-        })}
+        {move || match store.socket_refused.get() {
+            // Refused for good: say why, with no spinner (nothing is being retried).
+            Some(_) => Some(view! { <div class="banner" role="status">{i18n.t(K::TooManyTabs)}</div> }.into_any()),
+            None => (settled.get() && !store.online.get()).then(|| view! {
+                <div class="banner" role="status">
+                    <span class="spinner" aria-hidden="true"></span>
+                    {i18n.t(K::Offline)}
+                </div>
+            }.into_any()),
+        }}
     }
 }

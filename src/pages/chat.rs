@@ -62,10 +62,7 @@ pub fn ChatPage(#[prop(into)] conversation: Signal<Option<confab_api::Id>>) -> i
                     <Avatar name=Signal::derive(me_name) url=Signal::derive(move || store.me.get().map(|u| u.avatar).unwrap_or_default()) small=true />
                     <h1 class="me-name">{me_name}</h1>
                     <LanguageSwitch />
-                    <button type="button" class="icon-btn" aria-label=i18n.t(K::SignOut) title=i18n.t(K::SignOut)
-                        on:click=move |_| store.sign_out()>
-                        <Svg icon=Icon::SignOut />
-                    </button>
+                    <AccountMenu />
                 </header>
                 <SearchBox />
                 <ConversationList />
@@ -78,6 +75,36 @@ pub fn ChatPage(#[prop(into)] conversation: Signal<Option<confab_api::Id>>) -> i
             </main>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             <OfflineBanner />
+        </div>
+    }
+}
+
+/// Sign out here, or everywhere (every tab and device of this person).
+#[component]
+fn AccountMenu() -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    let open = RwSignal::new(false);
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            open.set(false);
+        }
+    };
+    view! {
+        <div class="account" on:keydown=on_key>
+            <button type="button" class="icon-btn" aria-label=i18n.t(K::AccountMenu) title=i18n.t(K::AccountMenu)
+                aria-haspopup="menu" aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                <Svg icon=Icon::SignOut />
+            </button>
+            {move || open.get().then(|| view! {
+                <div class="menu account-menu" role="menu">
+                    <button type="button" role="menuitem" on:click=move |_| store.sign_out(false)>{i18n.t(K::SignOut)}</button>
+                    <button type="button" role="menuitem" class="danger" on:click=move |_| store.sign_out(true)>
+                        {i18n.t(K::SignOutEverywhere)}
+                    </button>
+                </div>
+            })}
         </div>
     }
 }

@@ -43,6 +43,11 @@ pub fn LoginPage() -> impl IntoView {
             match result {
                 Ok(auth) => store.start_session(auth.token, auth.user),
                 Err(e) if e.is_network() => error.set(Some(i18n.t(K::ErrorNetwork).to_string())),
+                Err(e) if e.status == 429 => {
+                    let secs = e.retry_after.unwrap_or(30).to_string();
+                    error.set(Some(crate::i18n::fill(i18n.t(K::TooManyAttempts), &[("n", &secs)])))
+                }
+                Err(e) if e.status == 503 => error.set(Some(i18n.t(K::ServerBusy).to_string())),
                 Err(e) if e.message.is_empty() => error.set(Some(i18n.t(K::ErrorGeneric).to_string())),
                 Err(e) => error.set(Some(e.message)),
             }
@@ -77,9 +82,9 @@ pub fn LoginPage() -> impl IntoView {
                     </button>
                 </form>
                 <p class="switch-mode">
-                    {i18n.t(if registering.get() { K::HaveAccount } else { K::NoAccount })}" "
+                    {move || i18n.t(if registering.get() { K::HaveAccount } else { K::NoAccount })}" "
                     <button type="button" class="link-btn" on:click=move |_| { registering.update(|r| *r = !*r); error.set(None); }>
-                        {i18n.t(if registering.get() { K::SignIn } else { K::SignUp })}
+                        {move || i18n.t(if registering.get() { K::SignIn } else { K::SignUp })}
                     </button>
                 </p>
             </div>

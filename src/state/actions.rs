@@ -76,10 +76,11 @@ impl Store {
         self.clear();
     }
 
-    pub fn sign_out(&self) {
+    /// Signs out here; with `everywhere`, every session of this person (other tabs and devices).
+    pub fn sign_out(&self, everywhere: bool) {
         let store = *self;
         spawn_local(async move {
-            let _ = api::logout().await;
+            let _ = if everywhere { api::logout_all().await } else { api::logout().await };
             store.forget_session();
         });
     }
@@ -98,6 +99,12 @@ impl Store {
         match event {
             socket::SocketEvent::Connected => self.online.set(true),
             socket::SocketEvent::Disconnected => self.online.set(false),
+            // Signed out elsewhere ("sign out everywhere", another tab) or expired: back to sign-in.
+            socket::SocketEvent::Refused(confab_api::close_code::UNAUTHORIZED) => {
+                self.forget_session();
+                crate::router::navigate("/login");
+            }
+            socket::SocketEvent::Refused(code) => self.socket_refused.set(Some(code)),
             socket::SocketEvent::Frame(ServerFrame::Control(ControlFrame::Ready { seq })) => {
                 self.last_seq.set(Some(seq));
             }

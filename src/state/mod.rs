@@ -102,6 +102,8 @@ pub struct Store {
     pub threads: RwSignal<HashMap<Id, Thread>>,
     /// The socket is connected and caught up.
     pub online: RwSignal<bool>,
+    /// The server refused the live connection for good (a close code); it is not retried.
+    pub socket_refused: RwSignal<Option<u16>>,
     /// The conversation on screen.
     pub active: RwSignal<Option<Id>>,
     /// Read by screen readers (an aria-live region).
@@ -131,6 +133,7 @@ impl Store {
             list_loaded: RwSignal::new(false),
             threads: RwSignal::new(HashMap::new()),
             online: RwSignal::new(false),
+            socket_refused: RwSignal::new(None),
             active: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             last_seq: RwSignal::new(None),
@@ -309,6 +312,7 @@ impl Store {
         self.list_loaded.set(false);
         self.threads.set(HashMap::new());
         self.online.set(false);
+        self.socket_refused.set(None);
         self.active.set(None);
         self.last_seq.set(None);
         self.uploads.set(Vec::new());

@@ -82,7 +82,9 @@ pub fn build_web() -> Result {
 /// Release build of the web app into dist/ (the tools are already there).
 fn trunk_build() -> Result {
     step("building the web app (trunk, release)");
-    sh(wasm_env(&mut Command::new(tools::trunk())).args(["build", "--release", "--offline"]).env("PATH", tools::tool_path()))
+    sh(wasm_env(&mut Command::new(tools::trunk()))
+        .args(["build", "--release", "--offline"])
+        .env("PATH", tools::tool_path()))
 }
 
 /// The wasm build's flags: `.cargo/config.toml`'s, plus path remapping for this machine (the
