@@ -3,6 +3,7 @@
 
 use axum::response::IntoResponse;
 use axum::Json;
+use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -26,7 +27,8 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     paths(
         routes::auth::health_route, routes::auth::register_route, routes::auth::login_route,
-        routes::auth::logout_route, routes::auth::me_route,
+        routes::auth::logout_route, routes::auth::logout_all_route, routes::auth::sessions_route,
+        routes::auth::end_session_route, routes::auth::me_route,
         routes::conversations::list_route, routes::conversations::get_route,
         routes::conversations::open_private_route, routes::conversations::patch_route,
         routes::conversations::read_route, routes::conversations::search_route,
@@ -36,10 +38,107 @@ impl Modify for BearerAuth {
         routes::files::upload_route, routes::files::info_route, routes::files::download_route,
         routes::ws::chat_route,
     ),
-    components(schemas(confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice))
+    components(schemas(crate::error::ErrorEnvelope, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice))
 )]
 pub struct ApiDoc;
 
 pub async fn openapi_route() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Json(DOC.get_or_init(document).clone())
+}
+
+/// The document as served: the handlers' annotations say what `data` is; this adds what every
+/// endpoint shares, in one place — the envelope around every JSON body, and the error
+/// statuses the common machinery answers (bad JSON, auth, sizes, rates).
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("serializes");
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return doc };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, op) in item.iter_mut() {
+            if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
+                continue;
+            }
+            add_shared_errors(path, method, op);
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            for (status, response) in responses.iter_mut() {
+                wrap_in_envelope(status, response);
+            }
+        }
+    }
+    doc
+}
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}})
+}
+
+fn add_shared_errors(path: &str, method: &str, op: &mut Value) {
+    let secured = op.get("security").is_some();
+    let has_body = op.get("requestBody").is_some();
+    let has_params = op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
+    let limited = matches!(path, "/api/auth/login" | "/api/auth/register" | "/api/files");
+    let hashes = matches!(path, "/api/auth/login" | "/api/auth/register");
+    let mut shared: Vec<(&str, &str)> =
+        vec![("414", "the request URL is too long"), ("431", "the request headers are too large")];
+    if has_body || has_params {
+        shared.push(("400", "malformed JSON, or a parameter of the wrong type"));
+        shared.push(("422", "a value breaks a rule; the message says which"));
+    }
+    if has_body {
+        shared.push(("413", "the body is too large"));
+        shared.push(("415", "the body is not of the declared type"));
+    }
+    if secured {
+        shared.push(("401", "missing, invalid, expired or signed-out token"));
+    }
+    if path.contains('{') {
+        shared.push(("404", "no such item, or not visible to the caller"));
+    }
+    if limited {
+        shared.push(("429", "too many requests; see Retry-After"));
+    }
+    if hashes {
+        shared.push(("503", "the server is busy; see Retry-After"));
+    }
+    if method == "get" && path == "/api/ws/chat" {
+        shared.push(("400", "not a WebSocket upgrade, or a bad sinceSeq"));
+    }
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    for (status, description) in shared {
+        responses.entry(status.to_string()).or_insert_with(|| error_response(description));
+    }
+}
+
+/// Every JSON answer is `{code, message, data}` with `code` equal to the status.
+fn wrap_in_envelope(status: &str, response: &mut Value) {
+    let Some(code) = status.parse::<u16>().ok().filter(|c| *c != 101) else { return };
+    let Some(response) = response.as_object_mut() else { return };
+    if code >= 400 {
+        let description = response.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+        *response = error_response(&description).as_object().cloned().unwrap_or_default();
+        return;
+    }
+    let content = response.entry("content").or_insert_with(|| json!({}));
+    let Some(content) = content.as_object_mut() else { return };
+    if content.keys().any(|k| k != "application/json") {
+        return; // a download: the bytes themselves
+    }
+    let data = content
+        .get("application/json")
+        .and_then(|c| c.get("schema"))
+        .cloned()
+        .unwrap_or_else(|| json!({"type": "null"}));
+    content.insert(
+        "application/json".into(),
+        json!({"schema": {
+            "type": "object",
+            "required": ["code", "message", "data"],
+            "properties": {
+                "code": {"type": "integer", "enum": [code]},
+                "message": {"type": "string"},
+                "data": data,
+            },
+        }}),
+    );
 }

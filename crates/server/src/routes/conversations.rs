@@ -12,6 +12,7 @@ use crate::service::conversations;
 use crate::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct PageQuery {
     pub page: Option<i64>,
@@ -19,6 +20,7 @@ pub struct PageQuery {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     pub keyword: Option<String>,
 }

@@ -74,6 +74,7 @@ pub async fn info_route(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignedQuery {
     exp: Option<u64>,
     sig: Option<String>,
@@ -82,7 +83,8 @@ pub struct SignedQuery {
 /// GET /api/files/{fileId}/{fileName}?exp=&sig= — the signed link handed out in FileInfo.fileUrl.
 #[utoipa::path(get, path = "/api/files/{fileId}/{fileName}", tag = "files",
     params(("fileId" = i64, Path), ("fileName" = String, Path), SignedQuery),
-    responses((status = 200, description = "the bytes, with Content-Type, Content-Disposition and nosniff"),
+    responses((status = 200, description = "the bytes, with Content-Type, Content-Disposition and nosniff",
+               body = Vec<u8>, content_type = "application/octet-stream"),
               (status = 403, description = "unsigned, tampered or expired link")))]
 pub async fn download_route(
     State(state): State<AppState>,

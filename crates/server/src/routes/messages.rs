@@ -10,6 +10,7 @@ use crate::service::messages;
 use crate::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryQuery {
     pub page: Option<i64>,

@@ -24,6 +24,7 @@ const DEAD_AFTER: Duration = Duration::from_secs(70);
 const BATCH: i64 = 500;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct WsQuery {
     token: Option<String>,

@@ -77,9 +77,33 @@ async fn openapi_describes_every_endpoint() {
         ("/api/messages/unread-count", "get"),
         ("/api/files", "post"),
         ("/api/ws/chat", "get"),
+        ("/api/auth/sessions", "get"),
+        ("/api/auth/sessions/{sessionId}", "delete"),
+        ("/api/auth/logout-all", "post"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "openapi lacks {method} {path}");
     }
+    // Query parameters are in the query, path parameters in the path.
+    let history = &paths["/api/conversations/{conversationId}/messages"]["get"]["parameters"];
+    let place = |name: &str| {
+        history.as_array().unwrap().iter().find(|p| p["name"] == name).map(|p| p["in"].as_str().unwrap().to_string())
+    };
+    assert_eq!(place("conversationId").as_deref(), Some("path"));
+    assert_eq!(place("beforeMessageId").as_deref(), Some("query"), "{history}");
+    assert_eq!(place("pageSize").as_deref(), Some("query"));
+    // Every JSON answer is described inside its envelope, errors included.
+    let me = &paths["/api/users/me"]["get"]["responses"];
+    let ok = &me["200"]["content"]["application/json"]["schema"];
+    assert_eq!(ok["required"], serde_json::json!(["code", "message", "data"]), "{ok}");
+    assert_eq!(ok["properties"]["data"]["$ref"], "#/components/schemas/User");
+    assert_eq!(me["401"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorEnvelope");
+    let login = &paths["/api/auth/login"]["post"]["responses"];
+    for status in ["400", "401", "413", "422", "429", "503"] {
+        assert!(login.get(status).is_some(), "login lacks {status}: {login}");
+    }
+    // A download is bytes, not an envelope.
+    let download = &paths["/api/files/{fileId}/{fileName}"]["get"]["responses"]["200"]["content"];
+    assert!(download.get("application/octet-stream").is_some(), "{download}");
 }
 
 #[tokio::test]
