@@ -22,33 +22,52 @@ fn wait_healthy(port: u16) -> Result {
     Err(format!("the server did not start on port {port}"))
 }
 
+/// A debug confab-server on a free port with a fresh data dir; stopped and cleaned on drop.
+pub struct TestServer {
+    pub port: u16,
+    child: std::process::Child,
+    data: std::path::PathBuf,
+}
+
+impl TestServer {
+    pub fn start(name: &str, extra: &[&str]) -> Result<TestServer> {
+        step("building confab-server (debug)");
+        sh(cargo().args(["build", "-p", "confab-server"]))?;
+        let data = std::env::temp_dir().join(format!("confab-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        let port = free_port()?;
+        let child = Command::new(crate::server_binary("dev"))
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            // Every scenario signs up its own people from 127.0.0.1; the per-account sign-in
+            // limit stays at its default (a scenario checks the app's message for it).
+            .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(&data)
+            .current_dir(root())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the server: {e}"))?;
+        let server = TestServer { port, child, data };
+        wait_healthy(port)?;
+        Ok(server)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
 pub fn run() -> Result {
     tools::ensure_e2e_packages()?;
-    step("building confab-server for the e2e suite");
-    sh(cargo().args(["build", "-p", "confab-server"]))?;
-    let data = std::env::temp_dir().join(format!("confab-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    let port = free_port()?;
-    step(&format!("end-to-end tests (Playwright + Chromium) against 127.0.0.1:{port}"));
-    let mut server = Command::new(crate::server_binary("dev"))
-        .args(["--addr", &format!("127.0.0.1:{port}"), "--static-dir", "dist", "--max-upload-bytes", "5242880"])
-        // Every scenario signs up its own people from 127.0.0.1; the per-account sign-in
-        // limit stays at its default, and a scenario checks the app's message for it.
-        .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
-        .arg("--data-dir")
-        .arg(&data)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
-    let result = wait_healthy(port).and_then(|_| {
-        sh(Command::new("node")
-            .args(["--test", "--test-concurrency=1", "tests/"])
-            .current_dir(root().join("e2e"))
-            .env("CONFAB_URL", format!("http://127.0.0.1:{port}")))
-    });
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&data);
-    result
+    let server = TestServer::start("e2e", &["--static-dir", "dist", "--max-upload-bytes", "5242880"])?;
+    step(&format!("end-to-end tests (Playwright + Chromium) against 127.0.0.1:{}", server.port));
+    sh(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/"])
+        .current_dir(root().join("e2e"))
+        .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port)))
 }

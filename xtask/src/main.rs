@@ -5,6 +5,7 @@
 
 mod budget;
 mod e2e;
+mod schemathesis;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -163,6 +164,7 @@ fn test(args: &[String]) -> Result {
 
     step("server and API tests (cargo test)");
     sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server"]))?;
+    schemathesis::run()?;
 
     tools::ensure_web()?;
     tools::ensure_browser()?;

@@ -48,9 +48,13 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$"))]
     pub user_name: String,
+    /// 8–128 characters, and not easy to guess (refused with 422 otherwise).
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub display_name: Option<String>,
 }
 
@@ -330,9 +334,12 @@ pub struct CreatePrivateRequest {
 pub struct PatchConversationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
+    /// 0 normal, 1 muted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub recv_msg_opt: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub draft_text: Option<String>,
 }
 
@@ -378,6 +385,7 @@ pub struct SendMessageRequest {
     #[serde(default, deserialize_with = "opt_id_from_number_or_string")]
     pub conversation_id: Option<Id>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub client_msg_id: Option<String>,
 }
 

@@ -91,9 +91,10 @@ fn add_shared_errors(path: &str, method: &str, op: &mut Value) {
     }
     if secured {
         shared.push(("401", "missing, invalid, expired or signed-out token"));
+        shared.push(("403", "not allowed for the caller"));
     }
-    if path.contains('{') {
-        shared.push(("404", "no such item, or not visible to the caller"));
+    if path.contains('{') || (secured && has_body) {
+        shared.push(("404", "no such item (or person), or not visible to the caller"));
     }
     if limited {
         shared.push(("429", "too many requests; see Retry-After"));

@@ -22,6 +22,8 @@ pub struct PageQuery {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Part of a user name or display name.
+    #[param(required = true, min_length = 1, max_length = 64, pattern = "\\S")]
     pub keyword: Option<String>,
 }
 
