@@ -9,7 +9,14 @@ use crate::api::{self, socket, ApiError};
 
 thread_local! {
     static SOCKET: std::cell::RefCell<Option<socket::SocketHandle>> = const { std::cell::RefCell::new(None) };
+    /// A flush of the outbox is under way (one at a time keeps the order).
+    static FLUSHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Retries the outbox while it is not empty.
+    static OUTBOX_TIMER: std::cell::RefCell<Option<gloo_timers::callback::Interval>> = const { std::cell::RefCell::new(None) };
 }
+
+/// How often waiting messages are tried again (besides at every reconnect).
+const OUTBOX_RETRY_MS: u32 = 5_000;
 
 const PAGE: u32 = 40;
 const TOKEN_KEY: &str = "confab.token";
@@ -30,6 +37,20 @@ pub fn new_client_msg_id() -> String {
     format!("{:x}-{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * u32::MAX as f64) as u32)
 }
 
+fn send_request(m: &Message) -> SendMessageRequest {
+    let content = match &m.content {
+        MessageContent::Text(t) => OutgoingContent::Text(t.clone()),
+        MessageContent::File(f) => OutgoingContent::FileRef(FileRef { file_id: f.file_id }),
+    };
+    SendMessageRequest {
+        receiver_id: (m.receiver_id > 0).then_some(m.receiver_id),
+        content,
+        message_type: Some(m.message_type),
+        conversation_id: Some(m.conversation_id),
+        client_msg_id: m.client_msg_id.clone(),
+    }
+}
+
 impl Store {
     /// Signed in: remember the token, connect, load the list.
     pub fn start_session(&self, token: String, user: User) {
@@ -37,9 +58,24 @@ impl Store {
             let _ = s.set_item(TOKEN_KEY, &token);
         }
         api::set_token(Some(token.clone()));
+        let user_id = user.user_id;
         self.me.set(Some(user));
+        // What was written but not sent before a reload shows again, waiting, and goes out.
+        for m in super::outbox::load(user_id) {
+            let known = self.threads.with_untracked(|t| {
+                t.get(&m.conversation_id).is_some_and(|t| t.items.iter().any(|i| i.message.client_msg_id == m.client_msg_id))
+            });
+            if !known {
+                self.add_pending(m);
+            }
+        }
+        let store = *self;
+        OUTBOX_TIMER.with(|t| {
+            *t.borrow_mut() = Some(gloo_timers::callback::Interval::new(OUTBOX_RETRY_MS, move || store.flush_outbox()))
+        });
         self.connect(token);
         self.load_conversations();
+        self.flush_outbox();
     }
 
     /// On start: a saved token is checked with the server before it is trusted.
@@ -69,6 +105,11 @@ impl Store {
                 h.stop()
             }
         });
+        OUTBOX_TIMER.with(|t| t.borrow_mut().take());
+        // Nothing of this person stays in the browser, unsent messages included.
+        if let Some(me) = self.me.get_untracked() {
+            super::outbox::clear(me.user_id);
+        }
         if let Some(s) = storage() {
             let _ = s.remove_item(TOKEN_KEY);
         }
@@ -97,7 +138,10 @@ impl Store {
 
     fn on_socket(&self, event: socket::SocketEvent) {
         match event {
-            socket::SocketEvent::Connected => self.online.set(true),
+            socket::SocketEvent::Connected => {
+                self.online.set(true);
+                self.flush_outbox();
+            }
             socket::SocketEvent::Disconnected => self.online.set(false),
             // Signed out elsewhere ("sign out everywhere", another tab) or expired: back to sign-in.
             socket::SocketEvent::Refused(confab_api::close_code::UNAUTHORIZED) => {
@@ -265,8 +309,8 @@ impl Store {
             created_at: now_iso(),
             client_msg_id: Some(new_client_msg_id()),
         };
-        let key = self.add_pending(message.clone());
-        self.deliver(key, message);
+        self.add_pending(message.clone());
+        self.deliver(message);
     }
 
     /// Sends again what failed, with the same clientMsgId (the server will not duplicate it).
@@ -276,28 +320,43 @@ impl Store {
             .with_untracked(|t| t.get(&conversation_id).and_then(|t| t.items.iter().find(|i| i.key == key).cloned()));
         if let Some(item) = item {
             self.set_delivery(conversation_id, &key, Delivery::Pending);
-            self.deliver(key, item.message);
+            self.deliver(item.message);
         }
     }
 
-    fn deliver(&self, key: String, m: Message) {
+    /// Puts a message in the outbox and sends what is there, in order.
+    fn deliver(&self, m: Message) {
+        let Some(me) = self.me.get_untracked() else { return };
+        super::outbox::push(me.user_id, &m);
+        self.flush_outbox();
+    }
+
+    /// Sends the outbox, oldest first, one at a time. Stops at the first message the server
+    /// cannot take now (no connection, busy): it stays, waiting, for the next try. A message
+    /// the server refuses for good leaves the outbox and shows as failed, with retry.
+    pub fn flush_outbox(&self) {
+        let Some(me) = self.me.get_untracked().map(|u| u.user_id) else { return };
+        if FLUSHING.with(|f| f.replace(true)) {
+            return;
+        }
         let store = *self;
-        let content = match &m.content {
-            MessageContent::Text(t) => OutgoingContent::Text(t.clone()),
-            MessageContent::File(f) => OutgoingContent::FileRef(FileRef { file_id: f.file_id }),
-        };
-        let req = SendMessageRequest {
-            receiver_id: (m.receiver_id > 0).then_some(m.receiver_id),
-            content,
-            message_type: Some(m.message_type),
-            conversation_id: Some(m.conversation_id),
-            client_msg_id: m.client_msg_id.clone(),
-        };
         spawn_local(async move {
-            match api::send(&req).await {
-                Ok(sent) => store.confirm(m.conversation_id, sent),
-                Err(e) => store.set_delivery(m.conversation_id, &key, Delivery::Failed(e.message)),
+            while store.me.get_untracked().map(|u| u.user_id) == Some(me) {
+                let Some(m) = super::outbox::load(me).into_iter().next() else { break };
+                let cmid = m.client_msg_id.clone().unwrap_or_default();
+                match api::send(&send_request(&m)).await {
+                    Ok(sent) => {
+                        super::outbox::remove(me, &cmid);
+                        store.confirm(m.conversation_id, sent);
+                    }
+                    Err(e) if e.is_network() || e.status == 429 || e.status >= 500 => break,
+                    Err(e) => {
+                        super::outbox::remove(me, &cmid);
+                        store.set_delivery(m.conversation_id, &format!("c{cmid}"), Delivery::Failed(e.message));
+                    }
+                }
             }
+            FLUSHING.with(|f| f.set(false));
         });
     }
 

@@ -3,6 +3,7 @@
 //! which are synchronous and tested without a network; `actions` does the talking.
 
 mod actions;
+pub mod outbox;
 pub mod uploads;
 
 use std::collections::HashMap;
