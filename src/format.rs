@@ -75,7 +75,7 @@ pub fn human_size(bytes: u64) -> String {
     };
     // Tenths, rounded half up; one decimal below 10, none above.
     let tenths = (bytes * 10 + unit_bytes / 2) / unit_bytes;
-    if tenths < 100 && tenths % 10 != 0 {
+    if tenths < 100 && !tenths.is_multiple_of(10) {
         format!("{}.{} {unit}", tenths / 10, tenths % 10)
     } else {
         format!("{} {unit}", (tenths + 5) / 10)

@@ -56,6 +56,9 @@ strings! {
     SignOut => "Sign out", "退出登录";
     SignOutEverywhere => "Sign out everywhere", "退出所有设备";
     AccountMenu => "Account", "账号";
+    Sessions => "Signed-in devices", "已登录的设备";
+    ThisDevice => "This device", "本设备";
+    LastActive => "active {time}", "{time} 活跃";
     TooManyTabs => "Confab is open in too many tabs or windows. Close one and reload this page.", "Confab 打开的标签页或窗口过多。请关闭一个后刷新本页。";
     TooManyAttempts => "Too many attempts. Try again in {n} s.", "尝试次数过多，请在 {n} 秒后再试。";
     ServerBusy => "The server is busy. Try again in a moment.", "服务器繁忙，请稍后再试。";

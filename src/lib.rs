@@ -12,7 +12,10 @@ pub mod state;
 use leptos::prelude::*;
 
 use i18n::{I18n, Lang};
-use pages::chat::ChatPage;
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+use pages::chat::{ChatPage, NoConversation, OpenConversation};
 use pages::login::LoginPage;
 use state::Store;
 
@@ -66,48 +69,30 @@ pub fn App() -> impl IntoView {
             }
         }
     });
-    router::provide_location();
     view! {
-        <SessionGuard booting=booting />
-        <Shell />
+        <Router>
+            <router::NavigationBridge />
+            <SessionGuard booting=booting />
+            <Shell />
+        </Router>
     }
 }
 
-/// The app's pages: `/login`, `/` (the list) and `/c/{conversationId}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Page {
-    Login,
-    Chat(Option<confab_api::Id>),
-}
-
-impl Page {
-    pub fn of(path: &str) -> Page {
-        let path = path.trim_end_matches('/');
-        if path == "/login" {
-            return Page::Login;
-        }
-        Page::Chat(path.strip_prefix("/c/").and_then(|id| id.parse().ok()))
-    }
-}
-
-/// Shows the page for the current path; rebuilt when the language changes, so every string
-/// is plain text rather than a reactive node of its own.
+/// The app's pages. Rebuilt when the language changes, so every string is plain text rather
+/// than a reactive node of its own.
 #[component]
 fn Shell() -> impl IntoView {
     let i18n = i18n::use_i18n();
-    let location = router::use_location();
-    let page = Memo::new(move |_| Page::of(&location.0.get()));
-    let is_login = Memo::new(move |_| page.get() == Page::Login);
-    let conversation = Memo::new(move |_| match page.get() {
-        Page::Chat(id) => id,
-        Page::Login => None,
-    });
     move || {
         i18n.0.track();
-        if is_login.get() {
-            view! { <LoginPage /> }.into_any()
-        } else {
-            view! { <ChatPage conversation=conversation /> }.into_any()
+        view! {
+            <Routes fallback=|| view! { <Redirect path="/" /> }>
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("") view=ChatPage>
+                    <Route path=path!("") view=NoConversation />
+                    <Route path=path!("c/:id") view=OpenConversation />
+                </ParentRoute>
+            </Routes>
         }
     }
 }
@@ -116,13 +101,13 @@ fn Shell() -> impl IntoView {
 #[component]
 fn SessionGuard(booting: RwSignal<bool>) -> impl IntoView {
     let store = state::use_store();
-    let location = router::use_location();
+    let location = use_location();
     api::on_unauthorized(move || {
         store.forget_session();
         router::navigate("/login");
     });
     Effect::new(move |_| {
-        let path = location.0.get();
+        let path = location.pathname.get();
         if !booting.get() && store.me.get().is_none() && path != "/login" {
             router::navigate("/login");
         }

@@ -340,8 +340,17 @@ test('11. "Sign out everywhere" signs out the other tab at once', async () => {
   const two = await ctx.newPage();
   await two.goto(`${BASE}/`);
   await two.waitForSelector('.sidebar');
+  // The list of signed-in devices: both tabs share one sign-in here.
   await one.click('button[aria-label="Account"]');
   await shot(one, '11-account-menu');
+  await one.click('[role=menuitem]:has-text("Signed-in devices")');
+  const rows = await waitFor(async () => { const r = await one.$$('.session'); return r.length ? r : false; }, 'the sessions');
+  assert.equal(rows.length, 1);
+  assert.match(await rows[0].textContent(), /This device/);
+  assert.match(await rows[0].textContent(), /Chrome/);
+  await shot(one, '11-sessions');
+  await one.click('.sheet button:has-text("Close")');
+  await one.click('button[aria-label="Account"]');
   await one.click('[role=menuitem]:has-text("Sign out everywhere")');
   await one.waitForURL(/\/login$/);
   // The other tab's socket is closed by the server (4001): it goes to sign-in without a reload.

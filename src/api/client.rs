@@ -109,6 +109,15 @@ pub async fn logout_all() -> ApiResult<()> {
     request(Method::POST, "/api/auth/logout-all", NO_BODY).await
 }
 
+pub async fn sessions() -> ApiResult<Vec<AuthSession>> {
+    request(Method::GET, "/api/auth/sessions", NO_BODY).await
+}
+
+pub async fn end_session(session_id: &str) -> ApiResult<()> {
+    let id: String = js_sys::encode_uri_component(session_id).into();
+    request(Method::DELETE, &format!("/api/auth/sessions/{id}"), NO_BODY).await
+}
+
 pub async fn me() -> ApiResult<User> {
     request(Method::GET, "/api/users/me", NO_BODY).await
 }

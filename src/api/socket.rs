@@ -40,6 +40,8 @@ fn backoff_ms(attempt: u32) -> u32 {
     base / 2 + (js_sys::Math::random() * base as f64 / 2.0) as u32
 }
 
+type EventHandler = Closure<dyn FnMut(web_sys::Event)>;
+
 struct Inner {
     token: String,
     since: Box<dyn Fn() -> Option<i64>>,
@@ -51,7 +53,7 @@ struct Inner {
     awaiting_pong: Cell<bool>,
     ping: RefCell<Option<Interval>>,
     retry: RefCell<Option<Timeout>>,
-    handlers: RefCell<Vec<Closure<dyn FnMut(web_sys::Event)>>>,
+    handlers: RefCell<Vec<EventHandler>>,
 }
 
 /// Stops the connection for good (sign-out).

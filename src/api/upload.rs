@@ -10,12 +10,14 @@ use web_sys::{FormData, ProgressEvent, XmlHttpRequest};
 
 use super::{token, ApiError, ApiResult};
 
+type ProgressHandler = Closure<dyn FnMut(ProgressEvent)>;
+
 /// An upload in flight; `cancel` aborts it.
 #[derive(Clone)]
 pub struct Upload {
     xhr: XmlHttpRequest,
     // Keeps the event handlers alive as long as the upload is.
-    _handlers: Rc<Vec<Closure<dyn FnMut(ProgressEvent)>>>,
+    _handlers: Rc<Vec<ProgressHandler>>,
 }
 
 impl Upload {

@@ -1,5 +1,6 @@
 use confab_api::{Conversation, PatchConversationRequest};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::avatar::Avatar;
 use super::icons::{Icon, Svg};
@@ -38,6 +39,7 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
     let name = c.target_user_name.clone();
     let draft = c.draft_text.clone();
     let c2 = c.clone();
+    let (link_name, link_avatar) = (name.clone(), c.target_user_avatar.clone());
     let toggle_pin =
         move |_| store.patch(id, PatchConversationRequest { is_pinned: Some(!pinned), ..Default::default() });
     let toggle_mute = move |_| {
@@ -46,11 +48,11 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
     };
     view! {
         <li class="conv" class:active=active class:pinned=pinned class:muted=muted data-conversation-id=id>
-            <a class="conv-link" href=format!("/c/{id}") aria-current=move || active().then_some("page")>
-                <Avatar name=name.clone() url=c.target_user_avatar.clone() />
+            <A href=format!("/c/{id}") attr:class="conv-link" exact=true>
+                <Avatar name=link_name.clone() url=link_avatar />
                 <span class="conv-main">
                     <span class="conv-top">
-                        <span class="conv-name">{name.clone()}</span>
+                        <span class="conv-name">{link_name}</span>
                         {pinned.then(|| view! { <span class="mark" title=i18n.t(K::Pinned)><Svg icon=Icon::Pin /></span> })}
                         {muted.then(|| view! { <span class="mark" title=i18n.t(K::Muted)><Svg icon=Icon::Mute /></span> })}
                         <span class="conv-time">
@@ -78,7 +80,7 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
                         })}
                     </span>
                 </span>
-            </a>
+            </A>
             <span class="conv-actions">
                 <button type="button" class="icon-btn" on:click=toggle_pin
                     aria-label=move || format!("{} {}", i18n.t(if pinned { K::Unpin } else { K::Pin }), name)

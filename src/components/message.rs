@@ -93,7 +93,7 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
         (_, MessageContent::Text(t)) => view! { <p class="text">{t.clone()}</p> }.into_any(),
     };
 
-    let status = mine.then(|| {
+    let status = mine.then_some({
         move || {
             let (icon, label) = match live.get() {
                 (Delivery::Pending, _) => (Icon::Clock, K::Pending),

@@ -8,6 +8,7 @@ pub mod file_card;
 pub mod icons;
 pub mod message;
 pub mod search;
+pub mod sessions;
 pub mod thread;
 pub mod uploads;
 pub mod viewer;

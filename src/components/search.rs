@@ -72,14 +72,12 @@ pub fn SearchBox() -> impl IntoView {
                 }
             />
             {move || hits.get().map(|list| {
-                let open = open.clone();
                 view! {
                     <ul class="search-results" aria-label=i18n.t(K::Search)>
                         {if list.is_empty() {
                             view! { <li class="empty">{i18n.t(K::NoResults)}</li> }.into_any()
                         } else {
                             list.into_iter().map(|hit| {
-                                let open = open.clone();
                                 let name = if hit.display_name.is_empty() { hit.user_name.clone() } else { hit.display_name.clone() };
                                 let (n1, n2, user, avatar) = (name.clone(), name, hit.user_name.clone(), hit.avatar.clone());
                                 view! {

@@ -147,7 +147,11 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 </button>
                 {move || conversation.get().map(|c| view! {
                     <Avatar name=c.target_user_name.clone() url=c.target_user_avatar.clone() small=true />
-                    <h2 class="thread-title">{c.target_user_name.clone()}</h2>
+                    <div class="thread-names">
+                        <h2 class="thread-title">{c.target_user_name.clone()}</h2>
+                        // Display names are anyone's to choose: the unique user name tells people apart.
+                        {(!c.target_user_handle.is_empty()).then(|| view! { <span class="thread-handle">"@"{c.target_user_handle.clone()}</span> })}
+                    </div>
                 })}
             </header>
             <div class="scroller" node_ref=scroller on:scroll=move |_| check_scroll()>

@@ -1,32 +1,25 @@
 use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::use_params_map;
 
 use crate::components::avatar::Avatar;
 use crate::components::banner::OfflineBanner;
 use crate::components::conversation_list::ConversationList;
 use crate::components::icons::{Icon, Svg};
 use crate::components::search::SearchBox;
+use crate::components::sessions::SessionsPanel;
 use crate::components::thread::ThreadView;
 use crate::components::LanguageSwitch;
 use crate::i18n::{fill, use_i18n, K};
 use crate::state::use_store;
 
-/// The list and, from 768 px, the open conversation beside it (`/` and `/c/{id}`).
+/// The list and, from 768 px, the open conversation beside it (`/` and `/c/{id}`): the parent
+/// route; the pane shows the child route's view.
 #[component]
-pub fn ChatPage(#[prop(into)] conversation: Signal<Option<confab_api::Id>>) -> impl IntoView {
+pub fn ChatPage() -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    let active = conversation;
-
-    // Opening reads and writes the store: only the path and the session decide when it runs.
-    Effect::new(move |_| {
-        let target = active.get();
-        let signed_in = store.me.with(|m| m.is_some());
-        untrack(|| match target {
-            Some(id) if signed_in => store.open(id),
-            Some(_) => {}
-            None => store.active.set(None),
-        })
-    });
+    let active = store.active;
     // Coming back to the tab marks what is on screen read.
     let on_visible = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
         if let Some(id) = store.active.get_untracked() {
@@ -43,7 +36,6 @@ pub fn ChatPage(#[prop(into)] conversation: Signal<Option<confab_api::Id>>) -> i
     }
     on_visible.forget();
 
-    let back = { Callback::new(move |_| crate::router::navigate("/")) };
     let me_name = move || store.me.get().map(|u| u.display_name).unwrap_or_default();
     let announcement = move || {
         let a = store.announcement.get();
@@ -67,12 +59,7 @@ pub fn ChatPage(#[prop(into)] conversation: Signal<Option<confab_api::Id>>) -> i
                 <SearchBox />
                 <ConversationList />
             </aside>
-            <main class="pane">
-                {move || match active.get() {
-                    Some(id) => view! { <ThreadView id=id on_back=back /> }.into_any(),
-                    None => view! { <div class="placeholder"><p>{i18n.t(K::PickConversation)}</p></div> }.into_any(),
-                }}
-            </main>
+            <main class="pane"><Outlet /></main>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             <OfflineBanner />
         </div>
@@ -85,6 +72,7 @@ fn AccountMenu() -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
     let open = RwSignal::new(false);
+    let sessions = RwSignal::new(false);
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             open.set(false);
@@ -99,12 +87,48 @@ fn AccountMenu() -> impl IntoView {
             </button>
             {move || open.get().then(|| view! {
                 <div class="menu account-menu" role="menu">
+                    <button type="button" role="menuitem" on:click=move |_| { open.set(false); sessions.set(true); }>
+                        {i18n.t(K::Sessions)}
+                    </button>
                     <button type="button" role="menuitem" on:click=move |_| store.sign_out(false)>{i18n.t(K::SignOut)}</button>
                     <button type="button" role="menuitem" class="danger" on:click=move |_| store.sign_out(true)>
                         {i18n.t(K::SignOutEverywhere)}
                     </button>
                 </div>
             })}
+            {move || sessions.get().then(|| view! {
+                <SessionsPanel on_close=Callback::new(move |_| sessions.set(false)) />
+            })}
         </div>
     }
+}
+
+/// `/`: no conversation open.
+#[component]
+pub fn NoConversation() -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    store.active.set(None);
+    view! { <div class="placeholder"><p>{i18n.t(K::PickConversation)}</p></div> }
+}
+
+/// `/c/{id}`: the conversation, opened (and marked read) when the id or the session changes.
+#[component]
+pub fn OpenConversation() -> impl IntoView {
+    let store = use_store();
+    let params = use_params_map();
+    let id =
+        Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<confab_api::Id>().ok()).filter(|id| *id > 0));
+    // Opening reads and writes the store: only the path and the session decide when it runs.
+    Effect::new(move |_| {
+        let target = id.get();
+        let signed_in = store.me.with(|m| m.is_some());
+        untrack(|| match target {
+            Some(id) if signed_in => store.open(id),
+            Some(_) => {}
+            None => crate::router::navigate("/"),
+        })
+    });
+    let back = Callback::new(move |_| crate::router::navigate("/"));
+    move || id.get().map(|id| view! { <ThreadView id=Signal::derive(move || id) on_back=back /> })
 }

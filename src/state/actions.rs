@@ -63,7 +63,8 @@ impl Store {
         // What was written but not sent before a reload shows again, waiting, and goes out.
         for m in super::outbox::load(user_id) {
             let known = self.threads.with_untracked(|t| {
-                t.get(&m.conversation_id).is_some_and(|t| t.items.iter().any(|i| i.message.client_msg_id == m.client_msg_id))
+                t.get(&m.conversation_id)
+                    .is_some_and(|t| t.items.iter().any(|i| i.message.client_msg_id == m.client_msg_id))
             });
             if !known {
                 self.add_pending(m);

@@ -38,7 +38,10 @@ pub fn mount<V: IntoView + 'static>(
             avatar: String::new(),
         }));
         setup(store);
-        view()
+        // Links are leptos_router's `<A>`: components live inside a router, as in the app.
+        // (The router's children must be Send; a test's view is built on this one thread.)
+        let view = leptos::__reexports::send_wrapper::SendWrapper::new(view);
+        view! { <leptos_router::components::Router>{view.take()()}</leptos_router::components::Router> }
     });
     handle.forget();
     (root, store)
@@ -79,6 +82,7 @@ pub fn conversation(id: Id, name: &str, last: &str, minutes_ago: f64) -> Convers
         conversation_type: ConversationType::Single,
         target_user_id: 100 + id,
         target_user_name: name.into(),
+        target_user_handle: name.to_lowercase().replace(' ', "_"),
         target_user_avatar: String::new(),
         last_message: last.into(),
         last_message_type: Some(MessageType::Text),
@@ -112,7 +116,7 @@ pub fn file(name: &str, mime: &str, size: u64) -> FileInfo {
     FileInfo {
         file_id: 9,
         file_name: name.into(),
-        file_url: format!("/api/files/9/x?exp=1&sig=00"),
+        file_url: "/api/files/9/x?exp=1&sig=00".to_string(),
         file_size: size,
         file_type: mime.into(),
         width: None,

@@ -33,7 +33,7 @@ fn day_separators_and_grouping() {
             Row::Message { item, grouped } => format!("{}{}", item.message.message_id, if *grouped { "+" } else { "" }),
         })
         .collect();
-    assert_eq!(shape[0].starts_with("day:"), true);
+    assert!(shape[0].starts_with("day:"));
     assert!(!shape[0].contains("Yesterday") && !shape[0].contains("Today"), "two days ago shows a date: {shape:?}");
     assert_eq!(&shape[1..], &["1", "day:Yesterday", "2", "3+", "day:Today", "4", "5+", "6"]);
     let zh = rows(&items, today, Lang::Zh);

@@ -162,11 +162,38 @@ fn test(args: &[String]) -> Result {
     let e2e = !args.iter().any(|a| a == "--no-e2e");
     let started = std::time::Instant::now();
 
+    step("formatting and lints (cargo fmt --check, cargo clippy -D warnings, host and wasm32)");
+    sh(cargo().args(["fmt", "--all", "--check"]))?;
+    sh(cargo().args([
+        "clippy",
+        "-p",
+        "confab-api",
+        "-p",
+        "confab-server",
+        "-p",
+        "xtask",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
     step("server and API tests (cargo test)");
     sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server"]))?;
     schemathesis::run()?;
 
     tools::ensure_web()?;
+    sh(wasm_env(&mut cargo()).args([
+        "clippy",
+        "-p",
+        "confab",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     tools::ensure_browser()?;
     step("web app tests (wasm-bindgen-test in headless Chromium)");
     sh(wasm_env(&mut cargo())

@@ -254,7 +254,11 @@ pub struct Conversation {
     #[serde(default = "single")]
     pub conversation_type: ConversationType,
     pub target_user_id: Id,
+    /// The other person's display name (which anyone may choose, so it need not be unique).
     pub target_user_name: String,
+    /// The other person's unique user name, shown as `@handle` beside the display name.
+    #[serde(default)]
+    pub target_user_handle: String,
     #[serde(default)]
     pub target_user_avatar: String,
     /// Preview: text as is; `[Image]`, `[File] name`, `[Recalled]`.
@@ -519,3 +523,47 @@ pub fn preview_text(message_type: MessageType, recalled: bool, content: &Message
 
 #[cfg(test)]
 mod tests;
+
+/// "Chrome on Linux" from a User-Agent header: enough to recognise one's own devices.
+pub fn device_summary(user_agent: &str) -> String {
+    let ua = user_agent;
+    let browser = if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("OPR/") {
+        "Opera"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("HeadlessChrome/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else {
+        ""
+    };
+    let os = if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        "iOS"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        "macOS"
+    } else if ua.contains("Linux") || ua.contains("X11") {
+        "Linux"
+    } else {
+        ""
+    };
+    match (browser, os) {
+        ("", "") => {
+            let short: String = ua.chars().take(40).collect();
+            if short.is_empty() {
+                "?".to_string()
+            } else {
+                short
+            }
+        }
+        (b, "") => b.to_string(),
+        ("", o) => o.to_string(),
+        (b, o) => format!("{b} · {o}"),
+    }
+}

@@ -154,3 +154,21 @@ fn file_content_and_previews() {
     .unwrap();
     assert_eq!(s.content, OutgoingContent::FileRef(FileRef { file_id: 4 }));
 }
+
+#[test]
+fn device_summaries_name_browser_and_system() {
+    use crate::device_summary;
+    let chrome_linux =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+    assert_eq!(device_summary(chrome_linux), "Chrome · Linux");
+    let safari_iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+    assert_eq!(device_summary(safari_iphone), "Safari · iOS");
+    let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0";
+    assert_eq!(device_summary(edge), "Edge · Windows");
+    assert_eq!(
+        device_summary("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:120.0) Gecko/20100101 Firefox/120.0"),
+        "Firefox · macOS"
+    );
+    assert_eq!(device_summary("curl/8.5.0"), "curl/8.5.0");
+    assert_eq!(device_summary(""), "?");
+}

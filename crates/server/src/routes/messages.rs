@@ -34,6 +34,7 @@ pub async fn history_route(
 /// POST /api/messages
 #[utoipa::path(post, path = "/api/messages", tag = "messages", security(("bearer" = [])), request_body = SendMessageRequest,
     responses((status = 201, body = Message), (status = 200, body = Message, description = "clientMsgId seen before: the first message"),
+              (status = 409, description = "clientMsgId already used for a different message"),
               (status = 422, description = "empty or too long content, unknown file")))]
 pub async fn send_route(
     State(state): State<AppState>,

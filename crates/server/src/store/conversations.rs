@@ -8,7 +8,7 @@ use crate::time::rfc3339;
 /// and its own unread count; `?1` is the member. Pinned first, then newest activity.
 const VIEW: &str = "
 SELECT c.id, c.kind, me.is_pinned, me.recv_msg_opt, me.draft_text,
-       t.id AS target_id, t.display_name AS target_name, t.avatar AS target_avatar,
+       t.id AS target_id, t.display_name AS target_name, t.user_name AS target_handle, t.avatar AS target_avatar,
        lm.message_type AS lm_type, lm.content AS lm_content, lm.status AS lm_status,
        lm.created_at AS lm_time, lf.file_name AS lm_file_name,
        (SELECT COUNT(*) FROM messages x
@@ -61,6 +61,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
         },
         target_user_id: r.get::<Option<Id>, _>("target_id").unwrap_or_default(),
         target_user_name: r.get::<Option<String>, _>("target_name").unwrap_or_default(),
+        target_user_handle: r.get::<Option<String>, _>("target_handle").unwrap_or_default(),
         target_user_avatar: r.get::<Option<String>, _>("target_avatar").unwrap_or_default(),
         last_message,
         last_message_type: last_type,
