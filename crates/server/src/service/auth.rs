@@ -79,6 +79,10 @@ fn live_since(state: &AppState) -> i64 {
 pub async fn register(state: &AppState, req: RegisterRequest, user_agent: &str) -> AppResult<AuthResponse> {
     let user_name = req.user_name.trim().to_string();
     validate_user_name(&user_name)?;
+    // The limit holds for what was sent, before invisible characters are taken out.
+    if req.display_name.as_deref().is_some_and(|d| d.chars().count() > 64) {
+        return Err(AppError::unprocessable("displayName must be at most 64 characters"));
+    }
     let display_name =
         req.display_name.as_deref().map(clean_name).filter(|d| !d.is_empty()).unwrap_or(user_name.clone());
     if display_name.chars().count() > 64 {
