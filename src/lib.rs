@@ -12,10 +12,9 @@ pub mod state;
 use leptos::prelude::*;
 
 use i18n::{I18n, Lang};
-use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
-use leptos_router::path;
-use pages::chat::{ChatPage, NoConversation, OpenConversation};
+use pages::chat::ChatPage;
 use pages::login::LoginPage;
 use state::Store;
 
@@ -83,16 +82,14 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     let i18n = i18n::use_i18n();
+    let location = use_location();
+    let is_login = Memo::new(move |_| location.pathname.with(|p| p.trim_end_matches('/') == "/login"));
     move || {
         i18n.0.track();
-        view! {
-            <Routes fallback=|| view! { <Redirect path="/" /> }>
-                <Route path=path!("/login") view=LoginPage />
-                <ParentRoute path=path!("") view=ChatPage>
-                    <Route path=path!("") view=NoConversation />
-                    <Route path=path!("c/:id") view=OpenConversation />
-                </ParentRoute>
-            </Routes>
+        if is_login.get() {
+            view! { <LoginPage /> }.into_any()
+        } else {
+            view! { <ChatPage /> }.into_any()
         }
     }
 }

@@ -1,6 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::components::Outlet;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::use_location;
 
 use crate::components::avatar::Avatar;
 use crate::components::banner::OfflineBanner;
@@ -20,6 +19,16 @@ pub fn ChatPage() -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
     let active = store.active;
+    let location = use_location();
+    // `/c/{id}`: the conversation in the path.
+    let conversation = Memo::new(move |_| {
+        location.pathname.with(|p| {
+            p.trim_end_matches('/')
+                .strip_prefix("/c/")
+                .and_then(|id| id.parse::<confab_api::Id>().ok())
+                .filter(|id| *id > 0)
+        })
+    });
     // Coming back to the tab marks what is on screen read.
     let on_visible = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
         if let Some(id) = store.active.get_untracked() {
@@ -59,7 +68,12 @@ pub fn ChatPage() -> impl IntoView {
                 <SearchBox />
                 <ConversationList />
             </aside>
-            <main class="pane"><Outlet /></main>
+            <main class="pane">
+                {move || match conversation.get() {
+                    Some(id) => view! { <OpenConversation id=id /> }.into_any(),
+                    None => view! { <NoConversation /> }.into_any(),
+                }}
+            </main>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             <OfflineBanner />
         </div>
@@ -112,23 +126,16 @@ pub fn NoConversation() -> impl IntoView {
     view! { <div class="placeholder"><p>{i18n.t(K::PickConversation)}</p></div> }
 }
 
-/// `/c/{id}`: the conversation, opened (and marked read) when the id or the session changes.
+/// `/c/{id}`: the conversation, opened (and marked read) when the session starts or changes.
 #[component]
-pub fn OpenConversation() -> impl IntoView {
+pub fn OpenConversation(id: confab_api::Id) -> impl IntoView {
     let store = use_store();
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<confab_api::Id>().ok()).filter(|id| *id > 0));
-    // Opening reads and writes the store: only the path and the session decide when it runs.
+    // Opening reads and writes the store: only the session decides when it runs again.
     Effect::new(move |_| {
-        let target = id.get();
-        let signed_in = store.me.with(|m| m.is_some());
-        untrack(|| match target {
-            Some(id) if signed_in => store.open(id),
-            Some(_) => {}
-            None => crate::router::navigate("/"),
-        })
+        if store.me.with(|m| m.is_some()) {
+            untrack(|| store.open(id));
+        }
     });
     let back = Callback::new(move |_| crate::router::navigate("/"));
-    move || id.get().map(|id| view! { <ThreadView id=Signal::derive(move || id) on_back=back /> })
+    view! { <ThreadView id=Signal::derive(move || id) on_back=back /> }
 }
