@@ -17,11 +17,10 @@ pub fn service(static_dir: Option<&Path>) -> WebService {
     match static_dir.filter(|d| d.join("index.html").is_file()) {
         Some(dir) => {
             let index = dir.join("index.html");
-            let csp = content_security_policy(&std::fs::read_to_string(&index).unwrap_or_default());
-            let csp = HeaderValue::from_str(&csp).expect("ASCII");
-            let serve = ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(ServeFile::new(index));
+            let serve =
+                ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(ServeFile::new(index.clone()));
             BoxCloneSyncService::new(ServiceExt::<Request<Body>>::map_response(serve, move |res| {
-                with_headers(res, &csp)
+                with_headers(res, &index)
             }))
         }
         None => BoxCloneSyncService::new(tower::service_fn(|_req: Request<Body>| async {
@@ -63,14 +62,18 @@ fn content_security_policy(index_html: &str) -> String {
     )
 }
 
-fn with_headers<B>(mut res: Response<B>, csp: &HeaderValue) -> Response<Body>
+fn with_headers<B>(mut res: Response<B>, index: &Path) -> Response<Body>
 where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     let is_html = res.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
     if is_html {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+        // Read with the page, not at start-up: a rebuilt app has a new bootstrap script.
+        let csp = content_security_policy(&std::fs::read_to_string(index).unwrap_or_default());
+        if let Ok(csp) = HeaderValue::from_str(&csp) {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
     }
     let cache = if is_html {
         // index.html names the hashed assets: always revalidate it.
