@@ -348,6 +348,7 @@ test('11. "Sign out everywhere" signs out the other tab at once', async () => {
   assert.equal(rows.length, 1);
   assert.match(await rows[0].textContent(), /This device/);
   assert.match(await rows[0].textContent(), /Chrome/);
+  await audit(one, 'the signed-in devices sheet');
   await shot(one, '11-sessions');
   await one.click('.sheet button:has-text("Close")');
   await one.click('button[aria-label="Account"]');
