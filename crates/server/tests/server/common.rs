@@ -182,3 +182,28 @@ pub async fn close_code(ws: &mut RawSocket) -> Option<u16> {
         }
     }
 }
+
+/// Uploads `bytes` as the multipart field `file`; the status and the envelope.
+pub async fn upload(s: &TestServer, token: &str, name: &str, mime: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).unwrap());
+    let res = s.http.post(format!("{}/api/files", s.base)).bearer_auth(token).multipart(form).send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+/// Every file under the data dir's `files/` (blobs and temporary uploads).
+pub fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                walk(&e.path(), out)
+            } else {
+                out.push(e.path())
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&s.dir.path().join("files"), &mut out);
+    out
+}

@@ -1,17 +1,9 @@
 use std::time::Duration;
 
-use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::TestServer;
-
-async fn upload(s: &TestServer, token: &str, name: &str, mime: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).unwrap());
-    let res = s.http.post(format!("{}/api/files", s.base)).bearer_auth(token).multipart(form).send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap())
-}
+use super::common::{stored_files, upload, TestServer};
 
 /// A 3×2 PNG.
 fn png() -> Vec<u8> {
@@ -21,13 +13,7 @@ fn png() -> Vec<u8> {
 }
 
 fn blob_count(s: &TestServer) -> usize {
-    walk(&s.dir.path().join("files"))
-}
-
-fn walk(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
-        .unwrap_or(0)
+    stored_files(s).len()
 }
 
 #[tokio::test]

@@ -3,12 +3,11 @@
 use std::time::{Duration, Instant};
 
 use confab_server::config::Rate;
-use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::common::{close_code, TestServer};
+use super::common::{close_code, stored_files, upload, TestServer};
 
 async fn login(s: &TestServer, name: &str, password: &str) -> (StatusCode, Value, Option<String>) {
     let res = s
@@ -272,29 +271,6 @@ async fn half_sent_headers_are_dropped_and_do_not_hold_up_a_stop() {
     assert!(started.elapsed() < Duration::from_secs(3), "stop took {:?}", started.elapsed());
 }
 
-async fn upload(s: &TestServer, token: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let form =
-        Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()).mime_str("application/pdf").unwrap());
-    let res = s.http.post(format!("{}/api/files", s.base)).bearer_auth(token).multipart(form).send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap())
-}
-
-fn blobs(s: &TestServer) -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            if e.path().is_dir() {
-                walk(&e.path(), out)
-            } else {
-                out.push(e.path())
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&s.dir.path().join("files"), &mut out);
-    out
-}
-
 #[tokio::test]
 async fn recalled_and_never_sent_files_leave_no_bytes_and_quotas_hold() {
     let mut s = TestServer::start_with(|c| c.storage_quota_bytes = 300_000).await;
@@ -303,21 +279,21 @@ async fn recalled_and_never_sent_files_leave_no_bytes_and_quotas_hold() {
     let secret: Vec<u8> = (0..100_000u32).map(|i| (i * 13 % 253) as u8).collect();
 
     // Sent, then recalled: the bytes are gone from disk.
-    let (_, up) = upload(&s, &a, "secret.pdf", secret.clone()).await;
+    let (_, up) = upload(&s, &a, "secret.pdf", "application/pdf", secret.clone()).await;
     let file_id = up["data"]["fileId"].clone();
     let (_, sent) = s
         .post("/api/messages", &a, json!({"receiverId": b_id, "messageType": "file", "content": {"fileId": file_id}}))
         .await;
-    assert_eq!(blobs(&s).len(), 1);
+    assert_eq!(stored_files(&s).len(), 1);
     let mid = sent["data"]["messageId"].as_i64().unwrap();
     let (status, _) = s.post(&format!("/api/messages/{mid}/recall"), &a, json!({})).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(blobs(&s).is_empty(), "the recalled file's bytes are erased");
+    assert!(stored_files(&s).is_empty(), "the recalled file's bytes are erased");
 
     // The same bytes in two messages: recalling one keeps them for the other.
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let (_, up) = upload(&s, &a, "shared.pdf", secret.clone()).await;
+        let (_, up) = upload(&s, &a, "shared.pdf", "application/pdf", secret.clone()).await;
         let (_, sent) = s
             .post(
                 "/api/messages",
@@ -328,26 +304,26 @@ async fn recalled_and_never_sent_files_leave_no_bytes_and_quotas_hold() {
         ids.push(sent["data"]["messageId"].as_i64().unwrap());
     }
     s.post(&format!("/api/messages/{}/recall", ids[0]), &a, json!({})).await;
-    assert_eq!(blobs(&s).len(), 1, "still in the other message");
+    assert_eq!(stored_files(&s).len(), 1, "still in the other message");
 
     // Over the quota (100 KB kept + 250 KB new > 300 KB): refused, nothing stored.
-    let (status, body) = upload(&s, &a, "big.pdf", vec![7u8; 250_000]).await;
+    let (status, body) = upload(&s, &a, "big.pdf", "application/pdf", vec![7u8; 250_000]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert!(body["message"].as_str().unwrap().contains("storage"), "{body}");
-    assert_eq!(blobs(&s).len(), 1);
+    assert_eq!(stored_files(&s).len(), 1);
 
     // Never sent: erased once it is older than the TTL.
-    let (_, _) = upload(&s, &a, "draft.pdf", vec![9u8; 1000]).await;
-    assert_eq!(blobs(&s).len(), 2);
+    let (_, _) = upload(&s, &a, "draft.pdf", "application/pdf", vec![9u8; 1000]).await;
+    assert_eq!(stored_files(&s).len(), 2);
     let state = s.server.as_ref().unwrap().state.clone();
     confab_server::service::maintenance::tidy(&state).await.unwrap();
-    assert_eq!(blobs(&s).len(), 2, "young uploads are kept");
+    assert_eq!(stored_files(&s).len(), 2, "young uploads are kept");
     let mut config = (*state.config).clone();
     config.unsent_upload_ttl = Duration::ZERO;
     let aged = confab_server::AppState { config: std::sync::Arc::new(config), ..state };
     tokio::time::sleep(Duration::from_millis(5)).await;
     confab_server::service::maintenance::tidy(&aged).await.unwrap();
-    assert_eq!(blobs(&s).len(), 1, "the never-sent upload is erased, the sent one stays");
+    assert_eq!(stored_files(&s).len(), 1, "the never-sent upload is erased, the sent one stays");
 
     // A partial upload left behind by a crash is gone after a restart.
     let partial = s.dir.path().join("files/tmp/partial-upload");
