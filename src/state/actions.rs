@@ -48,6 +48,8 @@ fn send_request(m: &Message) -> SendMessageRequest {
         message_type: Some(m.message_type),
         conversation_id: Some(m.conversation_id),
         client_msg_id: m.client_msg_id.clone(),
+        at_user_ids: m.at_user_ids.clone(),
+        at_all: m.at_all,
     }
 }
 
@@ -309,6 +311,7 @@ impl Store {
             is_read: false,
             created_at: now_iso(),
             client_msg_id: Some(new_client_msg_id()),
+            ..Default::default()
         };
         self.add_pending(message.clone());
         self.deliver(message);

@@ -92,6 +92,7 @@ pub fn conversation(id: Id, name: &str, last: &str, minutes_ago: f64) -> Convers
         is_pinned: false,
         recv_msg_opt: 0,
         draft_text: String::new(),
+        ..Default::default()
     }
 }
 
@@ -109,6 +110,7 @@ pub fn text_message(id: Id, from: Id, text: &str, at_ms: f64) -> Message {
         is_read: false,
         created_at: iso(at_ms),
         client_msg_id: None,
+        ..Default::default()
     }
 }
 

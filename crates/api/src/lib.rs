@@ -108,10 +108,11 @@ pub mod close_code {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ConversationType {
+    #[default]
     Single,
     Group,
 }
@@ -220,7 +221,7 @@ impl MessageContent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
@@ -244,9 +245,125 @@ pub struct Message {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_msg_id: Option<String>,
+    /// Members this message @mentions (groups).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at_user_ids: Vec<Id>,
+    /// Whether it @mentions everyone (groups; owners and admins only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_all: bool,
+    /// What a system message says, as data the app words in its own language; `content` has an
+    /// English fallback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemNotice>,
+    /// For the sender of a group message: how many other members have read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_count: Option<i64>,
+}
+
+/// What changed in a group, for its system message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SystemNotice {
+    pub kind: SystemKind,
+    /// Who did it.
+    pub actor_id: Id,
+    pub actor_name: String,
+    /// Whom it was done to (added, removed, made admin, new owner).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<NamedUser>,
+    /// The new group name (renamed, created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SystemKind {
+    Created,
+    Added,
+    Removed,
+    Left,
+    Renamed,
+    Announcement,
+    AdminAdded,
+    AdminRemoved,
+    OwnerChanged,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NamedUser {
+    pub user_id: Id,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum GroupRole {
+    Owner,
+    Admin,
+    Member,
+}
+
+/// A member of a group, as its members panel shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupMember {
+    pub user_id: Id,
+    pub user_name: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub avatar: String,
+    pub role: GroupRole,
+}
+
+/// The newest unread @mention of the reader in a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AtData {
+    pub mentioner_id: Id,
+    pub mentioner_name: String,
+    pub message_id: Id,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateGroupRequest {
+    /// 1–64 characters after trimming.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub name: String,
+    /// The other members (the creator is added as owner).
+    #[serde(default)]
+    pub member_ids: Vec<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PatchGroupRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub announcement: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AddMembersRequest {
+    pub user_ids: Vec<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
@@ -280,6 +397,31 @@ pub struct Conversation {
     pub recv_msg_opt: i32,
     #[serde(default)]
     pub draft_text: String,
+    /// Groups: how many are in it now.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub member_count: i64,
+    /// 0 none, 1 @me, 2 @all, 3 @all and @me, 4 the announcement changed (cleared on reading).
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub group_at_type: i32,
+    /// The newest unread @mention of the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_data: Option<AtData>,
+    /// Groups: the reader left or was removed (history up to then stays readable).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_not_in_group: bool,
+    /// Groups: the reader's role (absent for one-to-one chats and after leaving).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub my_role: Option<GroupRole>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub announcement: String,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+fn is_zero_i32(n: &i32) -> bool {
+    *n == 0
 }
 
 fn single() -> ConversationType {
@@ -391,6 +533,12 @@ pub struct SendMessageRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub client_msg_id: Option<String>,
+    /// Groups: members to @mention.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at_user_ids: Vec<Id>,
+    /// Groups: @mention everyone (owners and admins only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_all: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,6 +36,8 @@ pub struct Config {
     pub body_idle_timeout: Duration,
     /// A graceful stop waits at most this long for requests in flight.
     pub shutdown_deadline: Duration,
+    /// Most members a group may have, its owner included.
+    pub max_group_members: usize,
 }
 
 /// A token bucket: `burst` requests at once, then one more each `every`.
@@ -106,6 +108,7 @@ impl Config {
             header_read_timeout: Duration::from_secs(15),
             body_idle_timeout: Duration::from_secs(30),
             shutdown_deadline: Duration::from_secs(10),
+            max_group_members: 500,
         }
     }
 }

@@ -36,6 +36,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
             message_type: None,
             conversation_id: None,
             client_msg_id: Some(format!("demo-{i}")),
+            at_user_ids: Vec::new(),
+            at_all: false,
         };
         messages::send(state, *from, req).await.map_err(|e| anyhow::anyhow!(e.message))?;
     }

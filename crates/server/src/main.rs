@@ -49,6 +49,9 @@ struct Args {
     /// Open WebSockets per person.
     #[arg(long, env = "CONFAB_MAX_SOCKETS_PER_USER", default_value_t = 16)]
     max_sockets_per_user: usize,
+    /// Most members a group may have, its owner included.
+    #[arg(long, env = "CONFAB_MAX_GROUP_MEMBERS", default_value_t = 500)]
+    max_group_members: usize,
     /// Open WebSockets in all.
     #[arg(long, env = "CONFAB_MAX_SOCKETS", default_value_t = 10_000)]
     max_sockets: usize,
@@ -75,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
     };
     config.token_idle_ttl = Duration::from_secs(args.token_idle_days.max(1) * 24 * 3600);
     config.storage_quota_bytes = args.storage_quota_bytes;
+    config.max_group_members = args.max_group_members.max(2);
     config.sockets = SocketLimits { per_user: args.max_sockets_per_user.max(1), total: args.max_sockets.max(1) };
 
     let server = confab_server::spawn(config).await?;

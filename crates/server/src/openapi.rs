@@ -37,8 +37,11 @@ impl Modify for BearerAuth {
         routes::messages::recall_route, routes::messages::delete_route,
         routes::files::upload_route, routes::files::info_route, routes::files::download_route,
         routes::ws::chat_route,
+        routes::groups::create_route, routes::groups::patch_route, routes::groups::members_route,
+        routes::groups::add_route, routes::groups::remove_route, routes::groups::leave_route,
+        routes::groups::make_admin_route, routes::groups::unmake_admin_route, routes::groups::readers_route,
     ),
-    components(schemas(crate::error::ErrorEnvelope, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice))
+    components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice))
 )]
 pub struct ApiDoc;
 

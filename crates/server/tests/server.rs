@@ -6,6 +6,7 @@ mod server {
     mod chat;
     pub mod common;
     mod files;
+    mod groups;
     mod hardening;
     mod history;
     mod input;

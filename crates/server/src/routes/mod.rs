@@ -3,13 +3,14 @@
 pub mod auth;
 pub mod conversations;
 pub mod files;
+pub mod groups;
 pub mod limits;
 pub mod messages;
 mod web;
 pub mod ws;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use std::convert::Infallible;
 use tower_http::compression::CompressionLayer;
@@ -50,6 +51,16 @@ pub fn app(state: AppState) -> Router {
         .route("/messages/unread-count", get(conversations::unread_count_route))
         .route("/messages/{message_id}/recall", post(messages::recall_route))
         .route("/messages/{message_id}", delete(messages::delete_route))
+        .route("/messages/{message_id}/readers", get(groups::readers_route))
+        .route("/groups", post(groups::create_route))
+        .route("/groups/{conversation_id}", patch(groups::patch_route))
+        .route("/groups/{conversation_id}/members", get(groups::members_route).post(groups::add_route))
+        .route("/groups/{conversation_id}/members/{user_id}", delete(groups::remove_route))
+        .route("/groups/{conversation_id}/leave", post(groups::leave_route))
+        .route(
+            "/groups/{conversation_id}/admins/{user_id}",
+            put(groups::make_admin_route).delete(groups::unmake_admin_route),
+        )
         .route(
             "/files",
             post(files::upload_route)

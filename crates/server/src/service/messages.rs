@@ -35,6 +35,10 @@ pub fn to_api(state: &AppState, row: &MessageRow) -> Message {
         is_read: row.is_read,
         created_at: rfc3339(row.created_at),
         client_msg_id: row.client_msg_id.clone(),
+        at_user_ids: serde_json::from_str(&row.at_user_ids).unwrap_or_default(),
+        at_all: row.at_all,
+        system: row.system_data.as_deref().and_then(|s| serde_json::from_str(s).ok()),
+        read_count: row.sender_is_viewer.then_some(row.read_count),
     }
 }
 
@@ -149,6 +153,7 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
 
     let mut tx = conn.begin().await?;
     let (conversation_id, receiver_id) = resolve_target(&mut tx, me, req.receiver_id, req.conversation_id).await?;
+    let mentions = super::groups::Mentions::check(&mut tx, me, conversation_id, &req.at_user_ids, req.at_all).await?;
     let now = now_ms();
     let mut outbox = Outbox::default();
     let (content, file_id) = match &body {
@@ -166,9 +171,13 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
             file_id,
             client_msg_id,
             created_at: now,
+            at_user_ids: mentions.ids(),
+            at_all: mentions.all(),
+            system_data: None,
         },
     )
     .await?;
+    mentions.record(&mut tx, me, conversation_id, message_id).await?;
     let members = conversations::member_ids(&mut tx, conversation_id).await?;
     for member in &members {
         conversations::set_listed(&mut tx, *member, conversation_id).await?;
@@ -191,6 +200,16 @@ async fn resolve_target(
 ) -> AppResult<(Id, Id)> {
     if let Some(cid) = conversation {
         require_member(conn, me, cid).await?;
+        if crate::store::groups::kind(conn, cid).await?.as_deref() == Some("group") {
+            if receiver.is_some() {
+                return Err(AppError::unprocessable("receiverId is not used for group messages"));
+            }
+            let active = crate::store::groups::membership(conn, cid, me).await?.is_some_and(|m| m.active);
+            if !active {
+                return Err(AppError::forbidden("you are no longer a member of this group"));
+            }
+            return Ok((cid, 0));
+        }
         let others: Vec<Id> = conversations::member_ids(conn, cid).await?.into_iter().filter(|u| *u != me).collect();
         let other = others.first().copied().unwrap_or_default();
         if let Some(r) = receiver {
@@ -214,7 +233,7 @@ async fn resolve_target(
 }
 
 /// Loads a message the caller may act on: a member of its conversation who has not deleted it.
-async fn visible_message(conn: &mut Conn, me: Id, message_id: Id) -> AppResult<MessageRow> {
+pub(super) async fn visible_message(conn: &mut Conn, me: Id, message_id: Id) -> AppResult<MessageRow> {
     let row = messages::get(conn, me, message_id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no message {message_id}")))?;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod conversations;
 pub mod files;
+pub mod groups;
 pub mod maintenance;
 pub mod messages;
 pub mod passwords;

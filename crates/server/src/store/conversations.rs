@@ -1,4 +1,4 @@
-use confab_api::{Conversation, ConversationType, Id, MessageContent, MessageType};
+use confab_api::{Conversation, ConversationType, GroupRole, Id, MessageContent, MessageType};
 use sqlx::Row;
 
 use super::Conn;
@@ -7,22 +7,30 @@ use crate::time::rfc3339;
 /// A member's view of every conversation, with the other side, the last message it can see
 /// and its own unread count; `?1` is the member. Pinned first, then newest activity.
 const VIEW: &str = "
-SELECT c.id, c.kind, me.is_pinned, me.recv_msg_opt, me.draft_text,
+SELECT c.id, c.kind, c.name AS group_name, c.announcement, me.is_pinned, me.recv_msg_opt, me.draft_text,
+       me.role AS my_role, me.left_at_message_id AS left_at, me.group_at_type,
+       me.mention_message_id, mm.sender_id AS mentioner_id, mu.display_name AS mentioner_name,
+       CASE WHEN c.kind = 'group' THEN (SELECT COUNT(*) FROM members gm
+            WHERE gm.conversation_id = c.id AND gm.left_at_message_id IS NULL) ELSE 0 END AS member_count,
        t.id AS target_id, t.display_name AS target_name, t.user_name AS target_handle, t.avatar AS target_avatar,
        lm.message_type AS lm_type, lm.content AS lm_content, lm.status AS lm_status,
        lm.created_at AS lm_time, lf.file_name AS lm_file_name,
        (SELECT COUNT(*) FROM messages x
          WHERE x.conversation_id = c.id AND x.id > me.last_read_message_id AND x.id > me.cleared_before_id
-           AND x.sender_id <> me.user_id AND x.status = 'normal'
+           AND x.id <= COALESCE(me.left_at_message_id, 9223372036854775807)
+           AND x.sender_id <> me.user_id AND x.status = 'normal' AND x.message_type <> 'system'
            AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = me.user_id AND h.message_id = x.id)
        ) AS unread
 FROM members me
 JOIN conversations c ON c.id = me.conversation_id
-LEFT JOIN members tm ON tm.conversation_id = c.id AND tm.user_id <> me.user_id
+LEFT JOIN members tm ON c.kind = 'single' AND tm.conversation_id = c.id AND tm.user_id <> me.user_id
 LEFT JOIN users t ON t.id = tm.user_id
+LEFT JOIN messages mm ON mm.id = me.mention_message_id AND me.mention_message_id > 0
+LEFT JOIN users mu ON mu.id = mm.sender_id
 LEFT JOIN messages lm ON lm.id = (
     SELECT x.id FROM messages x
      WHERE x.conversation_id = c.id AND x.id > me.cleared_before_id
+       AND x.id <= COALESCE(me.left_at_message_id, 9223372036854775807)
        AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = me.user_id AND h.message_id = x.id)
      ORDER BY x.id DESC LIMIT 1)
 LEFT JOIN files lf ON lf.id = lm.file_id
@@ -52,15 +60,25 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
         }
         None => String::new(),
     };
+    let is_group = r.get::<String, _>("kind") == "group";
+    let left = r.get::<Option<Id>, _>("left_at").is_some();
+    let at_data = match (r.get::<i64, _>("mention_message_id"), r.get::<Option<Id>, _>("mentioner_id")) {
+        (message_id, Some(mentioner_id)) if message_id > 0 => Some(confab_api::AtData {
+            mentioner_id,
+            mentioner_name: r.get::<Option<String>, _>("mentioner_name").unwrap_or_default(),
+            message_id,
+        }),
+        _ => None,
+    };
     Conversation {
         conversation_id: r.get("id"),
-        conversation_type: if r.get::<String, _>("kind") == "group" {
-            ConversationType::Group
-        } else {
-            ConversationType::Single
-        },
+        conversation_type: if is_group { ConversationType::Group } else { ConversationType::Single },
         target_user_id: r.get::<Option<Id>, _>("target_id").unwrap_or_default(),
-        target_user_name: r.get::<Option<String>, _>("target_name").unwrap_or_default(),
+        target_user_name: if is_group {
+            r.get("group_name")
+        } else {
+            r.get::<Option<String>, _>("target_name").unwrap_or_default()
+        },
         target_user_handle: r.get::<Option<String>, _>("target_handle").unwrap_or_default(),
         target_user_avatar: r.get::<Option<String>, _>("target_avatar").unwrap_or_default(),
         last_message,
@@ -71,6 +89,20 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
         is_pinned: r.get::<i64, _>("is_pinned") != 0,
         recv_msg_opt: r.get::<i64, _>("recv_msg_opt") as i32,
         draft_text: r.get("draft_text"),
+        member_count: r.get("member_count"),
+        group_at_type: r.get::<i64, _>("group_at_type") as i32,
+        at_data,
+        is_not_in_group: is_group && left,
+        my_role: (is_group && !left).then(|| role_of(&r.get::<String, _>("my_role"))),
+        announcement: if is_group { r.get("announcement") } else { String::new() },
+    }
+}
+
+pub fn role_of(s: &str) -> GroupRole {
+    match s {
+        "owner" => GroupRole::Owner,
+        "admin" => GroupRole::Admin,
+        _ => GroupRole::Member,
     }
 }
 
@@ -107,11 +139,14 @@ pub async fn is_member(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
     Ok(found.is_some())
 }
 
+/// The members who are in the conversation now (not those who left or were removed).
 pub async fn member_ids(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<Vec<Id>> {
-    sqlx::query_scalar("SELECT user_id FROM members WHERE conversation_id = ? ORDER BY user_id")
-        .bind(conversation_id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT user_id FROM members WHERE conversation_id = ? AND left_at_message_id IS NULL ORDER BY user_id",
+    )
+    .bind(conversation_id)
+    .fetch_all(conn)
+    .await
 }
 
 fn direct_key(a: Id, b: Id) -> String {
@@ -180,15 +215,21 @@ pub async fn update_settings(conn: &mut Conn, user_id: Id, conversation_id: Id, 
 
 /// Moves the member's read mark up to the newest message; returns it if it moved.
 pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<Option<Id>> {
-    let newest: Option<Id> = sqlx::query_scalar("SELECT MAX(id) FROM messages WHERE conversation_id = ?")
-        .bind(conversation_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    // A member who left reads up to their last visible message, not beyond.
+    let newest: Option<Id> = sqlx::query_scalar(
+        "SELECT MAX(m.id) FROM messages m JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = ?2
+         WHERE m.conversation_id = ?1 AND m.id <= COALESCE(me.left_at_message_id, 9223372036854775807)",
+    )
+    .bind(conversation_id)
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let Some(newest) = newest else {
         return Ok(None);
     };
     let done = sqlx::query(
-        "UPDATE members SET last_read_message_id = ? WHERE conversation_id = ? AND user_id = ? AND last_read_message_id < ?",
+        "UPDATE members SET last_read_message_id = ?1, mention_message_id = 0, group_at_type = 0
+         WHERE conversation_id = ?2 AND user_id = ?3 AND (last_read_message_id < ?4 OR group_at_type <> 0)",
     )
     .bind(newest)
     .bind(conversation_id)

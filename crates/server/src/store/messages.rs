@@ -19,27 +19,37 @@ pub struct MessageRow {
     pub client_msg_id: Option<String>,
     pub created_at: i64,
     pub is_read: bool,
+    /// For the sender: how many other members have read it.
+    pub read_count: i64,
+    pub sender_is_viewer: bool,
+    pub at_user_ids: String,
+    pub at_all: bool,
+    pub system_data: Option<String>,
     pub file: Option<FileRow>,
 }
 
 /// `?1` is the viewer. For the sender, read = some other member has read that far;
 /// for everyone else a message they can see counts as read.
 const SELECT: &str = "
-SELECT m.id, m.conversation_id, m.sender_id, u.display_name AS sender_name, u.avatar AS sender_avatar,
+SELECT ?1 AS viewer, m.id, m.conversation_id, m.sender_id, u.display_name AS sender_name, u.avatar AS sender_avatar,
        m.receiver_id, m.message_type, m.content, m.status, m.client_msg_id, m.created_at,
-       CASE WHEN m.sender_id = ?1 THEN EXISTS (
-            SELECT 1 FROM members o WHERE o.conversation_id = m.conversation_id AND o.user_id <> ?1
-               AND o.last_read_message_id >= m.id) ELSE 1 END AS is_read,
+       CASE WHEN m.sender_id = ?1 THEN (
+            SELECT COUNT(*) FROM members o WHERE o.conversation_id = m.conversation_id AND o.user_id <> ?1
+               AND o.last_read_message_id >= m.id) ELSE 0 END AS read_count,
+       m.at_user_ids, m.at_all, m.system_data,
        f.id AS f_id, f.sha256 AS f_sha256, f.file_name AS f_name, f.mime AS f_mime, f.size AS f_size,
        f.width AS f_width, f.height AS f_height, f.uploader_id AS f_uploader
 FROM messages m
 JOIN users u ON u.id = m.sender_id
 LEFT JOIN files f ON f.id = m.file_id";
 
-/// What a member may see: not deleted for them, not before they cleared the conversation.
+/// What a member may see: not deleted for them, not before they cleared the conversation, and
+/// nothing after they left or were removed from a group.
 const VISIBLE: &str = "
   NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.message_id = m.id)
-  AND m.id > (SELECT cleared_before_id FROM members WHERE conversation_id = m.conversation_id AND user_id = ?1)";
+  AND m.id > (SELECT cleared_before_id FROM members WHERE conversation_id = m.conversation_id AND user_id = ?1)
+  AND m.id <= (SELECT COALESCE(left_at_message_id, 9223372036854775807) FROM members
+               WHERE conversation_id = m.conversation_id AND user_id = ?1)";
 
 fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
     let file = r.get::<Option<Id>, _>("f_id").map(|id| FileRow {
@@ -65,7 +75,13 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
         status: r.get("status"),
         client_msg_id: r.get("client_msg_id"),
         created_at: r.get("created_at"),
-        is_read: r.get::<i64, _>("is_read") != 0,
+        // A receiver sees what it can see as read; a sender, once anyone else has read it.
+        is_read: r.get::<i64, _>("sender_id") != r.get::<i64, _>("viewer") || r.get::<i64, _>("read_count") > 0,
+        read_count: r.get("read_count"),
+        sender_is_viewer: r.get::<i64, _>("sender_id") == r.get::<i64, _>("viewer"),
+        at_user_ids: r.get("at_user_ids"),
+        at_all: r.get::<i64, _>("at_all") != 0,
+        system_data: r.get("system_data"),
         file,
     }
 }
@@ -84,6 +100,9 @@ pub async fn by_client_id(conn: &mut Conn, sender: Id, client_msg_id: &str) -> s
 }
 
 pub struct NewMessage<'a> {
+    pub at_user_ids: &'a [Id],
+    pub at_all: bool,
+    pub system_data: Option<&'a str>,
     pub conversation_id: Id,
     pub sender_id: Id,
     pub receiver_id: Id,
@@ -96,8 +115,9 @@ pub struct NewMessage<'a> {
 
 pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     sqlx::query_scalar(
-        "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id,
+                               created_at, at_user_ids, at_all, system_data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(m.conversation_id)
     .bind(m.sender_id)
@@ -107,6 +127,9 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     .bind(m.file_id)
     .bind(m.client_msg_id)
     .bind(m.created_at)
+    .bind(serde_json::to_string(m.at_user_ids).unwrap_or_else(|_| "[]".into()))
+    .bind(m.at_all)
+    .bind(m.system_data)
     .fetch_one(conn)
     .await
 }

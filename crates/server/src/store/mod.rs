@@ -5,6 +5,7 @@
 pub mod conversations;
 pub mod events;
 pub mod files;
+pub mod groups;
 pub mod messages;
 pub mod users;
 
