@@ -42,6 +42,10 @@ fn is_manager(m: &Membership) -> bool {
 }
 
 fn group_name(raw: &str) -> AppResult<String> {
+    // The limit holds for what was sent, as the schema says, and for what is left after cleaning.
+    if raw.chars().count() > 64 {
+        return Err(AppError::unprocessable("the group name must be at most 64 characters"));
+    }
     let name = clean_name(raw);
     match name.chars().count() {
         0 => Err(AppError::unprocessable("the group name must not be empty")),
