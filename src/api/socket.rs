@@ -12,6 +12,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 /// What the socket tells the app.
+// Short-lived values handled at once; boxing the message would cost code size for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SocketEvent {
     Frame(ServerFrame),
     Connected,

@@ -18,6 +18,8 @@ const LOAD_OLDER_WITHIN_PX: i32 = 400;
 
 /// A row of the thread: a day separator or a message.
 #[derive(Clone, Debug, PartialEq)]
+// Short-lived values handled at once; boxing the message would cost code size for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Row {
     Day { key: String, label: String },
     Message { item: Item, grouped: bool },
