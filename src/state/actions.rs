@@ -42,15 +42,13 @@ fn send_request(m: &Message) -> SendMessageRequest {
         MessageContent::Text(t) => OutgoingContent::Text(t.clone()),
         MessageContent::File(f) => OutgoingContent::FileRef(FileRef { file_id: f.file_id }),
     };
-    SendMessageRequest {
-        receiver_id: (m.receiver_id > 0).then_some(m.receiver_id),
+    SendMessageRequest::new(
+        (m.receiver_id > 0).then_some(m.receiver_id),
         content,
-        message_type: Some(m.message_type),
-        conversation_id: Some(m.conversation_id),
-        client_msg_id: m.client_msg_id.clone(),
-        at_user_ids: m.at_user_ids.clone(),
-        at_all: m.at_all,
-    }
+        Some(m.message_type),
+        Some(m.conversation_id),
+        m.client_msg_id.clone(),
+    )
 }
 
 impl Store {

@@ -245,16 +245,20 @@ pub struct Message {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_msg_id: Option<String>,
+    #[cfg(feature = "groups")]
     /// Members this message @mentions (groups).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub at_user_ids: Vec<Id>,
+    #[cfg(feature = "groups")]
     /// Whether it @mentions everyone (groups; owners and admins only).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub at_all: bool,
+    #[cfg(feature = "groups")]
     /// What a system message says, as data the app words in its own language; `content` has an
     /// English fallback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemNotice>,
+    #[cfg(feature = "groups")]
     /// For the sender of a group message: how many other members have read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_count: Option<i64>,
@@ -397,29 +401,37 @@ pub struct Conversation {
     pub recv_msg_opt: i32,
     #[serde(default)]
     pub draft_text: String,
+    #[cfg(feature = "groups")]
     /// Groups: how many are in it now.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub member_count: i64,
+    #[cfg(feature = "groups")]
     /// 0 none, 1 @me, 2 @all, 3 @all and @me, 4 the announcement changed (cleared on reading).
     #[serde(default, skip_serializing_if = "is_zero_i32")]
     pub group_at_type: i32,
+    #[cfg(feature = "groups")]
     /// The newest unread @mention of the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_data: Option<AtData>,
+    #[cfg(feature = "groups")]
     /// Groups: the reader left or was removed (history up to then stays readable).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_not_in_group: bool,
+    #[cfg(feature = "groups")]
     /// Groups: the reader's role (absent for one-to-one chats and after leaving).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub my_role: Option<GroupRole>,
+    #[cfg(feature = "groups")]
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub announcement: String,
 }
 
+#[cfg(feature = "groups")]
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }
 
+#[cfg(feature = "groups")]
 fn is_zero_i32(n: &i32) -> bool {
     *n == 0
 }
@@ -533,12 +545,37 @@ pub struct SendMessageRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub client_msg_id: Option<String>,
+    #[cfg(feature = "groups")]
     /// Groups: members to @mention.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub at_user_ids: Vec<Id>,
+    #[cfg(feature = "groups")]
     /// Groups: @mention everyone (owners and admins only).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub at_all: bool,
+}
+
+impl SendMessageRequest {
+    /// A send without @mentions (whether or not the `groups` feature is on).
+    pub fn new(
+        receiver_id: Option<Id>,
+        content: OutgoingContent,
+        message_type: Option<MessageType>,
+        conversation_id: Option<Id>,
+        client_msg_id: Option<String>,
+    ) -> SendMessageRequest {
+        SendMessageRequest {
+            receiver_id,
+            content,
+            message_type,
+            conversation_id,
+            client_msg_id,
+            #[cfg(feature = "groups")]
+            at_user_ids: Vec::new(),
+            #[cfg(feature = "groups")]
+            at_all: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,15 +30,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
         (dave, bob, "Bob, the build is green again."),
     ];
     for (i, (from, to, text)) in script.iter().enumerate() {
-        let req = SendMessageRequest {
-            receiver_id: Some(*to),
-            content: OutgoingContent::Text(text.to_string()),
-            message_type: None,
-            conversation_id: None,
-            client_msg_id: Some(format!("demo-{i}")),
-            at_user_ids: Vec::new(),
-            at_all: false,
-        };
+        let req = SendMessageRequest::new(
+            Some(*to),
+            OutgoingContent::Text(text.to_string()),
+            None,
+            None,
+            Some(format!("demo-{i}")),
+        );
         messages::send(state, *from, req).await.map_err(|e| anyhow::anyhow!(e.message))?;
     }
     // Alice has read Bob's thread; Carol's stays unread so the badge shows.
