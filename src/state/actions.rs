@@ -296,6 +296,8 @@ impl Store {
 
     fn send_optimistic(&self, conversation_id: Id, message_type: MessageType, content: MessageContent) {
         let Some(me) = self.me.get_untracked() else { return };
+        // With confab-api's "groups" feature Message has more fields (then the update fills them).
+        #[allow(clippy::needless_update)]
         let message = Message {
             message_id: 0,
             conversation_id,

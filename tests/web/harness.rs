@@ -76,6 +76,8 @@ pub fn now() -> f64 {
     js_sys::Date::now()
 }
 
+// With confab-api's "groups" feature these types have more fields (then the update fills them).
+#[allow(clippy::needless_update)]
 pub fn conversation(id: Id, name: &str, last: &str, minutes_ago: f64) -> Conversation {
     Conversation {
         conversation_id: id,
@@ -96,6 +98,7 @@ pub fn conversation(id: Id, name: &str, last: &str, minutes_ago: f64) -> Convers
     }
 }
 
+#[allow(clippy::needless_update)]
 pub fn text_message(id: Id, from: Id, text: &str, at_ms: f64) -> Message {
     Message {
         message_id: id,
