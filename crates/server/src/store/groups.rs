@@ -165,13 +165,5 @@ pub async fn readers(conn: &mut Conn, conversation_id: Id, message_id: Id, sende
     .bind(message_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| User {
-            user_id: r.get("id"),
-            user_name: r.get("user_name"),
-            display_name: r.get("display_name"),
-            avatar: r.get("avatar"),
-        })
-        .collect())
+    Ok(rows.iter().map(super::users::user_from).collect())
 }

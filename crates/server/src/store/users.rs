@@ -8,7 +8,7 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-fn user_from(row: &sqlx::sqlite::SqliteRow) -> User {
+pub(super) fn user_from(row: &sqlx::sqlite::SqliteRow) -> User {
     User {
         user_id: row.get("id"),
         user_name: row.get("user_name"),
