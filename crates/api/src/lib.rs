@@ -262,6 +262,14 @@ pub struct Message {
     /// For the sender of a group message: how many other members have read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_count: Option<i64>,
+    #[cfg(feature = "groups")]
+    /// Burn after reading: seconds the message lives once the recipient has read it (0: kept).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub burn_duration: i64,
+    #[cfg(feature = "groups")]
+    /// Burn after reading: when the read message is erased (RFC 3339); absent until it is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burn_at: Option<String>,
 }
 
 /// What changed in a group, for its system message.
@@ -294,6 +302,8 @@ pub enum SystemKind {
     AdminAdded,
     AdminRemoved,
     OwnerChanged,
+    /// Burn after reading turned on (`text` holds the duration in seconds) or off (`text` absent).
+    BurnAfterReading,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -424,6 +434,18 @@ pub struct Conversation {
     #[cfg(feature = "groups")]
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub announcement: String,
+    #[cfg(feature = "groups")]
+    /// Burn after reading is on for this one-to-one chat (both sides see the same setting).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_private_chat: bool,
+    #[cfg(feature = "groups")]
+    /// Seconds a message sent while burn after reading is on lives once read (0 when off).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub burn_duration: i64,
+    #[cfg(feature = "groups")]
+    /// Marked unread from the list: `unreadCount` is at least 1 until the conversation is read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_marked_unread: bool,
 }
 
 #[cfg(feature = "groups")]
@@ -499,7 +521,17 @@ pub struct PatchConversationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub draft_text: Option<String>,
+    /// Burn after reading on or off for both sides of a one-to-one chat (with `burnDuration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_private_chat: Option<bool>,
+    /// Seconds, 1 to 604800 (a week); required when turning burn after reading on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 604800))]
+    pub burn_duration: Option<i64>,
 }
+
+/// Longest burn-after-reading duration, in seconds.
+pub const MAX_BURN_SECS: i64 = 7 * 24 * 3600;
 
 /// What a client sends as content: text, or for image/file messages a reference to an
 /// uploaded file (the FileInfo it got from `POST /api/files`, or just its id).
@@ -614,6 +646,15 @@ pub struct DeletedNotice {
     pub conversation_id: Id,
 }
 
+/// A burn-after-reading message that expired and was erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BurnedNotice {
+    pub message_id: Id,
+    pub conversation_id: Id,
+}
+
 /// A server event, as logged per user and pushed to every connection of that user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -624,6 +665,7 @@ pub enum Event {
     Read(ReadReceipt),
     ConversationUpdated(Conversation),
     MessageDeleted(DeletedNotice),
+    MessageBurned(BurnedNotice),
 }
 
 /// `{"type": …, "seq": n, "data": …}`: `seq` rises by one per user across all their connections.
@@ -682,6 +724,7 @@ impl ServerFrame {
             "read" => Event::Read(data(&raw)?),
             "conversation_updated" => Event::ConversationUpdated(data(&raw)?),
             "message_deleted" => Event::MessageDeleted(data(&raw)?),
+            "message_burned" => Event::MessageBurned(data(&raw)?),
             "ping" => return Some(ServerFrame::Control(ControlFrame::Ping)),
             "pong" => return Some(ServerFrame::Control(ControlFrame::Pong)),
             "resync" => return Some(ServerFrame::Control(ControlFrame::Resync { seq: raw.seq? })),

@@ -22,6 +22,10 @@ impl Outbox {
     pub fn push(&mut self, user_id: Id, (seq, json): (i64, String)) {
         self.0.push((user_id, Frame { seq, json: json.into() }));
     }
+
+    pub fn extend(&mut self, other: Outbox) {
+        self.0.extend(other.0);
+    }
 }
 
 pub struct Hub {

@@ -30,6 +30,7 @@ pub struct AppState {
     pub passwords: Arc<service::passwords::PasswordHasher>,
     pub account_limits: Arc<service::rate_limits::AccountLimits>,
     pub address_limits: Arc<routes::limits::AddressLimits>,
+    pub burner: Arc<service::burn::Burner>,
 }
 
 impl AppState {
@@ -43,6 +44,7 @@ impl AppState {
             account_limits: Arc::new(service::rate_limits::AccountLimits::new(config.rates.login_per_account)),
             address_limits: Arc::new(routes::limits::AddressLimits::new(&config.rates)),
             hub: Arc::new(hub::Hub::new(config.sockets)),
+            burner: Arc::default(),
             config: Arc::new(config),
             store,
             files: Arc::new(files),
@@ -75,6 +77,7 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let state = AppState::open(config).await?;
     service::maintenance::spawn(state.clone());
+    service::burn::spawn(state.clone());
     let app = routes::app(state.clone());
     let (shutdown, mut rx) = tokio::sync::watch::channel(false);
     let timeouts = serve::Timeouts {

@@ -31,7 +31,7 @@ impl Modify for BearerAuth {
         routes::auth::end_session_route, routes::auth::me_route,
         routes::conversations::list_route, routes::conversations::get_route,
         routes::conversations::open_private_route, routes::conversations::patch_route,
-        routes::conversations::read_route, routes::conversations::search_route,
+        routes::conversations::read_route, routes::conversations::unread_route, routes::conversations::search_route,
         routes::conversations::unread_count_route,
         routes::messages::history_route, routes::messages::send_route,
         routes::messages::recall_route, routes::messages::delete_route,
@@ -41,7 +41,7 @@ impl Modify for BearerAuth {
         routes::groups::add_route, routes::groups::remove_route, routes::groups::leave_route,
         routes::groups::make_admin_route, routes::groups::unmake_admin_route, routes::groups::readers_route,
     ),
-    components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice))
+    components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice, confab_api::BurnedNotice))
 )]
 pub struct ApiDoc;
 

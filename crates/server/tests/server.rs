@@ -3,6 +3,7 @@
 
 mod server {
     mod auth;
+    mod burn;
     mod chat;
     pub mod common;
     mod files;

@@ -86,6 +86,18 @@ pub async fn read_route(
     Ok(ok(()))
 }
 
+/// PUT /api/conversations/{conversationId}/unread
+#[utoipa::path(put, path = "/api/conversations/{conversationId}/unread", tag = "conversations", security(("bearer" = [])),
+    params(("conversationId" = i64, Path)),
+    responses((status = 200, body = Conversation, description = "marked unread until read; the person's other tabs get `conversation_updated`"), (status = 404)))]
+pub async fn unread_route(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<Id>,
+) -> AppResult<Response> {
+    Ok(ok(conversations::mark_unread(&state, caller.user.user_id, id).await?))
+}
+
 /// GET /api/conversations/search?keyword=
 #[utoipa::path(get, path = "/api/conversations/search", tag = "conversations", security(("bearer" = [])), params(SearchQuery),
     responses((status = 200, body = [SearchHit])))]

@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/conversations/{conversation_id}", get(conversations::get_route).patch(conversations::patch_route))
         .route("/conversations/{conversation_id}/messages", get(messages::history_route))
         .route("/conversations/{conversation_id}/read", put(conversations::read_route))
+        .route("/conversations/{conversation_id}/unread", put(conversations::unread_route))
         .route("/messages", post(messages::send_route))
         .route("/messages/unread-count", get(conversations::unread_count_route))
         .route("/messages/{message_id}/recall", post(messages::recall_route))

@@ -92,6 +92,8 @@ pub async fn patch(
     }
     let mut conn = state.store.writer().await?;
     require_member(&mut conn, me, conversation_id).await?;
+    let current_burn = crate::store::burn::duration(&mut conn, conversation_id).await?;
+    let burn = super::burn::requested(req.is_private_chat, req.burn_duration, current_burn)?;
     let now = now_ms();
     let mut tx = conn.begin().await?;
     let settings = conversations::Settings {
@@ -100,6 +102,10 @@ pub async fn patch(
         draft_text: req.draft_text,
     };
     conversations::update_settings(&mut tx, me, conversation_id, &settings).await?;
+    if let Some(secs) = burn {
+        // A shared setting: both sides hear of it (and this tab's other tabs with them).
+        return super::burn::set(state, tx, me, conversation_id, secs).await;
+    }
     let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
     let mut outbox = Outbox::default();
     outbox.push(me, events::append(&mut tx, me, Event::ConversationUpdated(view.clone()), now).await?);
@@ -113,16 +119,46 @@ pub async fn mark_read(state: &AppState, me: Id, conversation_id: Id) -> AppResu
     require_member(&mut conn, me, conversation_id).await?;
     let now = now_ms();
     let mut tx = conn.begin().await?;
+    let mut burning = 0;
     let outbox = match conversations::mark_read(&mut tx, me, conversation_id).await? {
         Some(last) => {
+            burning = crate::store::burn::start_timers(&mut tx, conversation_id, me, last, now).await?;
             let receipt = ReadReceipt { conversation_id, reader_id: me, last_read_message_id: last };
             broadcast_to_members(&mut tx, conversation_id, now, |_| Event::Read(receipt.clone())).await?
         }
-        None => Outbox::default(),
+        None => {
+            // Nothing to read, but a "mark as unread" still ends here.
+            let mut outbox = Outbox::default();
+            if conversations::clear_marked_unread(&mut tx, me, conversation_id).await? {
+                let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
+                outbox.push(me, events::append(&mut tx, me, Event::ConversationUpdated(view), now).await?);
+            }
+            outbox
+        }
     };
     tx.commit().await?;
     state.hub.publish(outbox);
+    if burning > 0 {
+        state.burner.wake();
+    }
     Ok(())
+}
+
+/// "Mark as unread" from the list: a badge until the person reads it; their other tabs follow.
+pub async fn mark_unread(state: &AppState, me: Id, conversation_id: Id) -> AppResult<Conversation> {
+    let mut conn = state.store.writer().await?;
+    require_member(&mut conn, me, conversation_id).await?;
+    let now = now_ms();
+    let mut tx = conn.begin().await?;
+    let changed = conversations::mark_unread(&mut tx, me, conversation_id).await?;
+    let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
+    let mut outbox = Outbox::default();
+    if changed {
+        outbox.push(me, events::append(&mut tx, me, Event::ConversationUpdated(view.clone()), now).await?);
+    }
+    tx.commit().await?;
+    state.hub.publish(outbox);
+    Ok(view)
 }
 
 pub async fn search(state: &AppState, me: Id, keyword: &str) -> AppResult<Vec<SearchHit>> {

@@ -74,11 +74,13 @@ fn fallback_text(n: &SystemNotice) -> String {
         SystemKind::AdminAdded => format!("{actor} made {names} an admin"),
         SystemKind::AdminRemoved => format!("{actor} removed {names} as admin"),
         SystemKind::OwnerChanged => format!("{names} is now the owner"),
+        SystemKind::BurnAfterReading if text.is_empty() => format!("{actor} turned off burn after reading"),
+        SystemKind::BurnAfterReading => format!("{actor} turned on burn after reading ({text} s)"),
     }
 }
 
 /// One change in progress: its system messages and events, published after commit.
-struct Change {
+pub(super) struct Change {
     cid: Id,
     actor: NamedUser,
     now: i64,
@@ -88,12 +90,12 @@ struct Change {
 }
 
 impl Change {
-    async fn new(conn: &mut Conn, me: Id, cid: Id) -> AppResult<Change> {
+    pub(super) async fn new(conn: &mut Conn, me: Id, cid: Id) -> AppResult<Change> {
         Ok(Change { cid, actor: named(conn, me).await?, now: now_ms(), outbox: Outbox::default(), also: Vec::new() })
     }
 
     /// Stores a system message and sends it to the members (and `also`); returns its id.
-    async fn notice(
+    pub(super) async fn notice(
         &mut self,
         state: &AppState,
         conn: &mut Conn,
@@ -119,6 +121,7 @@ impl Change {
                 at_user_ids: &[],
                 at_all: false,
                 system_data: Some(&data),
+                burn_duration: 0,
             },
         )
         .await?;
@@ -137,7 +140,11 @@ impl Change {
     }
 
     /// Everyone concerned gets the conversation as they now see it; then commit and publish.
-    async fn finish(mut self, state: &AppState, mut tx: sqlx::Transaction<'_, sqlx::Sqlite>) -> AppResult<()> {
+    pub(super) async fn finish(
+        mut self,
+        state: &AppState,
+        mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    ) -> AppResult<()> {
         for member in self.audience(&mut tx).await? {
             if let Some(view) = conversations::get(&mut tx, member, self.cid).await? {
                 let event = Event::ConversationUpdated(view);

@@ -39,6 +39,8 @@ pub fn to_api(state: &AppState, row: &MessageRow) -> Message {
         at_all: row.at_all,
         system: row.system_data.as_deref().and_then(|s| serde_json::from_str(s).ok()),
         read_count: row.sender_is_viewer.then_some(row.read_count),
+        burn_duration: row.burn_duration,
+        burn_at: row.burn_at.map(rfc3339),
     }
 }
 
@@ -154,6 +156,7 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
     let mut tx = conn.begin().await?;
     let (conversation_id, receiver_id) = resolve_target(&mut tx, me, req.receiver_id, req.conversation_id).await?;
     let mentions = super::groups::Mentions::check(&mut tx, me, conversation_id, &req.at_user_ids, req.at_all).await?;
+    let burn_duration = crate::store::burn::duration(&mut tx, conversation_id).await?;
     let now = now_ms();
     let mut outbox = Outbox::default();
     let (content, file_id) = match &body {
@@ -174,6 +177,7 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
             at_user_ids: mentions.ids(),
             at_all: mentions.all(),
             system_data: None,
+            burn_duration,
         },
     )
     .await?;

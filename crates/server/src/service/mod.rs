@@ -2,6 +2,7 @@
 //! Services take the state and the acting user, call the store, and publish events.
 
 pub mod auth;
+pub mod burn;
 pub mod conversations;
 pub mod files;
 pub mod groups;

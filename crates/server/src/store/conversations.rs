@@ -7,7 +7,7 @@ use crate::time::rfc3339;
 /// A member's view of every conversation, with the other side, the last message it can see
 /// and its own unread count; `?1` is the member. Pinned first, then newest activity.
 const VIEW: &str = "
-SELECT c.id, c.kind, c.name AS group_name, c.announcement, me.is_pinned, me.recv_msg_opt, me.draft_text,
+SELECT c.id, c.kind, c.name AS group_name, c.announcement, c.burn_duration, me.marked_unread, me.is_pinned, me.recv_msg_opt, me.draft_text,
        me.role AS my_role, me.left_at_message_id AS left_at, me.group_at_type,
        me.mention_message_id, mm.sender_id AS mentioner_id, mu.display_name AS mentioner_name,
        CASE WHEN c.kind = 'group' THEN (SELECT COUNT(*) FROM members gm
@@ -15,12 +15,12 @@ SELECT c.id, c.kind, c.name AS group_name, c.announcement, me.is_pinned, me.recv
        t.id AS target_id, t.display_name AS target_name, t.user_name AS target_handle, t.avatar AS target_avatar,
        lm.message_type AS lm_type, lm.content AS lm_content, lm.status AS lm_status,
        lm.created_at AS lm_time, lf.file_name AS lm_file_name,
-       (SELECT COUNT(*) FROM messages x
+       MAX(me.marked_unread, (SELECT COUNT(*) FROM messages x
          WHERE x.conversation_id = c.id AND x.id > me.last_read_message_id AND x.id > me.cleared_before_id
            AND x.id <= COALESCE(me.left_at_message_id, 9223372036854775807)
            AND x.sender_id <> me.user_id AND x.status = 'normal' AND x.message_type <> 'system'
            AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = me.user_id AND h.message_id = x.id)
-       ) AS unread
+       )) AS unread
 FROM members me
 JOIN conversations c ON c.id = me.conversation_id
 LEFT JOIN members tm ON c.kind = 'single' AND tm.conversation_id = c.id AND tm.user_id <> me.user_id
@@ -95,6 +95,9 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
         is_not_in_group: is_group && left,
         my_role: (is_group && !left).then(|| role_of(&r.get::<String, _>("my_role"))),
         announcement: if is_group { r.get("announcement") } else { String::new() },
+        is_private_chat: r.get::<i64, _>("burn_duration") > 0,
+        burn_duration: r.get("burn_duration"),
+        is_marked_unread: r.get::<i64, _>("marked_unread") != 0,
     }
 }
 
@@ -228,8 +231,9 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
         return Ok(None);
     };
     let done = sqlx::query(
-        "UPDATE members SET last_read_message_id = ?1, mention_message_id = 0, group_at_type = 0
-         WHERE conversation_id = ?2 AND user_id = ?3 AND (last_read_message_id < ?4 OR group_at_type <> 0)",
+        "UPDATE members SET last_read_message_id = ?1, mention_message_id = 0, group_at_type = 0, marked_unread = 0
+         WHERE conversation_id = ?2 AND user_id = ?3
+           AND (last_read_message_id < ?4 OR group_at_type <> 0 OR marked_unread <> 0)",
     )
     .bind(newest)
     .bind(conversation_id)
@@ -238,4 +242,28 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
     .execute(conn)
     .await?;
     Ok((done.rows_affected() > 0).then_some(newest))
+}
+
+/// Marks the conversation unread for the member ("mark as unread" in the list); `true` if it changed.
+pub async fn mark_unread(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE members SET marked_unread = 1, listed = 1 WHERE conversation_id = ? AND user_id = ? AND marked_unread = 0",
+    )
+    .bind(conversation_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Clears a "mark as unread" when there is nothing newer to read; `true` if it changed.
+pub async fn clear_marked_unread(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE members SET marked_unread = 0 WHERE conversation_id = ? AND user_id = ? AND marked_unread = 1",
+    )
+    .bind(conversation_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -25,6 +25,8 @@ pub struct MessageRow {
     pub at_user_ids: String,
     pub at_all: bool,
     pub system_data: Option<String>,
+    pub burn_duration: i64,
+    pub burn_at: Option<i64>,
     pub file: Option<FileRow>,
 }
 
@@ -36,7 +38,7 @@ SELECT ?1 AS viewer, m.id, m.conversation_id, m.sender_id, u.display_name AS sen
        CASE WHEN m.sender_id = ?1 THEN (
             SELECT COUNT(*) FROM members o WHERE o.conversation_id = m.conversation_id AND o.user_id <> ?1
                AND o.last_read_message_id >= m.id) ELSE 0 END AS read_count,
-       m.at_user_ids, m.at_all, m.system_data,
+       m.at_user_ids, m.at_all, m.system_data, m.burn_duration, m.burn_at,
        f.id AS f_id, f.sha256 AS f_sha256, f.file_name AS f_name, f.mime AS f_mime, f.size AS f_size,
        f.width AS f_width, f.height AS f_height, f.uploader_id AS f_uploader
 FROM messages m
@@ -82,6 +84,8 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
         at_user_ids: r.get("at_user_ids"),
         at_all: r.get::<i64, _>("at_all") != 0,
         system_data: r.get("system_data"),
+        burn_duration: r.get("burn_duration"),
+        burn_at: r.get("burn_at"),
         file,
     }
 }
@@ -103,6 +107,7 @@ pub struct NewMessage<'a> {
     pub at_user_ids: &'a [Id],
     pub at_all: bool,
     pub system_data: Option<&'a str>,
+    pub burn_duration: i64,
     pub conversation_id: Id,
     pub sender_id: Id,
     pub receiver_id: Id,
@@ -116,8 +121,8 @@ pub struct NewMessage<'a> {
 pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id,
-                               created_at, at_user_ids, at_all, system_data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               created_at, at_user_ids, at_all, system_data, burn_duration)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(m.conversation_id)
     .bind(m.sender_id)
@@ -130,6 +135,7 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     .bind(serde_json::to_string(m.at_user_ids).unwrap_or_else(|_| "[]".into()))
     .bind(m.at_all)
     .bind(m.system_data)
+    .bind(m.burn_duration)
     .fetch_one(conn)
     .await
 }
@@ -188,8 +194,11 @@ pub async fn history(
 /// kept in the event log for catch-up (a replay then shows it recalled). Returns the hash of
 /// the blob of a file this withdrew, whose bytes may now be unreferenced.
 pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<String>> {
-    let file_id: Option<Id> =
-        sqlx::query_scalar("SELECT file_id FROM messages WHERE id = ?").bind(message_id).fetch_one(&mut *conn).await?;
+    let (file_id, conversation_id, created_at): (Option<Id>, Id, i64) =
+        sqlx::query_as("SELECT file_id, conversation_id, created_at FROM messages WHERE id = ?")
+            .bind(message_id)
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query("UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = ?")
         .bind(message_id)
         .execute(&mut *conn)
@@ -210,6 +219,17 @@ pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<Stri
          WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = ?",
     )
     .bind(message_id)
+    .execute(&mut *conn)
+    .await?;
+    // List updates logged while it was the newest message carry its preview.
+    sqlx::query(
+        "UPDATE events SET payload = json_set(payload, '$.data.lastMessage', '[Recalled]',
+                                              '$.data.lastMessageRecalled', json('true'))
+         WHERE json_extract(payload, '$.type') = 'conversation_updated'
+           AND json_extract(payload, '$.data.conversationId') = ? AND json_extract(payload, '$.data.lastMessageTime') = ?",
+    )
+    .bind(conversation_id)
+    .bind(crate::time::rfc3339(created_at))
     .execute(conn)
     .await?;
     Ok(withdrawn_blob)
