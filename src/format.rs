@@ -1,6 +1,6 @@
 //! Pure formatting: times, day separators, sizes, initials, previews. Tested without a DOM.
 
-use confab_api::{Conversation, MessageType};
+use confab_api::{Conversation, Id, MessageType, SystemKind, SystemNotice};
 
 use crate::i18n::{fill, text, Lang, K};
 
@@ -124,10 +124,86 @@ pub fn middle_ellipsis(name: &str, max: usize) -> String {
     format!("{head}…{tail}")
 }
 
+/// "30 s", "5 min": a burn-after-reading duration.
+pub fn duration_label(secs: i64, lang: Lang) -> String {
+    if secs >= 60 && secs % 60 == 0 {
+        fill(text(lang, K::Minutes), &[("n", &(secs / 60).to_string())])
+    } else {
+        fill(text(lang, K::Seconds), &[("n", &secs.to_string())])
+    }
+}
+
+/// "0:27": what is left of a countdown, rounded up to the second.
+pub fn countdown(ms_left: f64) -> String {
+    let secs = (ms_left.max(0.0) / 1000.0).ceil() as i64;
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// A group change (or a chat setting) in the reader's words; `me` is written "You".
+pub fn system_text(n: &SystemNotice, me: Id, lang: Lang) -> String {
+    let name = |id: Id, name: &str| if id == me { text(lang, K::You).to_string() } else { name.to_string() };
+    let actor = name(n.actor_id, &n.actor_name);
+    let sep = if lang == Lang::Zh { "、" } else { ", " };
+    let names = n.targets.iter().map(|t| name(t.user_id, &t.name)).collect::<Vec<_>>().join(sep);
+    let value = n.text.clone().unwrap_or_default();
+    let (key, value) = match n.kind {
+        SystemKind::Created => (K::SysCreated, value),
+        SystemKind::Added => (K::SysAdded, value),
+        SystemKind::Removed => (K::SysRemoved, value),
+        SystemKind::Left => (K::SysLeft, value),
+        SystemKind::Renamed => (K::SysRenamed, value),
+        SystemKind::Announcement => (K::SysAnnouncement, value),
+        SystemKind::AdminAdded => (K::SysAdminAdded, value),
+        SystemKind::AdminRemoved => (K::SysAdminRemoved, value),
+        SystemKind::OwnerChanged => (K::SysOwnerChanged, value),
+        SystemKind::BurnAfterReading => match value.parse::<i64>() {
+            Ok(secs) => (K::SysBurnOn, duration_label(secs, lang)),
+            Err(_) => (K::SysBurnOff, value),
+        },
+    };
+    fill(text(lang, key), &[("actor", &actor), ("names", &names), ("text", &value), ("time", &value)])
+}
+
+/// Pieces of a message's text: plain, or an @mention (`Some(true)` when it mentions me).
+/// Mentions are "@" + a mentioned member's name (or "@" + the word for everyone).
+pub fn mention_spans(body: &str, names: &[(String, bool)]) -> Vec<(String, Option<bool>)> {
+    let mut out: Vec<(String, Option<bool>)> = Vec::new();
+    let mut rest = body;
+    let mut plain = String::new();
+    while let Some(at) = rest.find('@') {
+        plain.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        // The longest name that follows, so "Ann Lee" wins over "Ann".
+        let hit =
+            names.iter().filter(|(n, _)| !n.is_empty() && after.starts_with(n.as_str())).max_by_key(|(n, _)| n.len());
+        match hit {
+            Some((n, is_me)) => {
+                if !plain.is_empty() {
+                    out.push((std::mem::take(&mut plain), None));
+                }
+                out.push((format!("@{n}"), Some(*is_me)));
+                rest = &after[n.len()..];
+            }
+            None => {
+                plain.push('@');
+                rest = after;
+            }
+        }
+    }
+    plain.push_str(rest);
+    if !plain.is_empty() {
+        out.push((plain, None));
+    }
+    out
+}
+
 /// The list's preview of a conversation's last message, in the reader's language.
-pub fn preview(c: &Conversation, lang: Lang) -> String {
+pub fn preview(c: &Conversation, me: Id, lang: Lang) -> String {
     if c.last_message_recalled {
         return text(lang, K::PreviewRecalled).to_string();
+    }
+    if let Some(n) = &c.last_message_system {
+        return system_text(n, me, lang);
     }
     match c.last_message_type {
         Some(MessageType::Image) => text(lang, K::PreviewImage).to_string(),

@@ -47,18 +47,16 @@ pub fn on_unauthorized(f: impl Fn() + 'static) {
 }
 
 /// The one funnel every call goes through: auth header, envelope decoding, typed errors.
-async fn request<T: DeserializeOwned>(
-    method: Method,
-    path: &str,
-    body: Option<&(impl Serialize + ?Sized)>,
-) -> ApiResult<T> {
+/// Typed callers wrap it in [`request`]; this part is not generic, so the bundle holds it once
+/// rather than once per answer type.
+async fn exchange(method: Method, path: &str, body: Option<String>) -> ApiResult<String> {
     let mut builder = RequestBuilder::new(path).method(method);
     let signed_in = token();
     if let Some(t) = &signed_in {
         builder = builder.header("Authorization", &format!("Bearer {t}"));
     }
     let request = match body {
-        Some(b) => builder.json(b),
+        Some(b) => builder.header("Content-Type", "application/json").body(b),
         None => builder.build(),
     }
     .map_err(|_| ApiError::network())?;
@@ -75,8 +73,7 @@ async fn request<T: DeserializeOwned>(
     };
     if (200..300).contains(&status) {
         // `null` data decodes as None (RawValue skips it); calls that expect `()` accept "null".
-        let raw = envelope.data.as_deref().map(|r| r.get()).unwrap_or("null");
-        serde_json::from_str(raw).map_err(|_| ApiError::http(500, "unreadable answer".into()))
+        Ok(envelope.data.map(|r| String::from(r.get())).unwrap_or_else(|| "null".into()))
     } else {
         if status == 401 && signed_in.is_some() {
             ON_UNAUTHORIZED.with(|h| {
@@ -87,6 +84,20 @@ async fn request<T: DeserializeOwned>(
         }
         Err(ApiError { retry_after, ..ApiError::http(status, envelope.message) })
     }
+}
+
+/// `data` of a successful answer as `T`.
+fn decode<T: DeserializeOwned>(data: ApiResult<String>) -> ApiResult<T> {
+    serde_json::from_str(&data?).map_err(|_| ApiError::http(500, "unreadable answer".into()))
+}
+
+async fn request<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<&(impl Serialize + ?Sized)>,
+) -> ApiResult<T> {
+    let body = body.map(|b| serde_json::to_string(b).unwrap_or_default());
+    decode(exchange(method, path, body).await)
 }
 
 const NO_BODY: Option<&()> = None;
@@ -165,4 +176,42 @@ pub async fn recall(message_id: Id) -> ApiResult<Message> {
 
 pub async fn delete_for_me(message_id: Id) -> ApiResult<()> {
     request(Method::DELETE, &format!("/api/messages/{message_id}"), NO_BODY).await
+}
+
+pub async fn mark_unread(id: Id) -> ApiResult<Conversation> {
+    request(Method::PUT, &format!("/api/conversations/{id}/unread"), NO_BODY).await
+}
+
+pub async fn create_group(name: &str, member_ids: Vec<Id>) -> ApiResult<Conversation> {
+    request(Method::POST, "/api/groups", Some(&CreateGroupRequest { name: name.into(), member_ids })).await
+}
+
+pub async fn patch_group(id: Id, patch: &PatchGroupRequest) -> ApiResult<Conversation> {
+    request(Method::PATCH, &format!("/api/groups/{id}"), Some(patch)).await
+}
+
+pub async fn members(id: Id) -> ApiResult<Vec<GroupMember>> {
+    request(Method::GET, &format!("/api/groups/{id}/members"), NO_BODY).await
+}
+
+pub async fn add_members(id: Id, user_ids: Vec<Id>) -> ApiResult<Vec<GroupMember>> {
+    request(Method::POST, &format!("/api/groups/{id}/members"), Some(&AddMembersRequest { user_ids })).await
+}
+
+pub async fn remove_member(id: Id, user_id: Id) -> ApiResult<()> {
+    request(Method::DELETE, &format!("/api/groups/{id}/members/{user_id}"), NO_BODY).await
+}
+
+pub async fn leave_group(id: Id) -> ApiResult<()> {
+    request(Method::POST, &format!("/api/groups/{id}/leave"), NO_BODY).await
+}
+
+/// Makes (`true`) or unmakes an admin; the members after.
+pub async fn set_admin(id: Id, user_id: Id, admin: bool) -> ApiResult<Vec<GroupMember>> {
+    let method = if admin { Method::PUT } else { Method::DELETE };
+    request(method, &format!("/api/groups/{id}/admins/{user_id}"), NO_BODY).await
+}
+
+pub async fn readers(message_id: Id) -> ApiResult<Vec<User>> {
+    request(Method::GET, &format!("/api/messages/{message_id}/readers"), NO_BODY).await
 }

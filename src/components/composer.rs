@@ -21,12 +21,72 @@ pub fn sendable(text: &str) -> bool {
     !text.trim().is_empty() && text.chars().count() <= MAX_TEXT_CHARS
 }
 
+/// An @mention being typed: the byte index of its "@" and what follows up to the caret, when
+/// the "@" starts a word and nothing after it is a space.
+pub fn mention_query(text: &str, caret: usize) -> Option<(usize, String)> {
+    let before = text.get(..caret)?;
+    let at = before.rfind('@')?;
+    let query = &before[at + 1..];
+    let starts_word = before[..at].chars().next_back().is_none_or(char::is_whitespace);
+    (starts_word && !query.contains(char::is_whitespace) && query.chars().count() <= 32)
+        .then(|| (at, query.to_string()))
+}
+
+/// One entry of the @ list: a member, or everyone (id 0).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MentionCandidate {
+    pub user_id: Id,
+    pub name: String,
+}
+
+/// Members whose name or user name contains the query (case-insensitively), "All" first for
+/// those who may use it; at most eight.
+pub fn mention_candidates(
+    members: &[confab_api::GroupMember],
+    me: Id,
+    query: &str,
+    all_word: Option<&str>,
+) -> Vec<MentionCandidate> {
+    // ASCII case folding only: Unicode tables would cost more bytes than CJK names need.
+    let q = query.to_ascii_lowercase();
+    let mut out = Vec::new();
+    if let Some(all) = all_word {
+        if q.is_empty() || all.to_ascii_lowercase().starts_with(&q) || "all".starts_with(&q) {
+            out.push(MentionCandidate { user_id: 0, name: all.to_string() });
+        }
+    }
+    out.extend(
+        members
+            .iter()
+            .filter(|m| m.user_id != me)
+            .filter(|m| {
+                m.display_name.to_ascii_lowercase().contains(&q) || m.user_name.to_ascii_lowercase().contains(&q)
+            })
+            .map(|m| MentionCandidate { user_id: m.user_id, name: m.display_name.clone() }),
+    );
+    out.truncate(8);
+    out
+}
+
+/// The mentions still in the text when it is sent: member ids, and whether "@All" is there.
+pub fn mentions_in(text: &str, picked: &[MentionCandidate]) -> (Vec<Id>, bool) {
+    let present = |c: &MentionCandidate| text.contains(&format!("@{}", c.name));
+    let mut ids: Vec<Id> = Vec::new();
+    for c in picked.iter().filter(|c| c.user_id > 0 && present(c)) {
+        if !ids.contains(&c.user_id) {
+            ids.push(c.user_id);
+        }
+    }
+    (ids, picked.iter().any(|c| c.user_id == 0 && present(c)))
+}
+
 #[component]
 pub fn Composer(
     #[prop(into)] conversation_id: Signal<Id>,
-    /// Sends the text (the app's optimistic send; tests pass their own).
+    /// Sends the text with its @mentions (member ids, everyone); the app's optimistic send,
+    /// tests pass their own.
     #[prop(into)]
-    on_send: Callback<String>,
+    on_send: Callback<(String, Vec<Id>, bool)>,
     /// Files chosen or pasted.
     #[prop(into)]
     on_files: Callback<Vec<web_sys::File>>,
@@ -87,13 +147,70 @@ pub fn Composer(
         .forget();
     };
 
+    // @ autocomplete (groups): the "@" being completed, the list, the highlighted entry, and
+    // what was picked (checked against the text when it is sent).
+    let mention = RwSignal::new(None::<(usize, String)>);
+    let active = RwSignal::new(0usize);
+    let picked = StoredValue::new(Vec::<MentionCandidate>::new());
+    let candidates = Memo::new(move |_| {
+        let Some((_, q)) = mention.get() else { return Vec::new() };
+        let id = conversation_id.get();
+        let Some(c) = store.conversation(id).filter(|c| c.conversation_type == confab_api::ConversationType::Group)
+        else {
+            return Vec::new();
+        };
+        let may_all = matches!(c.my_role, Some(confab_api::GroupRole::Owner | confab_api::GroupRole::Admin));
+        let all_word = may_all.then(|| i18n.t(K::AllMembers));
+        store
+            .members
+            .with(|m| mention_candidates(m.get(&id).map(Vec::as_slice).unwrap_or(&[]), store.my_id(), &q, all_word))
+    });
+    let caret = move || area.get_untracked().and_then(|el| el.selection_start().ok().flatten()).unwrap_or(0) as usize;
+    let track_mention = move || {
+        let t = text.get_untracked();
+        // The caret counts UTF-16 units; the text is indexed in bytes.
+        let units = caret();
+        let byte = t
+            .char_indices()
+            .scan(0usize, |u, (i, ch)| {
+                let at = *u;
+                *u += ch.len_utf16();
+                Some((at, i))
+            })
+            .find(|(u, _)| *u >= units)
+            .map(|(_, i)| i)
+            .unwrap_or(t.len());
+        mention.set(mention_query(&t, byte));
+        active.set(0);
+    };
+    let pick = move |c: MentionCandidate| {
+        let Some((at, q)) = mention.get_untracked() else { return };
+        let inserted = format!("@{} ", c.name);
+        let mut t = text.get_untracked();
+        let end = (at + 1 + q.len()).min(t.len());
+        t.replace_range(at..end, &inserted);
+        text.set(t);
+        picked.update_value(|p| p.push(c));
+        mention.set(None);
+        if let Some(el) = area.get_untracked() {
+            let pos = (at + inserted.len()) as u32;
+            let pos = text.with_untracked(|t| t[..pos as usize].encode_utf16().count()) as u32;
+            el.set_value(&text.get_untracked());
+            let _ = el.set_selection_range(pos, pos);
+            let _ = el.focus();
+        }
+    };
+
     let send = move || {
         let t = text.get_untracked();
         if !sendable(&t) {
             return;
         }
         let id = conversation_id.get_untracked();
-        on_send.run(t);
+        let (at, all) = picked.with_value(|p| mentions_in(&t, p));
+        picked.set_value(Vec::new());
+        mention.set(None);
+        on_send.run((t, at, all));
         text.set(String::new());
         edits.update_value(|n| *n += 1);
         if store.conversation_now(id).is_some_and(|c| !c.draft_text.is_empty()) {
@@ -120,19 +237,53 @@ pub fn Composer(
                 } />
                 <Svg icon=Icon::Attach />
             </label>
+            {move || {
+                let list = candidates.get();
+                (!list.is_empty()).then(|| view! {
+                    <ul id="mention-list" class="mention-list" role="listbox" aria-label=i18n.t(K::MentionList)>
+                        {list.into_iter().enumerate().map(|(i, c)| {
+                            let label = format!("@{}", c.name);
+                            view! {
+                                <li id=format!("mention-{i}") role="option" aria-selected=move || (active.get() == i).to_string()
+                                    class:active=move || active.get() == i
+                                    on:mousedown=move |ev| { ev.prevent_default(); pick(c.clone()); }>{label}</li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
             <textarea
                 node_ref=area
                 rows="1"
                 aria-label=i18n.t(K::MessageLabel)
                 aria-describedby="composer-count"
+                aria-autocomplete="list"
+                aria-controls=move || (!candidates.with(Vec::is_empty)).then_some("mention-list")
+                aria-activedescendant=move || (!candidates.with(Vec::is_empty)).then(|| format!("mention-{}", active.get()))
                 placeholder=i18n.t(K::MessagePlaceholder)
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     text.set(event_target_value(&ev));
                     resize();
+                    track_mention();
                     save_draft_later(conversation_id.get_untracked());
                 }
                 on:keydown=move |ev: web_sys::KeyboardEvent| {
+                    let n = candidates.with_untracked(Vec::len);
+                    // An input method composing (Chinese, Japanese…) owns the keys: never pick then.
+                    if n > 0 && !ev.is_composing() && ev.key_code() != 229 {
+                        match ev.key().as_str() {
+                            "ArrowDown" => { ev.prevent_default(); active.update(|a| *a = (*a + 1) % n); return; }
+                            "ArrowUp" => { ev.prevent_default(); active.update(|a| *a = (*a + n - 1) % n); return; }
+                            "Enter" | "Tab" => {
+                                ev.prevent_default();
+                                if let Some(c) = candidates.with_untracked(|l| l.get(active.get_untracked()).cloned()) { pick(c); }
+                                return;
+                            }
+                            "Escape" => { ev.prevent_default(); mention.set(None); return; }
+                            _ => {}
+                        }
+                    }
                     if enter_sends(&ev.key(), ev.shift_key(), ev.is_composing(), ev.key_code()) {
                         ev.prevent_default();
                         send();

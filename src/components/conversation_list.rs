@@ -1,4 +1,4 @@
-use confab_api::{Conversation, PatchConversationRequest};
+use confab_api::{Conversation, ConversationType, PatchConversationRequest};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -35,11 +35,20 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
     let muted = c.recv_msg_opt == 1;
     let pinned = c.is_pinned;
     let unread = c.unread_count;
+    let group = c.conversation_type == ConversationType::Group;
+    // [@You] / [@All] before the preview while a mention is unread.
+    let at_mark = match c.group_at_type {
+        1 | 3 => Some(K::AtYou),
+        2 => Some(K::AtAll),
+        _ => None,
+    };
+    let menu_open = RwSignal::new(false);
     let time = c.last_message_time.clone();
     let name = c.target_user_name.clone();
     let draft = c.draft_text.clone();
     let c2 = c.clone();
     let (link_name, link_avatar) = (name.clone(), c.target_user_avatar.clone());
+    let menu_name = name.clone();
     let toggle_pin =
         move |_| store.patch(id, PatchConversationRequest { is_pinned: Some(!pinned), ..Default::default() });
     let toggle_mute = move |_| {
@@ -47,7 +56,17 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
             .patch(id, PatchConversationRequest { recv_msg_opt: Some(if muted { 0 } else { 1 }), ..Default::default() })
     };
     view! {
-        <li class="conv" class:active=active class:pinned=pinned class:muted=muted data-conversation-id=id>
+        <li class="conv" class:active=active class:pinned=pinned class:muted=muted class:group=group data-conversation-id=id
+            on:contextmenu=move |ev| { ev.prevent_default(); menu_open.set(true); }
+            on:keydown=move |ev| {
+                let k = ev.key();
+                if k == "ContextMenu" || (k == "F10" && ev.shift_key()) {
+                    ev.prevent_default();
+                    menu_open.set(true);
+                } else if k == "Escape" {
+                    menu_open.set(false);
+                }
+            }>
             <A href=format!("/c/{id}") attr:class="conv-link" exact=true>
                 <Avatar name=link_name.clone() url=link_avatar />
                 <span class="conv-main">
@@ -65,7 +84,10 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
                                 if !draft.trim().is_empty() && !active() {
                                     view! { <span class="draft-mark">{i18n.t(K::Draft)}" "</span>{draft.clone()} }.into_any()
                                 } else {
-                                    preview(&c2, i18n.lang()).into_any()
+                                    view! {
+                                        {at_mark.map(|k| view! { <span class="at-mark">{i18n.t(k)}" "</span> })}
+                                        {preview(&c2, store.my_id(), i18n.lang())}
+                                    }.into_any()
                                 }
                             }}
                         </span>
@@ -92,7 +114,27 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
                     title=i18n.t(if muted { K::Unmute } else { K::Mute })>
                     <Svg icon=if muted { Icon::Bell } else { Icon::Mute } />
                 </button>
+                <button type="button" class="icon-btn" aria-haspopup="menu" aria-expanded=move || menu_open.get().to_string()
+                    aria-label=fill(i18n.t(K::ConversationActions), &[("name", &menu_name)])
+                    on:click=move |_| menu_open.update(|o| *o = !*o)>
+                    <Svg icon=Icon::More />
+                </button>
             </span>
+            {move || menu_open.get().then(|| {
+                let close = move || menu_open.set(false);
+                let first = NodeRef::<leptos::html::Button>::new();
+                Effect::new(move |_| if let Some(b) = first.get() { let _ = b.focus(); });
+                let (label, read) = if unread > 0 { (K::MarkRead, true) } else { (K::MarkUnread, false) };
+                view! {
+                    <div class="menu conv-menu" role="menu">
+                        <button type="button" role="menuitem" node_ref=first on:click=move |_| {
+                            if read { store.send_read(id) } else { store.mark_unread(id) }
+                            close();
+                        }>{i18n.t(label)}</button>
+                        <button type="button" role="menuitem" on:click=move |_| close()>{i18n.t(K::Cancel)}</button>
+                    </div>
+                }
+            })}
         </li>
     }
 }

@@ -20,6 +20,9 @@ pub enum Icon {
     Alert,
     Globe,
     SignOut,
+    Users,
+    Flame,
+    NewGroup,
 }
 
 fn path(icon: Icon) -> &'static str {
@@ -40,6 +43,11 @@ fn path(icon: Icon) -> &'static str {
         Icon::Alert => "M12 8v5M12 16h.01M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z",
         Icon::Globe => "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM3 12h18M12 3c3 3 3 15 0 18M12 3c-3 3-3 15 0 18",
         Icon::SignOut => "M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10",
+        Icon::Users => {
+            "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a6 6 0 0 1 12 0v1M16 3.5a4 4 0 0 1 0 7M18 14a5 5 0 0 1 4 5v2"
+        }
+        Icon::Flame => "M12 22a7 7 0 0 0 7-7c0-4-3-6-4-10-2 2-3 4-3 6-1-1-2-2-2-4-3 3-5 5-5 8a7 7 0 0 0 7 7z",
+        Icon::NewGroup => "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a6 6 0 0 1 12 0v1M19 8v6M16 11h6",
     }
 }
 

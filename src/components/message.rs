@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use super::avatar::Avatar;
 use super::file_card::{FileCard, ImageThumb};
 use super::icons::{Icon, Svg};
-use crate::format::{clock, parse_ms};
+use crate::format::{clock, countdown, duration_label, mention_spans, parse_ms, system_text};
 use crate::i18n::{fill, use_i18n, K};
 use crate::state::{use_store, Delivery, Item};
 
@@ -30,6 +30,8 @@ fn status_code(label: K) -> &'static str {
 pub struct MessageHost {
     pub open_image: Callback<confab_api::FileInfo>,
     pub confirm_delete: Callback<Message>,
+    /// The clock burn-after-reading countdowns read (ticks only while one runs).
+    pub now: ReadSignal<f64>,
 }
 
 #[component]
@@ -40,6 +42,15 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
     let me = store.my_id();
     let m = item.message.clone();
     let mine = m.sender_id == me;
+
+    if m.message_type == MessageType::System {
+        let words = match &m.system {
+            Some(n) => system_text(n, me, i18n.lang()),
+            None => m.content.text().unwrap_or_default().to_string(),
+        };
+        return view! { <div class="msg-notice system" data-message-id=m.message_id role="note">{words}</div> }
+            .into_any();
+    }
 
     if m.status == MessageStatus::Recalled {
         let text_back = store.recalled_texts.with_untracked(|t| t.get(&m.message_id).cloned());
@@ -71,35 +82,90 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
     let text_for_copy = m.content.text().map(str::to_string);
     let key = item.key.clone();
     let cid = m.conversation_id;
-    // Delivery state and receipt, live from the store: they change without rebuilding the row.
+    // Delivery, receipt, read count and burn time, live from the store: they change without
+    // rebuilding the row.
     let live = {
         let key = key.clone();
-        let initial = (item.delivery.clone(), m.is_read);
+        let initial = (item.delivery.clone(), m.is_read, m.read_count, m.burn_at.clone());
         Memo::new(move |_| {
             store.threads.with(|t| {
                 t.get(&cid)
                     .and_then(|t| t.items.iter().find(|i| i.key == key))
-                    .map(|i| (i.delivery.clone(), i.message.is_read))
+                    .map(|i| (i.delivery.clone(), i.message.is_read, i.message.read_count, i.message.burn_at.clone()))
                     .unwrap_or_else(|| initial.clone())
             })
         })
     };
+    let group = store.conversation_now(cid).is_some_and(|c| c.conversation_type == confab_api::ConversationType::Group);
 
     let body = match (&m.message_type, &m.content) {
         (MessageType::Image, MessageContent::File(f)) => {
             view! { <ImageThumb file=f.clone() on_open=host.open_image /> }.into_any()
         }
         (_, MessageContent::File(f)) => view! { <FileCard file=f.clone() /> }.into_any(),
-        (_, MessageContent::Text(t)) => view! { <p class="text">{t.clone()}</p> }.into_any(),
+        (_, MessageContent::Text(t)) if m.at_user_ids.is_empty() && !m.at_all => {
+            view! { <p class="text">{t.clone()}</p> }.into_any()
+        }
+        (_, MessageContent::Text(t)) => {
+            // Mentions stand out, mentions of me more; names come with the member list.
+            let (t, at, all) = (t.clone(), m.at_user_ids.clone(), m.at_all);
+            let spans = move || {
+                let mut names: Vec<(String, bool)> = store.members.with(|g| {
+                    g.get(&cid)
+                        .map(|list| {
+                            list.iter()
+                                .filter(|u| at.contains(&u.user_id))
+                                .map(|u| (u.display_name.clone(), u.user_id == me))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                });
+                if all {
+                    for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Zh] {
+                        names.push((crate::i18n::text(lang, K::AllMembers).to_string(), !mine));
+                    }
+                }
+                mention_spans(&t, &names)
+                    .into_iter()
+                    .map(|(piece, kind)| match kind {
+                        None => piece.into_any(),
+                        Some(me_too) => view! { <span class="mention" class:me=me_too>{piece}</span> }.into_any(),
+                    })
+                    .collect_view()
+            };
+            view! { <p class="text">{spans}</p> }.into_any()
+        }
     };
+    // Burn after reading: a flame, and once read a countdown.
+    let burn = (m.burn_duration > 0).then(|| {
+        let duration = m.burn_duration;
+        let label = fill(i18n.t(K::BurnsIn), &[("time", &duration_label(duration, i18n.lang()))]);
+        view! {
+            <span class="burn" title=label.clone() aria-label=label>
+                <Svg icon=Icon::Flame />
+                {move || live.with(|l| l.3.clone()).map(|at| countdown((parse_ms(&at) - host.now.get()).min(duration as f64 * 1000.0)))}
+            </span>
+        }
+    });
+    // Groups: how many have read my message; who, one click away.
+    let readers_open = RwSignal::new(false);
+    let read_count = (mine && group).then(|| {
+        view! {
+            <button type="button" class="read-count link-btn" aria-expanded=move || readers_open.get().to_string()
+                on:click=move |_| readers_open.update(|o| *o = !*o)>
+                {move || fill(i18n.t(K::ReadBy), &[("n", &live.with(|l| l.2.unwrap_or(0)).to_string())])}
+            </button>
+        }
+    });
+    let message_id = m.message_id;
 
     let status = mine.then_some({
         move || {
-            let (icon, label) = match live.get() {
-                (Delivery::Pending, _) => (Icon::Clock, K::Pending),
-                (Delivery::Failed(_), _) => (Icon::Alert, K::Failed),
-                (Delivery::Sent, true) => (Icon::CheckDouble, K::Read),
-                (Delivery::Sent, false) => (Icon::Check, K::Sent),
+            let (icon, label) = match live.with(|l| (l.0.code(), l.1)) {
+                ("pending", _) => (Icon::Clock, K::Pending),
+                ("failed", _) => (Icon::Alert, K::Failed),
+                (_, true) => (Icon::CheckDouble, K::Read),
+                (_, false) => (Icon::Check, K::Sent),
             };
             view! {
                 <span class="status" class:read=label == K::Read data-status=status_code(label) title=i18n.t(label)>
@@ -129,15 +195,18 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
             {(!mine).then(|| if grouped {
                 view! { <span class="avatar-gap"></span> }.into_any()
             } else {
-                view! { <Avatar name=peer_name.clone() url=m.sender_avatar.clone() small=true /> }.into_any()
+                let name = if m.sender_name.is_empty() { peer_name.clone() } else { m.sender_name.clone() };
+                view! { <Avatar name=name url=m.sender_avatar.clone() small=true /> }.into_any()
             })}
             <div class="bubble-wrap">
+                {(group && !mine && !grouped).then(|| view! { <span class="sender">{m.sender_name.clone()}</span> })}
                 <div class="bubble" class:media=m.message_type != MessageType::Text tabindex="0"
                     on:contextmenu=move |ev| { ev.prevent_default(); open_menu(); }
                     on:keydown=on_key>
                     {body}
-                    <span class="meta"><time>{time}</time>{status}</span>
+                    <span class="meta">{burn}<time>{time}</time>{read_count}{status}</span>
                 </div>
+                {move || readers_open.get().then(|| view! { <Readers message_id=message_id /> })}
                 <button type="button" class="icon-btn more" node_ref=menu_btn aria-haspopup="menu"
                     aria-expanded=move || menu_open.get().to_string()
                     aria-label=i18n.t(K::MoreActions) on:click=move |_| menu_open.update(|o| *o = !*o)>
@@ -243,4 +312,17 @@ fn MessageMenu(m: Message, copy: Option<String>, close: Callback<()>) -> impl In
             <button type="button" role="menuitem" on:click=move |_| close.run(())>{i18n.t(K::Cancel)}</button>
         </div>
     }
+}
+
+/// Who has read one of my group messages (asked when opened).
+#[component]
+fn Readers(message_id: confab_api::Id) -> impl IntoView {
+    let i18n = use_i18n();
+    let names = RwSignal::new(None::<String>);
+    leptos::task::spawn_local(async move {
+        let list = crate::api::readers(message_id).await.unwrap_or_default();
+        let joined = list.into_iter().map(|u| u.display_name).collect::<Vec<_>>().join(", ");
+        names.set(Some(if joined.is_empty() { i18n.t(K::NobodyYet).to_string() } else { joined }));
+    });
+    view! { <div class="readers" role="group" aria-label=i18n.t(K::ReadersTitle)>{move || names.get()}</div> }
 }

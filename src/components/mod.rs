@@ -6,7 +6,10 @@ pub mod composer;
 pub mod conversation_list;
 pub mod file_card;
 pub mod icons;
+pub mod members;
 pub mod message;
+pub mod new_group;
+pub mod people_picker;
 pub mod search;
 pub mod sessions;
 pub mod thread;
@@ -29,4 +32,14 @@ pub fn LanguageSwitch() -> impl IntoView {
             {move || text(i18n.0.get(), K::SwitchLanguage)}
         </button>
     }
+}
+
+/// Esc closes a dialog wherever focus is (a removed row can take focus away with it).
+pub fn close_on_escape(on_close: Callback<()>) {
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            on_close.run(());
+        }
+    });
+    on_cleanup(move || handle.remove());
 }

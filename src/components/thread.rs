@@ -4,11 +4,12 @@ use leptos::prelude::*;
 use super::avatar::Avatar;
 use super::composer::Composer;
 use super::icons::{Icon, Svg};
+use super::members::{BurnSetting, MembersPanel};
 use super::message::{MessageHost, MessageRow};
 use super::uploads::UploadList;
 use super::viewer::ImageViewer;
 use crate::format::{day_label, parse_ms, same_day};
-use crate::i18n::{use_i18n, K};
+use crate::i18n::{fill, use_i18n, K};
 use crate::state::{use_store, Item};
 
 /// Consecutive messages of one sender within this long share one group.
@@ -52,9 +53,12 @@ pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
         if new_day {
             out.push(Row::Day { key: format!("day-{}", t as i64 / 86_400_000), label: day_label(t, now_ms, lang) });
         }
-        let grouped = !new_day && prev.is_some_and(|(p, s)| s == item.message.sender_id && t - p < GROUP_WITHIN_MS);
+        let system = item.message.message_type == confab_api::MessageType::System;
+        let grouped =
+            !new_day && !system && prev.is_some_and(|(p, s)| s == item.message.sender_id && t - p < GROUP_WITHIN_MS);
         out.push(Row::Message { item: item.clone(), grouped });
-        prev = Some((t, item.message.sender_id));
+        // A notice ends a run: the next message shows its sender again.
+        prev = Some((t, if system { 0 } else { item.message.sender_id }));
     }
     out
 }
@@ -72,10 +76,43 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     let deleting = RwSignal::new(None::<Message>);
     let dragging = RwSignal::new(false);
 
+    let now = RwSignal::new(js_sys::Date::now());
+    let members_open = RwSignal::new(false);
     provide_context(MessageHost {
         open_image: Callback::new(move |f| viewing.set(Some(f))),
         confirm_delete: Callback::new(move |m| deleting.set(Some(m))),
+        now: now.read_only(),
     });
+    // Burn-after-reading countdowns tick once a second while any is running; at zero the
+    // message goes (the server erases it at the same moment and says so).
+    let tick = move || {
+        let Some(cid) = id.try_get_untracked() else { return };
+        let t = js_sys::Date::now();
+        let due: Vec<Id> = store.threads.with_untracked(|th| {
+            th.get(&cid)
+                .map(|th| {
+                    th.items
+                        .iter()
+                        .filter(|i| i.message.burn_at.as_deref().is_some_and(|at| parse_ms(at) <= t))
+                        .map(|i| i.message.message_id)
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        let running = store
+            .threads
+            .with_untracked(|th| th.get(&cid).is_some_and(|th| th.items.iter().any(|i| i.message.burn_at.is_some())));
+        for message_id in due {
+            store.apply_burned(&confab_api::BurnedNotice { message_id, conversation_id: cid });
+        }
+        if running {
+            now.set(t);
+        }
+    };
+    // Stopped with the thread view.
+    if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+        on_cleanup(move || handle.clear());
+    }
 
     // The scroller runs bottom-up (column-reverse): scrollTop is 0 at the newest message and
     // negative above it, so new messages keep you at the bottom and older ones load without a jump.
@@ -124,6 +161,35 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         request_animation_frame(to_bottom);
     });
 
+    // "Jump to mention": load older pages until the message is there, then bring it into view.
+    let seeking = RwSignal::new(None::<Id>);
+    Effect::new(move |_| {
+        let Some(mid) = seeking.get() else { return };
+        let t = thread.get();
+        if t.items.iter().any(|i| i.message.message_id == mid) {
+            request_animation_frame(move || {
+                let found = scroller.get_untracked().and_then(|el| {
+                    el.query_selector(&format!("[data-message-id=\"{mid}\"] .bubble, [data-message-id=\"{mid}\"]"))
+                        .ok()
+                        .flatten()
+                });
+                if let Some(el) = found {
+                    let opts = web_sys::ScrollIntoViewOptions::new();
+                    opts.set_block(web_sys::ScrollLogicalPosition::Center);
+                    el.scroll_into_view_with_scroll_into_view_options(&opts);
+                    let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
+                }
+            });
+            seeking.set(None);
+            store.jump_to.set(None);
+        } else if t.has_more {
+            store.load_older(id.get_untracked());
+        } else {
+            seeking.set(None);
+            store.jump_to.set(None);
+        }
+    });
+
     let lang = move || i18n.lang();
     let all_rows = move || rows(&thread.get().items, js_sys::Date::now(), lang());
     let peer = move || conversation.get().map(|c| c.target_user_name).unwrap_or_default();
@@ -147,15 +213,40 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 <button type="button" class="icon-btn back" aria-label=i18n.t(K::Back) on:click=move |_| on_back.run(())>
                     <Svg icon=Icon::Back />
                 </button>
-                {move || conversation.get().map(|c| view! {
-                    <Avatar name=c.target_user_name.clone() url=c.target_user_avatar.clone() small=true />
-                    <div class="thread-names">
-                        <h2 class="thread-title">{c.target_user_name.clone()}</h2>
+                {move || conversation.get().map(|c| {
+                    let group = c.conversation_type == confab_api::ConversationType::Group;
+                    let sub = if group {
+                        (!c.is_not_in_group).then(|| match c.member_count {
+                            1 => i18n.t(K::OneMember).to_string(),
+                            n => fill(i18n.t(K::MemberCount), &[("n", &n.to_string())]),
+                        })
+                    } else {
                         // Display names are anyone's to choose: the unique user name tells people apart.
-                        {(!c.target_user_handle.is_empty()).then(|| view! { <span class="thread-handle">"@"{c.target_user_handle.clone()}</span> })}
-                    </div>
+                        (!c.target_user_handle.is_empty()).then(|| format!("@{}", c.target_user_handle))
+                    };
+                    view! {
+                        <Avatar name=c.target_user_name.clone() url=c.target_user_avatar.clone() small=true />
+                        <div class="thread-names">
+                            <h2 class="thread-title">{c.target_user_name.clone()}</h2>
+                            {sub.map(|t| view! { <span class="thread-handle">{t}</span> })}
+                        </div>
+                        {if group {
+                            (!c.is_not_in_group).then(|| view! {
+                                <button type="button" class="icon-btn" aria-label=i18n.t(K::Members) title=i18n.t(K::Members)
+                                    aria-expanded=move || members_open.get().to_string()
+                                    on:click=move |_| members_open.update(|o| *o = !*o)>
+                                    <Svg icon=Icon::Users />
+                                </button>
+                            }).into_any()
+                        } else {
+                            view! { <BurnSetting c=c.clone() /> }.into_any()
+                        }}
+                    }
                 })}
             </header>
+            {move || store.jump_to.get().filter(|(cid, _)| *cid == id.get()).map(|(_, mid)| view! {
+                <button type="button" class="jump-mention" on:click=move |_| seeking.set(Some(mid))>{i18n.t(K::JumpToMention)}</button>
+            })}
             <div class="scroller" node_ref=scroller on:scroll=move |_| check_scroll()>
                 <div class="rows" role="log" aria-live="off" aria-label=peer>
                     {move || {
@@ -178,9 +269,18 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 <button type="button" class="new-messages" on:click=move |_| to_bottom()>{i18n.t(K::NewMessages)}</button>
             })}
             <UploadList conversation_id=id />
-            <Composer conversation_id=id
-                on_send=Callback::new(move |text| store.send_text(id.get_untracked(), text))
-                on_files=Callback::new(files) />
+            {move || if conversation.with(|c| c.as_ref().is_some_and(|c| c.is_not_in_group)) {
+                view! { <p class="not-in-group" role="status">{i18n.t(K::NotInGroup)}</p> }.into_any()
+            } else {
+                view! {
+                    <Composer conversation_id=id
+                        on_send=Callback::new(move |(text, at, all)| store.send_with_mentions(id.get_untracked(), text, at, all))
+                        on_files=Callback::new(files) />
+                }.into_any()
+            }}
+            {move || members_open.get().then(|| view! {
+                <MembersPanel id=id.get_untracked() on_close=Callback::new(move |_| members_open.set(false)) />
+            })}
             {move || dragging.get().then(|| view! { <div class="drop-overlay" aria-hidden="true">{i18n.t(K::DropHere)}</div> })}
             {move || viewing.get().map(|f| view! { <ImageViewer file=f on_close=Callback::new(move |_| viewing.set(None)) /> })}
             {move || deleting.get().map(|m| view! { <ConfirmDelete m=m on_done=Callback::new(move |_| deleting.set(None)) /> })}

@@ -5,6 +5,7 @@ use crate::components::avatar::Avatar;
 use crate::components::banner::OfflineBanner;
 use crate::components::conversation_list::ConversationList;
 use crate::components::icons::{Icon, Svg};
+use crate::components::new_group::NewGroupDialog;
 use crate::components::search::SearchBox;
 use crate::components::sessions::SessionsPanel;
 use crate::components::thread::ThreadView;
@@ -45,6 +46,7 @@ pub fn ChatPage() -> impl IntoView {
     }
     on_visible.forget();
 
+    let new_group = RwSignal::new(false);
     let me_name = move || store.me.get().map(|u| u.display_name).unwrap_or_default();
     let announcement = move || {
         let a = store.announcement.get();
@@ -62,6 +64,10 @@ pub fn ChatPage() -> impl IntoView {
                 <header class="sidebar-header">
                     <Avatar name=Signal::derive(me_name) url=Signal::derive(move || store.me.get().map(|u| u.avatar).unwrap_or_default()) small=true />
                     <h1 class="me-name">{me_name}</h1>
+                    <button type="button" class="icon-btn" aria-label=i18n.t(K::NewGroup) title=i18n.t(K::NewGroup)
+                        on:click=move |_| new_group.set(true)>
+                        <Svg icon=Icon::NewGroup />
+                    </button>
                     <LanguageSwitch />
                     <AccountMenu />
                 </header>
@@ -76,6 +82,7 @@ pub fn ChatPage() -> impl IntoView {
             </main>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             <OfflineBanner />
+            {move || new_group.get().then(|| view! { <NewGroupDialog on_close=Callback::new(move |_| new_group.set(false)) /> })}
         </div>
     }
 }

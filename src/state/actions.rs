@@ -42,13 +42,17 @@ fn send_request(m: &Message) -> SendMessageRequest {
         MessageContent::Text(t) => OutgoingContent::Text(t.clone()),
         MessageContent::File(f) => OutgoingContent::FileRef(FileRef { file_id: f.file_id }),
     };
-    SendMessageRequest::new(
-        (m.receiver_id > 0).then_some(m.receiver_id),
-        content,
-        Some(m.message_type),
-        Some(m.conversation_id),
-        m.client_msg_id.clone(),
-    )
+    SendMessageRequest {
+        at_user_ids: m.at_user_ids.clone(),
+        at_all: m.at_all,
+        ..SendMessageRequest::new(
+            (m.receiver_id > 0).then_some(m.receiver_id),
+            content,
+            Some(m.message_type),
+            Some(m.conversation_id),
+            m.client_msg_id.clone(),
+        )
+    }
 }
 
 impl Store {
@@ -192,7 +196,14 @@ impl Store {
                 self.apply_deleted(&n);
                 self.refresh_conversation(n.conversation_id);
             }
-            Event::ConversationUpdated(c) => self.upsert_conversation(c),
+            Event::ConversationUpdated(c) => {
+                // Membership may have changed: the members panel and @ list follow.
+                if self.members.with_untracked(|m| m.contains_key(&c.conversation_id)) {
+                    self.load_members(c.conversation_id);
+                }
+                self.upsert_conversation(c);
+            }
+            Event::MessageBurned(n) => self.apply_burned(&n),
         }
     }
 
@@ -228,6 +239,12 @@ impl Store {
     /// Shows a conversation: loads its messages once and marks it read.
     pub fn open(&self, id: Id) {
         self.active.set(Some(id));
+        // An unread mention of me is worth a jump, even after reading clears it.
+        let mention = self.conversation_now(id).and_then(|c| c.at_data).map(|a| (id, a.message_id));
+        self.jump_to.set(mention);
+        if self.conversation_now(id).is_some_and(|c| c.conversation_type == ConversationType::Group) {
+            self.load_members(id);
+        }
         let loaded = self.threads.with_untracked(|t| t.get(&id).is_some_and(|t| t.loaded));
         if !loaded {
             self.load_thread(id);
@@ -276,35 +293,62 @@ impl Store {
 
     /// Tells the server everything here is read, whatever the local count says.
     pub fn send_read(&self, id: Id) {
-        self.update_conversation(id, |c| c.unread_count = 0);
+        self.update_conversation(id, |c| {
+            c.unread_count = 0;
+            c.is_marked_unread = false;
+        });
         spawn_local(async move {
             let _ = api::mark_read(id).await;
         });
     }
 
+    /// "Mark as unread" from the list: a badge until it is opened; other tabs follow.
+    pub fn mark_unread(&self, id: Id) {
+        let store = *self;
+        spawn_local(async move {
+            if let Ok(c) = api::mark_unread(id).await {
+                store.upsert_conversation(c);
+            }
+        });
+    }
+
     /// Sends text optimistically: shown at once as pending, then sent or failed.
     pub fn send_text(&self, conversation_id: Id, text: String) {
-        self.send_optimistic(conversation_id, MessageType::Text, MessageContent::Text(text));
+        self.send_with_mentions(conversation_id, text, Vec::new(), false);
+    }
+
+    /// Sends text that @mentions members (`at_all`: everyone) of a group.
+    pub fn send_with_mentions(&self, conversation_id: Id, text: String, at_user_ids: Vec<Id>, at_all: bool) {
+        self.send_optimistic(conversation_id, MessageType::Text, MessageContent::Text(text), at_user_ids, at_all);
     }
 
     /// Sends an uploaded file or image as a message (optimistic like text).
     pub fn send_file(&self, conversation_id: Id, info: FileInfo) {
         let inline_image = ["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&info.file_type.as_str());
         let message_type = if inline_image { MessageType::Image } else { MessageType::File };
-        self.send_optimistic(conversation_id, message_type, MessageContent::File(info));
+        self.send_optimistic(conversation_id, message_type, MessageContent::File(info), Vec::new(), false);
     }
 
-    fn send_optimistic(&self, conversation_id: Id, message_type: MessageType, content: MessageContent) {
+    fn send_optimistic(
+        &self,
+        conversation_id: Id,
+        message_type: MessageType,
+        content: MessageContent,
+        at_user_ids: Vec<Id>,
+        at_all: bool,
+    ) {
         let Some(me) = self.me.get_untracked() else { return };
-        // With confab-api's "groups" feature Message has more fields (then the update fills them).
-        #[allow(clippy::needless_update)]
+        let conversation = self.conversation_now(conversation_id);
         let message = Message {
             message_id: 0,
             conversation_id,
             sender_id: me.user_id,
             sender_name: me.display_name,
             sender_avatar: me.avatar,
-            receiver_id: self.conversation_now(conversation_id).map(|c| c.target_user_id).unwrap_or_default(),
+            receiver_id: conversation.as_ref().map(|c| c.target_user_id).unwrap_or_default(),
+            at_user_ids,
+            at_all,
+            burn_duration: conversation.map(|c| c.burn_duration).unwrap_or_default(),
             content,
             message_type,
             status: MessageStatus::Normal,
@@ -399,5 +443,72 @@ impl Store {
         let id = c.conversation_id;
         self.upsert_conversation(c);
         Ok(id)
+    }
+}
+
+/// Groups: loading members, creating, changing, leaving.
+impl Store {
+    pub fn load_members(&self, id: Id) {
+        let store = *self;
+        spawn_local(async move {
+            if let Ok(list) = api::members(id).await {
+                store.set_members(id, list);
+            }
+        });
+    }
+
+    pub fn set_members(&self, id: Id, list: Vec<GroupMember>) {
+        self.members.update(|m| {
+            m.insert(id, list);
+        });
+    }
+
+    /// The members of a group as last loaded (empty until then).
+    pub fn members_of(&self, id: Id) -> Vec<GroupMember> {
+        self.members.with(|m| m.get(&id).cloned().unwrap_or_default())
+    }
+
+    /// Creates a group and lists it; returns its id.
+    pub async fn create_group(&self, name: String, member_ids: Vec<Id>) -> Result<Id, ApiError> {
+        let c = api::create_group(&name, member_ids).await?;
+        let id = c.conversation_id;
+        self.upsert_conversation(c);
+        Ok(id)
+    }
+
+    /// Runs a members call and keeps what it answers; the error's words otherwise.
+    pub async fn change_members(
+        &self,
+        id: Id,
+        call: impl std::future::Future<Output = Result<Vec<GroupMember>, ApiError>>,
+    ) -> Result<(), String> {
+        match call.await {
+            Ok(list) => {
+                self.set_members(id, list);
+                Ok(())
+            }
+            Err(e) => Err(e.message),
+        }
+    }
+
+    pub async fn remove_member(&self, id: Id, user_id: Id) -> Result<(), String> {
+        api::remove_member(id, user_id).await.map_err(|e| e.message)?;
+        self.load_members(id);
+        Ok(())
+    }
+
+    pub async fn leave_group(&self, id: Id) -> Result<(), String> {
+        api::leave_group(id).await.map_err(|e| e.message)?;
+        self.members.update(|m| {
+            m.remove(&id);
+        });
+        self.refresh_conversation(id);
+        Ok(())
+    }
+
+    pub async fn patch_group(&self, id: Id, patch: PatchGroupRequest) -> Result<(), String> {
+        let c = api::patch_group(id, &patch).await.map_err(|e| e.message)?;
+        self.upsert_conversation(c);
+        Ok(())
     }
 }

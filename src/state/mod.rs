@@ -70,6 +70,9 @@ impl Thread {
                 let old = &self.items[i].message;
                 let mut m = m;
                 m.is_read |= old.is_read;
+                if m.burn_at.is_none() {
+                    m.burn_at = old.burn_at.clone();
+                }
                 if old.status == MessageStatus::Recalled {
                     m.status = MessageStatus::Recalled;
                     m.content = MessageContent::Text(String::new());
@@ -115,6 +118,10 @@ pub struct Store {
     pub recalled_texts: RwSignal<HashMap<Id, String>>,
     /// Text put back into the composer ("edit again" after a recall).
     pub composer_refill: RwSignal<Option<(Id, String)>>,
+    /// Members of the groups opened in this session (the members panel, @ autocomplete).
+    pub members: RwSignal<HashMap<Id, Vec<GroupMember>>>,
+    /// The unread @mention of me a conversation had when it was opened: (conversation, message).
+    pub jump_to: RwSignal<Option<(Id, Id)>>,
     /// Events came while the list was loading: load it again after.
     list_dirty: RwSignal<bool>,
     list_loading: RwSignal<bool>,
@@ -141,6 +148,8 @@ impl Store {
             uploads: RwSignal::new(Vec::new()),
             composer_refill: RwSignal::new(None),
             recalled_texts: RwSignal::new(HashMap::new()),
+            members: RwSignal::new(HashMap::new()),
+            jump_to: RwSignal::new(None),
             list_dirty: RwSignal::new(false),
             list_loading: RwSignal::new(false),
         }
@@ -221,8 +230,31 @@ impl Store {
             c.last_message_type = Some(m.message_type);
             c.last_message_recalled = m.status == MessageStatus::Recalled;
             c.last_message_time = Some(m.created_at.clone());
-            if from_other && !watching {
+            c.last_message_system = m.system.clone();
+            let system = m.message_type == MessageType::System;
+            if from_other && !watching && !system {
                 c.unread_count += 1;
+                // An @mention of me (or of everyone) marks the list row until it is read.
+                let at_me = m.at_user_ids.contains(&me);
+                if at_me || m.at_all {
+                    // As the server counts it: 1 @me, 2 @all, 3 both (an announcement's 4 gives way).
+                    let new = if at_me && m.at_all {
+                        3
+                    } else if at_me {
+                        1
+                    } else {
+                        2
+                    };
+                    c.group_at_type = match c.group_at_type {
+                        old @ 1..=3 if old != new => 3,
+                        _ => new,
+                    };
+                    c.at_data = Some(AtData {
+                        mentioner_id: m.sender_id,
+                        mentioner_name: m.sender_name.clone(),
+                        message_id: m.message_id,
+                    });
+                }
             }
         });
         if from_other {
@@ -236,20 +268,44 @@ impl Store {
     }
 
     pub fn apply_read(&self, r: &ReadReceipt) {
-        if r.reader_id == self.my_id() {
-            self.update_conversation(r.conversation_id, |c| c.unread_count = 0);
+        let me = self.my_id();
+        let burn_at = burn_clock();
+        if r.reader_id == me {
+            self.update_conversation(r.conversation_id, |c| {
+                c.unread_count = 0;
+                c.is_marked_unread = false;
+                c.group_at_type = 0;
+                c.at_data = None;
+            });
+            // What I just read starts burning, if it is meant to.
+            self.update_thread(r.conversation_id, |t| {
+                for i in t.items.iter_mut().filter(|i| i.message.sender_id != me) {
+                    burn_started(&mut i.message, r.last_read_message_id, &burn_at);
+                }
+            });
             return;
         }
         self.update_thread(r.conversation_id, |t| {
             for i in t.items.iter_mut() {
-                if i.message.sender_id != r.reader_id
-                    && i.message.message_id > 0
-                    && i.message.message_id <= r.last_read_message_id
-                {
-                    i.message.is_read = true;
+                let m = &mut i.message;
+                if m.sender_id == r.reader_id || m.message_id <= 0 || m.message_id > r.last_read_message_id {
+                    continue;
+                }
+                m.is_read = true;
+                if m.sender_id == me {
+                    // One more member has read it (groups count readers).
+                    if let Some(n) = m.read_count.as_mut().filter(|_| m.message_id > r.previous_read_message_id) {
+                        *n += 1;
+                    }
+                    burn_started(m, r.last_read_message_id, &burn_at);
                 }
             }
         });
+    }
+
+    /// A burn-after-reading message expired: it leaves the thread (the server erased it).
+    pub fn apply_burned(&self, n: &BurnedNotice) {
+        self.update_thread(n.conversation_id, |t| t.items.retain(|i| i.message.message_id != n.message_id));
     }
 
     pub fn apply_recalled(&self, n: &RecalledNotice) {
@@ -297,6 +353,16 @@ impl Store {
             t.loaded = true;
             t.loading_older = false;
         });
+        // On screen is read: burn-after-reading countdowns start (the server's own timers
+        // started with the read mark; its exact times come with the next load).
+        if self.is_watching(conversation_id) {
+            let (me, now) = (self.my_id(), burn_clock());
+            self.update_thread(conversation_id, |t| {
+                for i in t.items.iter_mut().filter(|i| i.message.sender_id != me) {
+                    burn_started(&mut i.message, Id::MAX, &now);
+                }
+            });
+        }
     }
 
     fn finish_list_load(&self, list: Vec<Conversation>) -> bool {
@@ -319,8 +385,24 @@ impl Store {
         self.uploads.set(Vec::new());
         // Nothing of the last person may stay for the next one in this tab.
         self.recalled_texts.set(HashMap::new());
+        self.members.set(HashMap::new());
+        self.jump_to.set(None);
         self.composer_refill.set(None);
         self.announcement.set(String::new());
+    }
+}
+
+/// The time a burn timer started now would end, as the server words it (it sends the exact
+/// time with the next load; this keeps the countdown going until then).
+fn burn_clock() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Starts a burn-after-reading message's countdown once it is read up to `read_up_to`.
+fn burn_started(m: &mut Message, read_up_to: Id, now_ms: &f64) {
+    if m.burn_duration > 0 && m.burn_at.is_none() && m.message_id > 0 && m.message_id <= read_up_to {
+        let end = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(now_ms + m.burn_duration as f64 * 1000.0));
+        m.burn_at = Some(String::from(end.to_iso_string()));
     }
 }
 

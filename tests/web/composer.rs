@@ -16,7 +16,7 @@ fn mount_composer() -> (web_sys::HtmlElement, Arc<Mutex<Vec<String>>>) {
         |store| store.set_conversations(vec![conversation(1, "Ann", "hi", 1.0)]),
         move || {
             let log = log.clone();
-            let on_send = Callback::new(move |t: String| log.lock().unwrap().push(t));
+            let on_send = Callback::new(move |(t, _, _): (String, Vec<i64>, bool)| log.lock().unwrap().push(t));
             view! { <Composer conversation_id=Signal::derive(|| 1) on_send=on_send on_files=Callback::new(|_| {}) /> }
         },
     );

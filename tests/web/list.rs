@@ -57,7 +57,12 @@ async fn a_new_message_moves_its_conversation_up_and_counts_unread() {
     assert_eq!(texts(&root, ".badge"), vec!["1"]);
     assert_eq!(store.total_unread(), 1);
     // Reading it elsewhere (own `read` receipt) clears the badge.
-    store.apply_read(&confab_api::ReadReceipt { conversation_id: 2, reader_id: ME, last_read_message_id: 50 });
+    store.apply_read(&confab_api::ReadReceipt {
+        conversation_id: 2,
+        reader_id: ME,
+        last_read_message_id: 50,
+        previous_read_message_id: 0,
+    });
     tick().await;
     assert!(texts(&root, ".badge").is_empty());
 }

@@ -77,7 +77,12 @@ async fn optimistic_send_goes_pending_sent_failed_and_retry() {
     tick().await;
     assert_eq!(all(&root, ".msg").len(), 2);
     // The receipt marks it read.
-    store.apply_read(&confab_api::ReadReceipt { conversation_id: 1, reader_id: PEER, last_read_message_id: 7 });
+    store.apply_read(&confab_api::ReadReceipt {
+        conversation_id: 1,
+        reader_id: PEER,
+        last_read_message_id: 7,
+        previous_read_message_id: 0,
+    });
     tick().await;
     assert_eq!(one(&last(), ".status").get_attribute("data-status").as_deref(), Some("read"));
     // The POST's own answer can come after the receipt it caused: it must not un-read it.

@@ -412,6 +412,10 @@ pub struct Conversation {
     #[serde(default)]
     pub draft_text: String,
     #[cfg(feature = "groups")]
+    /// When the last message is a system notice: what it says, for the app to word the preview.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message_system: Option<SystemNotice>,
+    #[cfg(feature = "groups")]
     /// Groups: how many are in it now.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub member_count: i64,
@@ -448,7 +452,6 @@ pub struct Conversation {
     pub is_marked_unread: bool,
 }
 
-#[cfg(feature = "groups")]
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }
@@ -635,6 +638,10 @@ pub struct ReadReceipt {
     pub conversation_id: Id,
     pub reader_id: Id,
     pub last_read_message_id: Id,
+    /// Where the reader's mark was before: messages after it and up to `lastReadMessageId` gained
+    /// one reader (group read counts move without a request).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub previous_read_message_id: Id,
 }
 
 /// A message deleted for one user only; sent to that user's other connections.

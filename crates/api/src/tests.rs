@@ -104,7 +104,12 @@ fn seed_000_websocket_new_message() {
 fn frames_round_trip() {
     let frame = EventFrame {
         seq: 9,
-        event: Event::Read(ReadReceipt { conversation_id: 1, reader_id: 2, last_read_message_id: 3 }),
+        event: Event::Read(ReadReceipt {
+            conversation_id: 1,
+            reader_id: 2,
+            last_read_message_id: 3,
+            previous_read_message_id: 0,
+        }),
     };
     let text = serde_json::to_string(&frame).unwrap();
     assert_eq!(

@@ -42,5 +42,32 @@ pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
     // Alice has read Bob's thread; Carol's stays unread so the badge shows.
     let (bob_chat, _) = conversations::open_private(state, alice, bob).await.map_err(|e| anyhow::anyhow!(e.message))?;
     conversations::mark_read(state, alice, bob_chat.conversation_id).await.map_err(|e| anyhow::anyhow!(e.message))?;
+
+    // A group where Carol @mentions Alice, so the list shows "[@You]".
+    let group = crate::service::groups::create(
+        state,
+        bob,
+        confab_api::CreateGroupRequest { name: "Design review".into(), member_ids: vec![alice, carol, dave] },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message))?;
+    let lines: &[(i64, &str, Vec<i64>)] = &[
+        (bob, "Agenda for tomorrow: sign-in flow, empty states, dark theme.", vec![]),
+        (dave, "I'll demo the new build at the end.", vec![]),
+        (carol, "@Alice Chen could you bring the mockups for the empty states?", vec![alice]),
+    ];
+    for (i, (from, text, at)) in lines.iter().enumerate() {
+        let req = SendMessageRequest {
+            at_user_ids: at.clone(),
+            ..SendMessageRequest::new(
+                None,
+                OutgoingContent::Text(text.to_string()),
+                None,
+                Some(group.conversation_id),
+                Some(format!("demo-group-{i}")),
+            )
+        };
+        messages::send(state, *from, req).await.map_err(|e| anyhow::anyhow!(e.message))?;
+    }
     Ok(true)
 }

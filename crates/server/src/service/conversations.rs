@@ -121,10 +121,21 @@ pub async fn mark_read(state: &AppState, me: Id, conversation_id: Id) -> AppResu
     let mut tx = conn.begin().await?;
     let mut burning = 0;
     let outbox = match conversations::mark_read(&mut tx, me, conversation_id).await? {
-        Some(last) => {
+        Some((before, last)) => {
             burning = crate::store::burn::start_timers(&mut tx, conversation_id, me, last, now).await?;
-            let receipt = ReadReceipt { conversation_id, reader_id: me, last_read_message_id: last };
-            broadcast_to_members(&mut tx, conversation_id, now, |_| Event::Read(receipt.clone())).await?
+            let receipt = ReadReceipt {
+                conversation_id,
+                reader_id: me,
+                last_read_message_id: last,
+                previous_read_message_id: before,
+            };
+            let mut outbox =
+                broadcast_to_members(&mut tx, conversation_id, now, |_| Event::Read(receipt.clone())).await?;
+            // Someone who left a group still syncs their own tabs.
+            if !conversations::member_ids(&mut tx, conversation_id).await?.contains(&me) {
+                outbox.push(me, events::append(&mut tx, me, Event::Read(receipt), now).await?);
+            }
+            outbox
         }
         None => {
             // Nothing to read, but a "mark as unread" still ends here.

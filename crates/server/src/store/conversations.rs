@@ -14,7 +14,7 @@ SELECT c.id, c.kind, c.name AS group_name, c.announcement, c.burn_duration, me.m
             WHERE gm.conversation_id = c.id AND gm.left_at_message_id IS NULL) ELSE 0 END AS member_count,
        t.id AS target_id, t.display_name AS target_name, t.user_name AS target_handle, t.avatar AS target_avatar,
        lm.message_type AS lm_type, lm.content AS lm_content, lm.status AS lm_status,
-       lm.created_at AS lm_time, lf.file_name AS lm_file_name,
+       lm.created_at AS lm_time, lf.file_name AS lm_file_name, lm.system_data AS lm_system,
        MAX(me.marked_unread, (SELECT COUNT(*) FROM messages x
          WHERE x.conversation_id = c.id AND x.id > me.last_read_message_id AND x.id > me.cleared_before_id
            AND x.id <= COALESCE(me.left_at_message_id, 9223372036854775807)
@@ -89,6 +89,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
         is_pinned: r.get::<i64, _>("is_pinned") != 0,
         recv_msg_opt: r.get::<i64, _>("recv_msg_opt") as i32,
         draft_text: r.get("draft_text"),
+        last_message_system: r.get::<Option<String>, _>("lm_system").and_then(|s| serde_json::from_str(&s).ok()),
         member_count: r.get("member_count"),
         group_at_type: r.get::<i64, _>("group_at_type") as i32,
         at_data,
@@ -216,8 +217,8 @@ pub async fn update_settings(conn: &mut Conn, user_id: Id, conversation_id: Id, 
     Ok(())
 }
 
-/// Moves the member's read mark up to the newest message; returns it if it moved.
-pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<Option<Id>> {
+/// Moves the member's read mark up to the newest message; returns (before, now) if it moved.
+pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<Option<(Id, Id)>> {
     // A member who left reads up to their last visible message, not beyond.
     let newest: Option<Id> = sqlx::query_scalar(
         "SELECT MAX(m.id) FROM messages m JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = ?2
@@ -230,6 +231,12 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
     let Some(newest) = newest else {
         return Ok(None);
     };
+    let before: Id =
+        sqlx::query_scalar("SELECT last_read_message_id FROM members WHERE conversation_id = ? AND user_id = ?")
+            .bind(conversation_id)
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let done = sqlx::query(
         "UPDATE members SET last_read_message_id = ?1, mention_message_id = 0, group_at_type = 0, marked_unread = 0
          WHERE conversation_id = ?2 AND user_id = ?3
@@ -241,7 +248,7 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
     .bind(newest)
     .execute(conn)
     .await?;
-    Ok((done.rows_affected() > 0).then_some(newest))
+    Ok((done.rows_affected() > 0).then_some((before.min(newest), newest)))
 }
 
 /// Marks the conversation unread for the member ("mark as unread" in the list); `true` if it changed.
