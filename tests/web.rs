@@ -4,6 +4,7 @@
 mod web {
     mod composer;
     mod files;
+    mod groups;
     pub mod harness;
     mod list;
     mod messages;
