@@ -18,7 +18,7 @@ thread_local! {
 
 /// Placed once inside `<Router>`: hands the router's navigate to [`navigate`], and completes
 /// each navigation once the new path has rendered (what `<Routes>` does; the app matches its
-/// three paths with a memo instead, as `<Routes>` costs ~36 KB of the 250 KB budget).
+/// three paths with a memo instead, as `<Routes>` costs ~36 KB of the size budget).
 #[component]
 pub fn NavigationBridge() -> impl IntoView {
     let navigate = use_navigate();

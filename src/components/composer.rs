@@ -98,7 +98,8 @@ pub fn Composer(
     let edits = StoredValue::new(0u32);
 
     let resize = move || {
-        if let Some(el) = area.get_untracked() {
+        // Also runs a frame later, when the composer may be gone.
+        if let Some(el) = area.try_get_untracked().flatten() {
             let style = wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&el).style();
             let _ = style.set_property("height", "auto");
             let _ = style.set_property("height", &format!("{}px", el.scroll_height().min(200)));

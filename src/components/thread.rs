@@ -117,7 +117,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     // The scroller runs bottom-up (column-reverse): scrollTop is 0 at the newest message and
     // negative above it, so new messages keep you at the bottom and older ones load without a jump.
     let check_scroll = move || {
-        let Some(el) = scroller.get_untracked() else { return };
+        let Some(el) = scroller.try_get_untracked().flatten() else { return };
         let from_bottom = -el.scroll_top();
         at_bottom.set(from_bottom < 60);
         if from_bottom < 60 {
@@ -129,7 +129,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         }
     };
     let to_bottom = move || {
-        if let Some(el) = scroller.get_untracked() {
+        if let Some(el) = scroller.try_get_untracked().flatten() {
             el.set_scroll_top(0);
         }
         unseen.set(false);
@@ -168,7 +168,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         let t = thread.get();
         if t.items.iter().any(|i| i.message.message_id == mid) {
             request_animation_frame(move || {
-                let found = scroller.get_untracked().and_then(|el| {
+                let found = scroller.try_get_untracked().flatten().and_then(|el| {
                     el.query_selector(&format!("[data-message-id=\"{mid}\"] .bubble, [data-message-id=\"{mid}\"]"))
                         .ok()
                         .flatten()
@@ -190,6 +190,9 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         }
     });
 
+    // Changes only when membership does: the composer (and what is typed in it) stays put
+    // through every other update of the conversation.
+    let not_in_group = Memo::new(move |_| conversation.with(|c| c.as_ref().is_some_and(|c| c.is_not_in_group)));
     let lang = move || i18n.lang();
     let all_rows = move || rows(&thread.get().items, js_sys::Date::now(), lang());
     let peer = move || conversation.get().map(|c| c.target_user_name).unwrap_or_default();
@@ -269,7 +272,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 <button type="button" class="new-messages" on:click=move |_| to_bottom()>{i18n.t(K::NewMessages)}</button>
             })}
             <UploadList conversation_id=id />
-            {move || if conversation.with(|c| c.as_ref().is_some_and(|c| c.is_not_in_group)) {
+            {move || if not_in_group.get() {
                 view! { <p class="not-in-group" role="status">{i18n.t(K::NotInGroup)}</p> }.into_any()
             } else {
                 view! {

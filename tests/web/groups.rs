@@ -86,7 +86,8 @@ fn system_notices_read_naturally_in_both_languages() {
     assert_eq!(system_text(&n, ME, Lang::En), "You added Bob, Carol");
     assert_eq!(system_text(&n, ME, Lang::Zh), "你 邀请 Bob、Carol 加入了群聊");
     assert_eq!(system_text(&n, 2, Lang::En), "Me Myself added You, Carol");
-    let burn = SystemNotice { kind: SystemKind::BurnAfterReading, text: Some("300".into()), targets: vec![], ..n.clone() };
+    let burn =
+        SystemNotice { kind: SystemKind::BurnAfterReading, text: Some("300".into()), targets: vec![], ..n.clone() };
     assert_eq!(system_text(&burn, 2, Lang::En), "Me Myself turned on burn after reading (5 min)");
     let off = SystemNotice { text: None, ..burn };
     assert_eq!(system_text(&off, 2, Lang::Zh), "Me Myself 关闭了阅后即焚");
@@ -131,8 +132,18 @@ async fn the_list_marks_mentions_and_marked_unread_rows() {
     assert_eq!(texts(&root, ".conv-preview .at-mark"), vec!["[@You]", "[@All]"]);
     assert_eq!(texts(&root, ".badge"), vec!["1", "1", "1"]);
     // Reading in another tab (my own receipt) clears the mention and the mark.
-    store.apply_read(&ReadReceipt { conversation_id: 1, reader_id: ME, last_read_message_id: 9, previous_read_message_id: 0 });
-    store.apply_read(&ReadReceipt { conversation_id: 3, reader_id: ME, last_read_message_id: 9, previous_read_message_id: 0 });
+    store.apply_read(&ReadReceipt {
+        conversation_id: 1,
+        reader_id: ME,
+        last_read_message_id: 9,
+        previous_read_message_id: 0,
+    });
+    store.apply_read(&ReadReceipt {
+        conversation_id: 3,
+        reader_id: ME,
+        last_read_message_id: 9,
+        previous_read_message_id: 0,
+    });
     tick().await;
     assert_eq!(texts(&root, ".conv-preview .at-mark"), vec!["[@All]"]);
     assert_eq!(texts(&root, ".badge"), vec!["1"]);
@@ -150,7 +161,10 @@ async fn a_group_thread_names_senders_shows_notices_and_read_counts() {
         Lang::En,
         |store| {
             store.set_conversations(vec![group(1, "Trip")]);
-            store.set_members(1, vec![member(ME, "Me Myself", "me", GroupRole::Member), member(2, "Pat Peer", "pat", GroupRole::Owner)]);
+            store.set_members(
+                1,
+                vec![member(ME, "Me Myself", "me", GroupRole::Member), member(2, "Pat Peer", "pat", GroupRole::Owner)],
+            );
             let notice = Message {
                 message_type: MessageType::System,
                 system: Some(SystemNotice {
@@ -167,7 +181,11 @@ async fn a_group_thread_names_senders_shows_notices_and_read_counts() {
             let hers_again = text_message(3, 2, "still me", now() - 49_000.0);
             let mut mine = text_message(4, ME, "hi", now() - 40_000.0);
             mine.read_count = Some(0);
-            store.merge_history(1, MessagePage { list: vec![notice, hers, hers_again, mine], total: 4, has_more: false }, false);
+            store.merge_history(
+                1,
+                MessagePage { list: vec![notice, hers, hers_again, mine], total: 4, has_more: false },
+                false,
+            );
         },
         || view! { <ThreadView id=Signal::derive(|| 1) on_back=Callback::new(|_| {}) /> },
     );
@@ -177,8 +195,18 @@ async fn a_group_thread_names_senders_shows_notices_and_read_counts() {
     assert_eq!(texts(&root, ".mention.me"), vec!["@Me Myself"]);
     assert_eq!(texts(&root, ".read-count"), vec!["0 read"]);
     // Each reader counts once, from where their mark was.
-    store.apply_read(&ReadReceipt { conversation_id: 1, reader_id: 2, last_read_message_id: 4, previous_read_message_id: 3 });
-    store.apply_read(&ReadReceipt { conversation_id: 1, reader_id: 2, last_read_message_id: 4, previous_read_message_id: 4 });
+    store.apply_read(&ReadReceipt {
+        conversation_id: 1,
+        reader_id: 2,
+        last_read_message_id: 4,
+        previous_read_message_id: 3,
+    });
+    store.apply_read(&ReadReceipt {
+        conversation_id: 1,
+        reader_id: 2,
+        last_read_message_id: 4,
+        previous_read_message_id: 4,
+    });
     tick().await;
     assert_eq!(texts(&root, ".read-count"), vec!["1 read"]);
 }
@@ -209,7 +237,11 @@ async fn a_burned_message_leaves_the_thread() {
             store.set_conversations(vec![conversation(1, "Pat Peer", "", 1.0)]);
             let mut m = text_message(7, ME, "secret", now() - 1000.0);
             m.burn_duration = 30;
-            store.merge_history(1, MessagePage { list: vec![m, text_message(8, 2, "kept", now())], total: 2, has_more: false }, false);
+            store.merge_history(
+                1,
+                MessagePage { list: vec![m, text_message(8, 2, "kept", now())], total: 2, has_more: false },
+                false,
+            );
         },
         || view! { <ThreadView id=Signal::derive(|| 1) on_back=Callback::new(|_| {}) /> },
     );
