@@ -82,7 +82,10 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
                         <span class="conv-preview">
                             {move || {
                                 if !draft.trim().is_empty() && !active() {
-                                    view! { <span class="draft-mark">{i18n.t(K::Draft)}" "</span>{draft.clone()} }.into_any()
+                                    view! {
+                                        {at_mark.map(|k| view! { <span class="at-mark">{i18n.t(k)}" "</span> })}
+                                        <span class="draft-mark">{i18n.t(K::Draft)}" "</span>{draft.clone()}
+                                    }.into_any()
                                 } else {
                                     view! {
                                         {at_mark.map(|k| view! { <span class="at-mark">{i18n.t(k)}" "</span> })}

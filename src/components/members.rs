@@ -36,6 +36,8 @@ pub fn MembersPanel(id: Id, #[prop(into)] on_close: Callback<()>) -> impl IntoVi
     let error = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<SearchHit>::new());
     let confirm_leave = RwSignal::new(false);
+    // Fresh each time the panel opens.
+    store.load_members(id);
     let conversation = Memo::new(move |_| store.conversation(id));
     let my_role = move || conversation.with(|c| c.as_ref().and_then(|c| c.my_role));
     let manager = move || matches!(my_role(), Some(GroupRole::Owner | GroupRole::Admin));

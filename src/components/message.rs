@@ -35,7 +35,14 @@ pub struct MessageHost {
 }
 
 #[component]
-pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView {
+pub fn MessageRow(
+    item: Item,
+    grouped: bool,
+    peer_name: String,
+    /// In a group: sender names head runs, own messages show read counts.
+    #[prop(optional)]
+    group: bool,
+) -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
     let host = expect_context::<MessageHost>();
@@ -96,7 +103,6 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
             })
         })
     };
-    let group = store.conversation_now(cid).is_some_and(|c| c.conversation_type == confab_api::ConversationType::Group);
 
     let body = match (&m.message_type, &m.content) {
         (MessageType::Image, MessageContent::File(f)) => {
@@ -141,8 +147,9 @@ pub fn MessageRow(item: Item, grouped: bool, peer_name: String) -> impl IntoView
         let duration = m.burn_duration;
         let label = fill(i18n.t(K::BurnsIn), &[("time", &duration_label(duration, i18n.lang()))]);
         view! {
-            <span class="burn" title=label.clone() aria-label=label>
+            <span class="burn" title=label.clone()>
                 <Svg icon=Icon::Flame />
+                <span class="sr-only">{label.clone()}" "</span>
                 {move || live.with(|l| l.3.clone()).map(|at| countdown((parse_ms(&at) - host.now.get()).min(duration as f64 * 1000.0)))}
             </span>
         }

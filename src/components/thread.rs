@@ -1,4 +1,4 @@
-use confab_api::{FileInfo, Id, Message};
+use confab_api::{ConversationType, FileInfo, Id, Message};
 use leptos::prelude::*;
 
 use super::avatar::Avatar;
@@ -161,6 +161,17 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         request_animation_frame(to_bottom);
     });
 
+    let is_group = Memo::new(move |_| {
+        conversation.with(|c| c.as_ref().is_some_and(|c| c.conversation_type == ConversationType::Group))
+    });
+    // A group's members (for @ and names) once it is known to be a group, e.g. after a reload.
+    Effect::new(move |_| {
+        let cid = id.get();
+        if is_group.get() && !store.members.with_untracked(|m| m.contains_key(&cid)) {
+            store.load_members(cid);
+        }
+    });
+
     // "Jump to mention": load older pages until the message is there, then bring it into view.
     let seeking = RwSignal::new(None::<Id>);
     Effect::new(move |_| {
@@ -262,10 +273,17 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                             None
                         }
                     }}
-                    <For each=all_rows key=Row::key children=move |row| match row {
-                        Row::Day { label, .. } => view! { <div class="day" role="separator"><span>{label}</span></div> }.into_any(),
-                        Row::Message { item, grouped } => view! { <MessageRow item=item grouped=grouped peer_name=peer() /> }.into_any(),
-                    } />
+                    // Rebuilt once if the conversation turns out to be a group (after a reload the
+                    // list can arrive after the messages): rows then show their senders.
+                    {move || {
+                        let group = is_group.get();
+                        view! {
+                            <For each=all_rows key=Row::key children=move |row| match row {
+                                Row::Day { label, .. } => view! { <div class="day" role="separator"><span>{label}</span></div> }.into_any(),
+                                Row::Message { item, grouped } => view! { <MessageRow item=item grouped=grouped peer_name=peer() group=group /> }.into_any(),
+                            } />
+                        }
+                    }}
                 </div>
             </div>
             {move || unseen.get().then(|| view! {

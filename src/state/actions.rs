@@ -242,9 +242,6 @@ impl Store {
         // An unread mention of me is worth a jump, even after reading clears it.
         let mention = self.conversation_now(id).and_then(|c| c.at_data).map(|a| (id, a.message_id));
         self.jump_to.set(mention);
-        if self.conversation_now(id).is_some_and(|c| c.conversation_type == ConversationType::Group) {
-            self.load_members(id);
-        }
         let loaded = self.threads.with_untracked(|t| t.get(&id).is_some_and(|t| t.loaded));
         if !loaded {
             self.load_thread(id);

@@ -84,13 +84,13 @@ fn system_notices_read_naturally_in_both_languages() {
         text: None,
     };
     assert_eq!(system_text(&n, ME, Lang::En), "You added Bob, Carol");
-    assert_eq!(system_text(&n, ME, Lang::Zh), "你 邀请 Bob、Carol 加入了群聊");
+    assert_eq!(system_text(&n, ME, Lang::Zh), "你邀请Bob、Carol加入了群聊");
     assert_eq!(system_text(&n, 2, Lang::En), "Me Myself added You, Carol");
     let burn =
         SystemNotice { kind: SystemKind::BurnAfterReading, text: Some("300".into()), targets: vec![], ..n.clone() };
     assert_eq!(system_text(&burn, 2, Lang::En), "Me Myself turned on burn after reading (5 min)");
     let off = SystemNotice { text: None, ..burn };
-    assert_eq!(system_text(&off, 2, Lang::Zh), "Me Myself 关闭了阅后即焚");
+    assert_eq!(system_text(&off, 2, Lang::Zh), "Me Myself关闭了阅后即焚");
     assert_eq!(countdown(9_100.0), "0:10");
     assert_eq!(countdown(61_000.0), "1:01");
     assert_eq!(countdown(-5.0), "0:00");

