@@ -23,11 +23,8 @@ async function call(token, method, url, body) {
   return json.data;
 }
 
-/// A 2×2 PNG (for an image message and the viewer).
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000002000000020806000000f478d4fa0000001249444154789c63f8cfc0f01f0c19180000f81f01ff6b4f3e9d0000000049454e44ae426082',
-  'hex',
-);
+/// A 1×1 PNG (for an image message and the viewer).
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 before(async () => {
   browser = await launch();
@@ -143,4 +140,145 @@ test('18. every screen passes axe (WCAG 2.1 AA) in en/zh × light/dark × wide/n
   console.log(`${audits} audits`);
   assert.deepEqual(failures.sort(), [], 'accessibility violations');
   assert.equal(audits, SCREENS.length * 8);
+});
+
+/// Presses Tab (or Shift+Tab) until `match(activeElement)` holds; fails after `max` presses.
+async function tabTo(page, what, match, { max = 60, back = false } = {}) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate(match)) return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  assert.fail(`Tab never reached ${what}`);
+}
+
+/// The focused element shows a focus indicator (an outline or a ring).
+async function focusVisible(page) {
+  return page.evaluate(() => {
+    const s = getComputedStyle(document.activeElement);
+    return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 && s.outlineColor !== 'rgba(0, 0, 0, 0)') || s.boxShadow !== 'none';
+  });
+}
+
+test('19. the whole product by keyboard alone', async () => {
+  const page = await open({ lang: 'en', scheme: 'light', viewport: { width: 1280, height: 800 }, signedIn: false });
+  await page.goto(`${BASE}/login`);
+  await page.waitForSelector('#login-user');
+  await tabTo(page, 'the user name', () => document.activeElement.id === 'login-user');
+  assert.ok(await focusVisible(page), 'focus is visible on the user name');
+  await page.keyboard.type(A);
+  await tabTo(page, 'the password', () => document.activeElement.id === 'login-password');
+  await page.keyboard.type('correct horse battery');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.conv');
+
+  // Search and open a chat.
+  await tabTo(page, 'the search', () => document.activeElement.id === 'search-people');
+  await page.keyboard.type(B);
+  await page.waitForSelector('.search-results .hit');
+  await tabTo(page, 'the result', () => document.activeElement.classList.contains('hit'));
+  assert.ok(await focusVisible(page), 'focus is visible on a search result');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(new RegExp(`/c/${single}$`));
+
+  // Send.
+  await tabTo(page, 'the composer', () => document.activeElement.tagName === 'TEXTAREA');
+  await page.keyboard.type('sent by keyboard');
+  await page.keyboard.press('Enter');
+  await waitFor(() => page.$('.msg.mine[data-delivery="sent"]:has-text("sent by keyboard")'), 'the message sent');
+
+  // Attach: the chooser opens from the keyboard.
+  await tabTo(page, 'attach', () => document.activeElement.type === 'file', { back: true });
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  await chooser.setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('keyboard notes') });
+  await waitFor(() => page.$('.msg.mine .file-card:has-text("notes.txt")'), 'the file sent');
+
+  // The message menu: recall my message.
+  await page.evaluate(() => document.activeElement.blur());
+  await tabTo(page, 'my message', () => document.activeElement.closest('.msg.mine')?.textContent.includes('sent by keyboard') && document.activeElement.classList.contains('bubble'), { max: 120 });
+  assert.ok(await focusVisible(page), 'focus is visible on a message');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.msg .menu');
+  await tabTo(page, 'recall', () => document.activeElement.dataset.action === 'recall');
+  await page.keyboard.press('Enter');
+  await waitFor(() => page.$('.msg-notice.recalled'), 'the recalled notice');
+
+  // Delete Bob's message for me; the dialog keeps focus inside and gives it back after.
+  await page.evaluate(() => document.activeElement.blur());
+  await tabTo(page, "Bob's message", () => document.activeElement.closest('.msg:not(.mine)')?.textContent.includes('Great, send it over') && document.activeElement.classList.contains('bubble'), { max: 120 });
+  await page.keyboard.press('Shift+F10');
+  await page.waitForSelector('.msg .menu');
+  await tabTo(page, 'delete', () => document.activeElement.dataset.action === 'delete');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.modal[role=alertdialog]');
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => !!document.activeElement.closest('.modal')), 'Tab stays in the dialog');
+  }
+  await tabTo(page, 'the confirm button', () => document.activeElement.classList.contains('danger'));
+  await page.keyboard.press('Enter');
+  await waitFor(async () => !(await page.$('.msg:has-text("Great, send it over")')), "Bob's message gone for me");
+
+  // Pin and mute from the list: the row's actions appear on focus.
+  await tabTo(page, 'the conversation', () => document.activeElement.classList.contains('conv-link') && document.activeElement.closest('.conv:not(.group)'), { back: true, max: 120 });
+  await tabTo(page, 'pin', () => document.activeElement.closest('.conv-actions') && document.activeElement.getAttribute('aria-label')?.startsWith('Pin'));
+  assert.ok(await page.isVisible('.conv-actions:focus-within'), 'the list actions are visible on focus');
+  await page.keyboard.press('Enter');
+  await waitFor(() => page.$('.conv.pinned'), 'pinned');
+  await tabTo(page, 'mute', () => document.activeElement.getAttribute('aria-label')?.startsWith('Mute'));
+  await page.keyboard.press('Enter');
+  await waitFor(() => page.$('.conv.muted'), 'muted');
+
+  // Switch the language, then sign out.
+  await tabTo(page, 'the language switch', () => document.activeElement.classList.contains('lang-switch'), { back: true, max: 120 });
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await page.getAttribute('html', 'lang')) === 'zh-CN', 'Chinese');
+  await tabTo(page, 'the account menu', () => document.activeElement.closest('.account') !== null);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.account-menu');
+  await tabTo(page, 'sign out', () => document.activeElement.textContent === '退出登录');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/login$/);
+  await page.context().close();
+});
+
+test('20. reflow at 320 px and at 200 % zoom; forced colours; text spacing', async () => {
+  const sizes = [
+    ['320px', { width: 320, height: 640 }],
+    // 1280 × 800 at 200 % zoom lays out like 640 × 400 CSS pixels.
+    ['zoom200', { width: 640, height: 400 }],
+  ];
+  for (const [label, viewport] of sizes) {
+    const page = await open({ lang: 'en', scheme: 'light', viewport });
+    for (const [name, path, ready] of [
+      ['list', '/', '.conv'],
+      ['thread', `/c/${single}`, '.msg'],
+      ['group', `/c/${group}`, '.msg'],
+    ]) {
+      await page.goto(`${BASE}${path}`);
+      await page.waitForSelector(ready);
+      await page.waitForTimeout(200);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name} at ${label} scrolls sideways by ${overflow}px`);
+      await page.screenshot({ path: `${SHOTS}/20-${name}-${label}.png` });
+    }
+    await page.context().close();
+  }
+  // Windows high contrast: focus still shows.
+  const page = await open({ lang: 'en', scheme: 'dark', viewport: { width: 1280, height: 800 } });
+  await page.emulateMedia({ forcedColors: 'active' });
+  await page.goto(`${BASE}/c/${single}`);
+  await page.waitForSelector('.msg');
+  await page.focus('.composer textarea');
+  assert.ok(await focusVisible(page), 'focus shows in forced colours');
+  await page.screenshot({ path: `${SHOTS}/20-forced-colors.png` });
+  // WCAG 1.4.12 text spacing: nothing scrolls sideways, and the screenshot shows nothing clipped.
+  await page.emulateMedia({ forcedColors: 'none' });
+  await page.addStyleTag({
+    content: '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }',
+  });
+  await page.waitForTimeout(200);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `text spacing makes the page scroll sideways by ${overflow}px`);
+  await page.screenshot({ path: `${SHOTS}/20-text-spacing.png` });
+  await page.context().close();
 });

@@ -99,10 +99,12 @@ pub fn MembersPanel(id: Id, #[prop(into)] on_close: Callback<()>) -> impl IntoVi
         }
     };
     super::close_on_escape(on_close);
+    let panel = NodeRef::<leptos::html::Div>::new();
+    let trap = super::dialog::trap_focus(panel);
     view! {
         <div class="modal-backdrop" on:click=move |_| on_close.run(())>
             <div class="modal sheet members-panel" role="dialog" aria-modal="true" aria-labelledby="members-title"
-                on:click=|ev| ev.stop_propagation()>
+                node_ref=panel on:keydown=trap on:click=|ev| ev.stop_propagation()>
                 <header class="sheet-header">
                     <h2 id="members-title">{i18n.t(K::Members)}</h2>
                     <button type="button" class="icon-btn" aria-label=i18n.t(K::Close) on:click=move |_| on_close.run(())>

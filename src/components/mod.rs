@@ -4,6 +4,7 @@ pub mod avatar;
 pub mod banner;
 pub mod composer;
 pub mod conversation_list;
+pub mod dialog;
 pub mod file_card;
 pub mod icons;
 pub mod members;

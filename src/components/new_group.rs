@@ -42,11 +42,13 @@ pub fn NewGroupDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
         });
     };
     super::close_on_escape(on_close);
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    let trap = super::dialog::trap_focus(dialog);
     view! {
         <div class="modal-backdrop" on:click=move |_| on_close.run(())>
-            <form class="modal sheet" role="dialog" aria-modal="true" aria-labelledby="new-group-title"
-                on:click=|ev| ev.stop_propagation()
-                on:submit=move |ev| { ev.prevent_default(); create(); }>
+            <div class="modal sheet" role="dialog" aria-modal="true" aria-labelledby="new-group-title"
+                node_ref=dialog on:keydown=trap on:click=|ev| ev.stop_propagation()>
+            <form class="sheet-form" on:submit=move |ev| { ev.prevent_default(); create(); }>
                 <h2 id="new-group-title">{i18n.t(K::NewGroup)}</h2>
                 <label for="group-name">{i18n.t(K::GroupName)}</label>
                 <input id="group-name" node_ref=name_input maxlength="64" autocomplete="off"
@@ -58,6 +60,7 @@ pub fn NewGroupDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                     <button type="submit" class="btn primary" disabled=move || !ready()>{i18n.t(K::Create)}</button>
                 </div>
             </form>
+            </div>
         </div>
     }
 }

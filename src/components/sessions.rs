@@ -35,14 +35,18 @@ pub fn SessionsPanel(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
             }
         })
     };
+    let panel = NodeRef::<leptos::html::Div>::new();
+    let trap = super::dialog::trap_focus(panel);
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             on_close.run(());
+        } else {
+            trap(ev);
         }
     };
     view! {
         <div class="sheet-backdrop" on:click=move |_| on_close.run(())></div>
-        <section class="sheet" role="dialog" aria-modal="true" aria-labelledby="sessions-title" on:keydown=on_key>
+        <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="sessions-title" node_ref=panel on:keydown=on_key>
             <header class="sheet-header">
                 <h2 id="sessions-title">{i18n.t(K::Sessions)}</h2>
                 <button type="button" class="btn" autofocus on:click=move |_| on_close.run(())>{i18n.t(K::Close)}</button>
@@ -69,6 +73,6 @@ pub fn SessionsPanel(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                 }).collect_view()}
             </ul>
             <button type="button" class="btn danger wide" on:click=move |_| store.sign_out(true)>{i18n.t(K::SignOutEverywhere)}</button>
-        </section>
+        </div>
     }
 }

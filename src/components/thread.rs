@@ -315,6 +315,8 @@ fn ConfirmDelete(m: Message, #[prop(into)] on_done: Callback<()>) -> impl IntoVi
     let store = use_store();
     let i18n = use_i18n();
     let confirm = NodeRef::<leptos::html::Button>::new();
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    let trap = super::dialog::trap_focus(dialog);
     Effect::new(move |_| {
         if let Some(b) = confirm.get() {
             let _ = b.focus();
@@ -322,9 +324,9 @@ fn ConfirmDelete(m: Message, #[prop(into)] on_done: Callback<()>) -> impl IntoVi
     });
     view! {
         <div class="modal-backdrop" on:click=move |_| on_done.run(())>
-            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-delete-text"
+            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-delete-text" node_ref=dialog
                 on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| if ev.key() == "Escape" { on_done.run(()) }>
+                on:keydown=move |ev| if ev.key() == "Escape" { on_done.run(()) } else { trap(ev) }>
                 <p id="confirm-delete-text">{i18n.t(K::ConfirmDelete)}</p>
                 <div class="modal-actions">
                     <button type="button" class="btn" on:click=move |_| on_done.run(())>{i18n.t(K::Cancel)}</button>
