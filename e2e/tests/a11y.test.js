@@ -102,7 +102,16 @@ const SCREENS = [
   ['group thread', async (p) => { await ESC(p); await p.goto(`${BASE}/c/${group}`); await p.waitForSelector('.msg .sender'); }],
   ['mention list', async (p) => { await p.fill('.composer textarea', ''); await p.click('.composer textarea'); await p.keyboard.type('@'); await p.waitForSelector('#mention-list'); }],
   ['members', async (p) => { await ESC(p); await p.fill('.composer textarea', ''); await p.click('.thread-header .icon-btn:not(.back)'); await p.waitForSelector('.members-panel .member'); }],
-];
+  ['offline banner', async (p) => {
+    await ESC(p);
+    await p.context().setOffline(true);
+    await p.waitForSelector('.banner');
+  }],
+  ['upload row', async (p) => {
+    // Offline, an upload fails in place: its row says so and offers to dismiss it.
+    await p.setInputFiles('.composer input[type=file]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes') });
+    await p.waitForSelector('.upload');
+  }],];
 
 test('18. every screen passes axe (WCAG 2.1 AA) in en/zh × light/dark × wide/narrow', async () => {
   const failures = [];
