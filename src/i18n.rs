@@ -157,6 +157,8 @@ strings! {
     SysBurnOff => "{actor} turned off burn after reading", "{actor}关闭了阅后即焚";
     AtYou => "[@You]", "[有人@我]";
     AtAll => "[@All]", "[@所有人]";
+    AtAnnouncement => "[Announcement]", "[群公告]";
+    Announcement => "Announcement", "群公告";
     AllMembers => "All", "所有人";
     MentionList => "Members to mention", "选择要@的成员";
     JumpToMention => "You were mentioned ↑", "有人@你 ↑";

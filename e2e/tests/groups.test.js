@@ -106,6 +106,11 @@ test('14. Alice removes Carol: Carol is told, cannot send and sees nothing newer
   await a.waitForSelector('.members-panel .member');
   await audit(a, 'the members panel');
   await shot(a, '14-members');
+  // An announcement: a notice for all, and Carol's list marks it until she reads it.
+  await a.fill('#group-announcement', 'Meet at the station at 8.');
+  await a.locator('.members-panel form:has(#group-announcement) button[type=submit]').click();
+  await waitFor(async () => (await row(c, gid).locator('.at-mark').textContent().catch(() => '')) === '[Announcement] ', "Carol's [Announcement]");
+  await waitFor(async () => (await notices(a)).some((t) => t.includes('You updated the announcement')), 'the announcement notice');
   await a.locator(`.member:has-text("Carol") button:has-text("Remove from group")`).click();
   await waitFor(async () => (await a.locator('.members-panel .member').count()) === 2, 'two members left');
   await a.keyboard.press('Escape');

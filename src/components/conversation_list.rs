@@ -40,6 +40,7 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
     let at_mark = match c.group_at_type {
         1 | 3 => Some(K::AtYou),
         2 => Some(K::AtAll),
+        4 => Some(K::AtAnnouncement),
         _ => None,
     };
     let menu_open = RwSignal::new(false);

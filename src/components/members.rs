@@ -51,10 +51,10 @@ pub fn MembersPanel(id: Id, #[prop(into)] on_close: Callback<()>) -> impl IntoVi
             Err(e) => e,
         })
     };
-    let rename = move || {
-        let patch = PatchGroupRequest { name: Some(name.get_untracked()), announcement: None };
-        spawn_local(async move { report(store.patch_group(id, patch).await) });
-    };
+    let announcement = RwSignal::new(store.conversation_now(id).map(|c| c.announcement).unwrap_or_default());
+    let save = move |patch: PatchGroupRequest| spawn_local(async move { report(store.patch_group(id, patch).await) });
+    let rename = move || save(PatchGroupRequest { name: Some(name.get_untracked()), announcement: None });
+    let announce = move || save(PatchGroupRequest { name: None, announcement: Some(announcement.get_untracked()) });
     let add = move || {
         let ids: Vec<Id> = picked.get_untracked().into_iter().map(|p| p.user_id).collect();
         spawn_local(async move {
@@ -119,6 +119,23 @@ pub fn MembersPanel(id: Id, #[prop(into)] on_close: Callback<()>) -> impl IntoVi
                         <button type="submit" class="btn">{i18n.t(K::Rename)}</button>
                     </form>
                 })}
+                {move || if manager() {
+                    view! {
+                        <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); announce(); }>
+                            <label for="group-announcement">{i18n.t(K::Announcement)}</label>
+                            <textarea id="group-announcement" rows="2" maxlength="2000" prop:value=move || announcement.get()
+                                on:input=move |ev| announcement.set(event_target_value(&ev))></textarea>
+                            <button type="submit" class="btn">{i18n.t(K::Save)}</button>
+                        </form>
+                    }.into_any()
+                } else {
+                    conversation.with(|c| c.as_ref().map(|c| c.announcement.clone()).filter(|a| !a.is_empty())).map(|a| view! {
+                        <section class="announcement" aria-label=i18n.t(K::Announcement)>
+                            <h3>{i18n.t(K::Announcement)}</h3>
+                            <p>{a}</p>
+                        </section>
+                    }).into_any()
+                }}
                 <ul class="member-list">{move || members().into_iter().map(row).collect_view()}</ul>
                 {move || manager().then(|| view! {
                     <form class="add-members" on:submit=move |ev| { ev.prevent_default(); add(); }>
