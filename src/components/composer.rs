@@ -263,6 +263,8 @@ pub fn Composer(
                 aria-activedescendant=move || (!candidates.with(Vec::is_empty)).then(|| format!("mention-{}", active.get()))
                 placeholder=i18n.t(K::MessagePlaceholder)
                 prop:value=move || text.get()
+                // The @ list closes when focus leaves (picking keeps focus: mousedown is held).
+                on:blur=move |_| mention.set(None)
                 on:input=move |ev| {
                     text.set(event_target_value(&ev));
                     resize();
