@@ -59,11 +59,12 @@ pub async fn set(
     me: Id,
     conversation_id: Id,
     secs: i64,
+    current: i64,
 ) -> AppResult<Conversation> {
     if crate::store::groups::kind(&mut tx, conversation_id).await?.as_deref() != Some("single") {
         return Err(AppError::unprocessable("burn after reading is for one-to-one chats"));
     }
-    if burn::duration(&mut tx, conversation_id).await? != secs {
+    if current != secs {
         burn::set_duration(&mut tx, conversation_id, secs).await?;
         let mut change = Change::new(&mut tx, me, conversation_id).await?;
         let text = (secs > 0).then(|| secs.to_string());

@@ -104,7 +104,7 @@ pub async fn patch(
     conversations::update_settings(&mut tx, me, conversation_id, &settings).await?;
     if let Some(secs) = burn {
         // A shared setting: both sides hear of it (and this tab's other tabs with them).
-        return super::burn::set(state, tx, me, conversation_id, secs).await;
+        return super::burn::set(state, tx, me, conversation_id, secs, current_burn).await;
     }
     let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
     let mut outbox = Outbox::default();
@@ -129,18 +129,21 @@ pub async fn mark_read(state: &AppState, me: Id, conversation_id: Id) -> AppResu
                 last_read_message_id: last,
                 previous_read_message_id: before,
             };
-            let mut outbox =
-                broadcast_to_members(&mut tx, conversation_id, now, |_| Event::Read(receipt.clone())).await?;
-            // Someone who left a group still syncs their own tabs.
-            if !conversations::member_ids(&mut tx, conversation_id).await?.contains(&me) {
-                outbox.push(me, events::append(&mut tx, me, Event::Read(receipt), now).await?);
+            // Every member, and the reader's own tabs even after leaving a group.
+            let mut audience = conversations::member_ids(&mut tx, conversation_id).await?;
+            if !audience.contains(&me) {
+                audience.push(me);
+            }
+            let mut outbox = Outbox::default();
+            for member in audience {
+                outbox.push(member, events::append(&mut tx, member, Event::Read(receipt.clone()), now).await?);
             }
             outbox
         }
         None => {
             // Nothing to read, but a "mark as unread" still ends here.
             let mut outbox = Outbox::default();
-            if conversations::clear_marked_unread(&mut tx, me, conversation_id).await? {
+            if conversations::set_marked_unread(&mut tx, me, conversation_id, false).await? {
                 let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
                 outbox.push(me, events::append(&mut tx, me, Event::ConversationUpdated(view), now).await?);
             }
@@ -161,7 +164,7 @@ pub async fn mark_unread(state: &AppState, me: Id, conversation_id: Id) -> AppRe
     require_member(&mut conn, me, conversation_id).await?;
     let now = now_ms();
     let mut tx = conn.begin().await?;
-    let changed = conversations::mark_unread(&mut tx, me, conversation_id).await?;
+    let changed = conversations::set_marked_unread(&mut tx, me, conversation_id, true).await?;
     let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
     let mut outbox = Outbox::default();
     if changed {

@@ -59,7 +59,7 @@ pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> sqlx::Result<Vec<(Id,
 /// no other message uses it), its copies in the event log (replaced by the burned notice) and
 /// the row itself.
 pub async fn erase(conn: &mut Conn, message_id: Id, conversation_id: Id) -> sqlx::Result<Option<String>> {
-    let blob = super::messages::recall(conn, message_id).await?;
+    let blob = super::messages::erase_content(conn, message_id).await?;
     sqlx::query(
         "UPDATE events SET payload = json_object('seq', seq, 'type', 'message_burned',
                 'data', json_object('messageId', ?1, 'conversationId', ?2))

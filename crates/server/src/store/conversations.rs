@@ -251,23 +251,14 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
     Ok((done.rows_affected() > 0).then_some((before.min(newest), newest)))
 }
 
-/// Marks the conversation unread for the member ("mark as unread" in the list); `true` if it changed.
-pub async fn mark_unread(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
+/// Sets or clears the member's "mark as unread" (setting also lists the conversation);
+/// `true` if it changed.
+pub async fn set_marked_unread(conn: &mut Conn, user_id: Id, conversation_id: Id, marked: bool) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE members SET marked_unread = 1, listed = 1 WHERE conversation_id = ? AND user_id = ? AND marked_unread = 0",
+        "UPDATE members SET marked_unread = ?1, listed = MAX(listed, ?1)
+         WHERE conversation_id = ?2 AND user_id = ?3 AND marked_unread <> ?1",
     )
-    .bind(conversation_id)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-/// Clears a "mark as unread" when there is nothing newer to read; `true` if it changed.
-pub async fn clear_marked_unread(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE members SET marked_unread = 0 WHERE conversation_id = ? AND user_id = ? AND marked_unread = 1",
-    )
+    .bind(marked)
     .bind(conversation_id)
     .bind(user_id)
     .execute(conn)

@@ -194,6 +194,22 @@ pub async fn history(
 /// kept in the event log for catch-up (a replay then shows it recalled). Returns the hash of
 /// the blob of a file this withdrew, whose bytes may now be unreferenced.
 pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<String>> {
+    let withdrawn_blob = erase_content(conn, message_id).await?;
+    sqlx::query(
+        "UPDATE events SET payload = json_set(payload, '$.data.content', '', '$.data.status', 'recalled')
+         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = ?",
+    )
+    .bind(message_id)
+    .execute(conn)
+    .await?;
+    Ok(withdrawn_blob)
+}
+
+/// What recall and burn after reading share: the text and the file link erased (the file
+/// withdrawn unless another message still uses it; its blob hash returned), and the preview
+/// scrubbed from logged list updates. The `new_message` copies in the log are the caller's:
+/// recall marks them recalled, burning replaces them.
+pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<String>> {
     let (file_id, conversation_id, created_at): (Option<Id>, Id, i64) =
         sqlx::query_as("SELECT file_id, conversation_id, created_at FROM messages WHERE id = ?")
             .bind(message_id)
@@ -214,13 +230,6 @@ pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<Stri
         .fetch_optional(&mut *conn)
         .await?;
     }
-    sqlx::query(
-        "UPDATE events SET payload = json_set(payload, '$.data.content', '', '$.data.status', 'recalled')
-         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = ?",
-    )
-    .bind(message_id)
-    .execute(&mut *conn)
-    .await?;
     // List updates logged while it was the newest message carry its preview.
     sqlx::query(
         "UPDATE events SET payload = json_set(payload, '$.data.lastMessage', '[Recalled]',

@@ -5,18 +5,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::common::{stored_files, upload, Socket, TestServer};
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
-fn db_bytes(s: &TestServer) -> Vec<u8> {
-    ["confab.db", "confab.db-wal"]
-        .iter()
-        .flat_map(|n| std::fs::read(s.dir.path().join(n)).unwrap_or_default())
-        .collect()
-}
+use super::common::{contains, db_bytes, stored_files, upload, Socket, TestServer};
 
 async fn patch(s: &TestServer, token: &str, cid: i64, body: Value) -> (StatusCode, Value) {
     s.call(Method::PATCH, &format!("/api/conversations/{cid}"), Some(token), Some(body)).await

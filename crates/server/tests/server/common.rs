@@ -207,3 +207,15 @@ pub fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
     walk(&s.dir.path().join("files"), &mut out);
     out
 }
+
+/// The database file and its write-ahead log, as bytes (to prove erased text is gone).
+pub fn db_bytes(s: &TestServer) -> Vec<u8> {
+    ["confab.db", "confab.db-wal"]
+        .iter()
+        .flat_map(|n| std::fs::read(s.dir.path().join(n)).unwrap_or_default())
+        .collect()
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}

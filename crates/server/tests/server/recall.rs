@@ -2,21 +2,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 
-use super::common::TestServer;
-
-fn db_bytes(s: &TestServer) -> Vec<u8> {
-    let mut all = Vec::new();
-    for name in ["confab.db", "confab.db-wal"] {
-        if let Ok(b) = std::fs::read(s.dir.path().join(name)) {
-            all.extend(b);
-        }
-    }
-    all
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
+use super::common::{contains, db_bytes, TestServer};
 
 #[tokio::test]
 async fn only_the_sender_recalls_and_the_text_is_erased_from_disk() {
