@@ -1,5 +1,6 @@
 // Small helpers shared by the end-to-end tests.
 import assert from 'node:assert/strict';
+import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -80,4 +81,19 @@ export async function sendText(page, text) {
 export async function openConversationWith(page, name) {
   await page.click(`.conv:has(.conv-name:text-is("${name}")) .conv-link`);
   await page.waitForSelector('.thread .composer');
+}
+
+/// Serious and critical axe violations on the page as it is, one line each (every rule, or only
+/// those with the given tags).
+export async function violations(page, tags) {
+  const builder = new AxeBuilder({ page });
+  const results = await (tags ? builder.withTags(tags) : builder).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+}
+
+/// Fails on any serious or critical accessibility violation.
+export async function audit(page, label) {
+  assert.deepEqual(await violations(page), [], `accessibility violations on ${label}`);
 }

@@ -3,9 +3,8 @@
 // whole product by keyboard alone, reflow at 320 px and 200 % zoom, and forced colours.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
 import { launch, BASE } from '../lib/browser.js';
-import { waitFor, SHOTS } from '../lib/helpers.js';
+import { waitFor, SHOTS, violations } from '../lib/helpers.js';
 
 const stamp = Date.now().toString(36);
 const A = `ya_${stamp}`;
@@ -69,10 +68,7 @@ async function open({ lang, scheme, viewport, signedIn = true }) {
 }
 
 async function audit(page, label, failures) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  for (const v of results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
-    failures.push(`${label}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-  }
+  for (const v of await violations(page, ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])) failures.push(`${label}: ${v}`);
 }
 
 const ESC = async (page) => {

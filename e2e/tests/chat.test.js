@@ -6,9 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
-import AxeBuilder from '@axe-core/playwright';
 import { launch, BASE } from '../lib/browser.js';
-import { waitFor, shot, register, api, messageIds, bubbleTexts, sendText, openConversationWith } from '../lib/helpers.js';
+import { waitFor, shot, register, api, messageIds, bubbleTexts, sendText, openConversationWith, audit } from '../lib/helpers.js';
 
 const WIDE = { width: 1280, height: 800 };
 
@@ -45,15 +44,6 @@ const stamp = Date.now().toString(36);
 const ALICE = `alice_${stamp}`;
 const BOB = `bob_${stamp}`;
 
-async function audit(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-    [],
-    `accessibility violations on ${label}`,
-  );
-}
 
 before(async () => {
   browser = await launch();

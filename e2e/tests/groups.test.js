@@ -2,9 +2,8 @@
 // unread from the list — in Debian's Chromium against a real server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
 import { launch, BASE } from '../lib/browser.js';
-import { waitFor, shot, register, bubbleTexts, sendText } from '../lib/helpers.js';
+import { waitFor, shot, register, bubbleTexts, sendText, audit } from '../lib/helpers.js';
 
 const WIDE = { width: 1280, height: 800 };
 const stamp = Date.now().toString(36);
@@ -12,15 +11,6 @@ const NAMES = { alice: `ga_${stamp}`, bob: `gb_${stamp}`, carol: `gc_${stamp}` }
 const GROUP = `Trip ${stamp}`;
 let browser, a, b, c, gid;
 
-async function audit(page, label) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-    [],
-    `accessibility violations on ${label}`,
-  );
-}
 
 const row = (page, id) => page.locator(`.conv[data-conversation-id="${id}"]`);
 const notices = (page) => page.$$eval('.thread .msg-notice.system', (els) => els.map((e) => e.textContent));

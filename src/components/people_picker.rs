@@ -1,10 +1,9 @@
 use confab_api::{Id, SearchHit};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::avatar::Avatar;
 use super::icons::{Icon, Svg};
-use crate::api;
+use super::search::search_people;
 use crate::i18n::{fill, use_i18n, K};
 
 fn shown_name(hit: &SearchHit) -> String {
@@ -26,31 +25,13 @@ pub fn PeoplePicker(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
-    let hits = RwSignal::new(Vec::<SearchHit>::new());
+    let hits = RwSignal::new(None::<Vec<SearchHit>>);
     let generation = StoredValue::new(0u32);
-    let search = move |q: String| {
-        let gen = generation.get_value() + 1;
-        generation.set_value(gen);
-        if q.trim().is_empty() {
-            hits.set(Vec::new());
-            return;
-        }
-        gloo_timers::callback::Timeout::new(200, move || {
-            if generation.get_value() != gen {
-                return;
-            }
-            spawn_local(async move {
-                let found = api::search(q.trim()).await.unwrap_or_default();
-                if generation.get_value() == gen {
-                    hits.set(found);
-                }
-            });
-        })
-        .forget();
-    };
+    let search = move |q: String| search_people(generation, q, hits);
     let shown = move || {
         let (taken, out) = (picked.get(), exclude.get());
         hits.get()
+            .unwrap_or_default()
             .into_iter()
             .filter(|h| !out.contains(&h.user_id) && !taken.iter().any(|p| p.user_id == h.user_id))
             .collect::<Vec<_>>()
@@ -89,7 +70,7 @@ pub fn PeoplePicker(
                             <button type="button" class="hit" on:click=move |_| {
                                 picked.update(|l| l.push(hit.clone()));
                                 query.set(String::new());
-                                hits.set(Vec::new());
+                                hits.set(None);
                             }>
                                 <Avatar name=name.clone() small=true />
                                 <span class="hit-name">{name.clone()}</span>

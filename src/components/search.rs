@@ -7,6 +7,29 @@ use crate::api;
 use crate::i18n::{use_i18n, K};
 use crate::state::use_store;
 
+/// Searches people for `q` after a short pause in typing; `hits` gets the answer unless a newer
+/// query (counted by `generation`) came since. An empty query clears it at once.
+pub fn search_people(generation: StoredValue<u32>, q: String, hits: RwSignal<Option<Vec<SearchHit>>>) {
+    let gen = generation.get_value() + 1;
+    generation.set_value(gen);
+    if q.trim().is_empty() {
+        hits.set(None);
+        return;
+    }
+    gloo_timers::callback::Timeout::new(200, move || {
+        if generation.get_value() != gen {
+            return;
+        }
+        spawn_local(async move {
+            let result = api::search(q.trim()).await.unwrap_or_default();
+            if generation.get_value() == gen {
+                hits.set(Some(result));
+            }
+        });
+    })
+    .forget();
+}
+
 /// Finds people by name and opens (or starts) the chat with them.
 #[component]
 pub fn SearchBox() -> impl IntoView {
@@ -16,26 +39,7 @@ pub fn SearchBox() -> impl IntoView {
     let hits = RwSignal::new(None::<Vec<SearchHit>>);
     let generation = StoredValue::new(0u32);
 
-    let run_search = move |q: String| {
-        let gen = generation.get_value() + 1;
-        generation.set_value(gen);
-        if q.trim().is_empty() {
-            hits.set(None);
-            return;
-        }
-        gloo_timers::callback::Timeout::new(200, move || {
-            if generation.get_value() != gen {
-                return;
-            }
-            spawn_local(async move {
-                let result = api::search(q.trim()).await.unwrap_or_default();
-                if generation.get_value() == gen {
-                    hits.set(Some(result));
-                }
-            });
-        })
-        .forget();
-    };
+    let run_search = move |q: String| search_people(generation, q, hits);
     let open = move |hit: SearchHit| {
         spawn_local(async move {
             let id = match hit.conversation_id {
