@@ -7,11 +7,19 @@ use std::sync::{Arc, Mutex};
 use confab_api::Id;
 use tokio::sync::{broadcast, watch};
 
-/// An event ready to send: its sequence number and its frame as JSON.
+/// An event ready to send: its sequence number and the event as JSON (`{"type":…,"data":…}`),
+/// shared by every member it goes to; the frame text is put together when it is sent.
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub seq: i64,
-    pub json: Arc<str>,
+    pub event: Arc<str>,
+}
+
+impl Frame {
+    /// `{"seq":n,"type":…,"data":…}`, as logged.
+    pub fn text(&self) -> String {
+        crate::store::events::frame_text(self.seq, &self.event)
+    }
 }
 
 /// Frames produced by one change, published once the change is committed.
@@ -19,8 +27,13 @@ pub struct Frame {
 pub struct Outbox(Vec<(Id, Frame)>);
 
 impl Outbox {
-    pub fn push(&mut self, user_id: Id, (seq, json): (i64, String)) {
-        self.0.push((user_id, Frame { seq, json: json.into() }));
+    pub fn push(&mut self, user_id: Id, (seq, event): (i64, Arc<str>)) {
+        self.0.push((user_id, Frame { seq, event }));
+    }
+
+    /// The same event for several people, each with their own sequence number.
+    pub fn push_shared(&mut self, numbered: &[(Id, i64)], event: &Arc<str>) {
+        self.0.extend(numbered.iter().map(|&(user_id, seq)| (user_id, Frame { seq, event: event.clone() })));
     }
 
     pub fn extend(&mut self, other: Outbox) {
@@ -102,8 +115,9 @@ impl Default for Hub {
     }
 }
 
-/// How many frames a slow connection may fall behind before it re-reads them from the log.
-const BUFFER: usize = 256;
+/// How many frames a slow connection may fall behind before it re-reads them from the log
+/// (every slot is allocated up front for each person online, so it stays small).
+const BUFFER: usize = 32;
 
 impl Hub {
     pub fn subscribe(&self, user_id: Id) -> broadcast::Receiver<Frame> {

@@ -31,6 +31,7 @@ pub struct AppState {
     pub account_limits: Arc<service::rate_limits::AccountLimits>,
     pub address_limits: Arc<routes::limits::AddressLimits>,
     pub burner: Arc<service::burn::Burner>,
+    pub sends: Arc<service::send_queue::SendQueue>,
 }
 
 impl AppState {
@@ -45,6 +46,7 @@ impl AppState {
             address_limits: Arc::new(routes::limits::AddressLimits::new(&config.rates)),
             hub: Arc::new(hub::Hub::new(config.sockets)),
             burner: Arc::default(),
+            sends: Arc::default(),
             config: Arc::new(config),
             store,
             files: Arc::new(files),
@@ -78,6 +80,7 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let state = AppState::open(config).await?;
     service::maintenance::spawn(state.clone());
     service::burn::spawn(state.clone());
+    service::send_queue::spawn(state.clone());
     let app = routes::app(state.clone());
     let (shutdown, mut rx) = tokio::sync::watch::channel(false);
     let timeouts = serve::Timeouts {

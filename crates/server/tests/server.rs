@@ -6,6 +6,7 @@ mod server {
     mod burn;
     mod chat;
     pub mod common;
+    mod durability;
     mod files;
     mod groups;
     mod hardening;

@@ -35,6 +35,20 @@ use confab_api::close_code;
 
 /// Clients only send small control frames (pings); anything bigger is refused.
 const MAX_CLIENT_FRAME: usize = 4 * 1024;
+/// Buffers sized for chat frames rather than the WebSocket library's 128 KB defaults, which
+/// most of an idle socket's memory was: the client sends only pings, and a frame is written
+/// out as soon as it is sent (a bigger one simply takes more than one write).
+const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 0;
+
+fn sized_for_chat(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade
+        .max_message_size(MAX_CLIENT_FRAME)
+        .max_frame_size(MAX_CLIENT_FRAME)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+}
+
 /// How often an open socket re-checks its token (expiry, or revocation on another instance).
 const RECHECK_EVERY: Duration = Duration::from_secs(25);
 
@@ -55,7 +69,7 @@ pub async fn chat_route(
     let token = q.token.filter(|t| !t.is_empty()).ok_or_else(|| AppError::unauthorized("missing ?token="))?;
     let user = auth::authenticate(&state, &token).await;
     let (upgrade, user) = match (upgrade, user) {
-        (Ok(upgrade), user) => (upgrade.max_message_size(MAX_CLIENT_FRAME).max_frame_size(MAX_CLIENT_FRAME), user),
+        (Ok(upgrade), user) => (sized_for_chat(upgrade), user),
         (Err(_), Err(e)) => return Err(e),
         (Err(e), Ok(_)) => {
             return Err(AppError::bad_request(format!("expected a WebSocket upgrade: {}", e.body_text())))
@@ -197,7 +211,7 @@ async fn session(
             frame = live.recv() => match frame {
                 Ok(frame) if frame.seq <= last_sent => {}
                 Ok(frame) if frame.seq == last_sent + 1 => {
-                    if sink.send(WsMessage::Text(Utf8Bytes::from(&*frame.json))).await.is_err() { break }
+                    if sink.send(WsMessage::Text(Utf8Bytes::from(frame.text()))).await.is_err() { break }
                     last_sent = frame.seq;
                 }
                 // A gap (or a slow reader that lagged): the log has everything, in order.

@@ -127,9 +127,7 @@ pub async fn burn_due(state: &AppState, now: i64) -> AppResult<usize> {
     for &(message_id, conversation_id) in &due {
         blobs.extend(burn::erase(&mut tx, message_id, conversation_id).await?);
         let notice = BurnedNotice { message_id, conversation_id };
-        outbox.extend(
-            broadcast_to_members(&mut tx, conversation_id, now, |_| Event::MessageBurned(notice.clone())).await?,
-        );
+        outbox.extend(broadcast_to_members(&mut tx, conversation_id, now, Event::MessageBurned(notice)).await?);
         touched.insert(conversation_id);
     }
     // The list's preview moves to the message before.

@@ -18,17 +18,12 @@ pub async fn require_member(conn: &mut Conn, me: Id, conversation_id: Id) -> App
     }
 }
 
-/// Logs `event(member)` for every member of the conversation.
-pub async fn broadcast_to_members(
-    conn: &mut Conn,
-    conversation_id: Id,
-    now: i64,
-    event: impl Fn(Id) -> Event,
-) -> AppResult<Outbox> {
+/// Logs the same event for every member of the conversation (two statements, whatever its size).
+pub async fn broadcast_to_members(conn: &mut Conn, conversation_id: Id, now: i64, event: Event) -> AppResult<Outbox> {
+    let event = events::event_json(&event);
+    let numbered = events::append_to_members(conn, conversation_id, 0, &event, now).await?;
     let mut outbox = Outbox::default();
-    for member in conversations::member_ids(conn, conversation_id).await? {
-        outbox.push(member, events::append(conn, member, event(member), now).await?);
-    }
+    outbox.push_shared(&numbered, &event);
     Ok(outbox)
 }
 

@@ -66,8 +66,8 @@ pub async fn history(
 }
 
 /// What a send request boils down to once checked.
-enum Body {
-    Text(String),
+enum Body<'a> {
+    Text(&'a str),
     File(crate::store::files::FileRow),
 }
 
@@ -98,30 +98,21 @@ fn is_retry_of(existing: &MessageRow, req: &SendMessageRequest, message_type: Me
     same_target && same_content && message_type.as_str() == existing.message_type
 }
 
-/// Sends a message; `true` when it is new, `false` when `clientMsgId` matched an earlier send.
-pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResult<(Message, bool)> {
-    let message_type = req.message_type.unwrap_or(match req.content {
+fn message_type_of(req: &SendMessageRequest) -> MessageType {
+    req.message_type.unwrap_or(match req.content {
         OutgoingContent::FileRef(_) => MessageType::File,
         OutgoingContent::Text(_) => MessageType::Text,
-    });
+    })
+}
+
+/// The checks that need no database, made before a send waits for the writer.
+fn check_send(req: &SendMessageRequest) -> AppResult<()> {
+    let message_type = message_type_of(req);
     if message_type == MessageType::System {
         return Err(AppError::unprocessable("messageType 'system' is reserved for the server"));
     }
-    let client_msg_id = check_client_msg_id(&req.client_msg_id)?;
-    let mut conn = state.store.writer().await?;
-
-    if let Some(cid) = client_msg_id {
-        if let Some(existing) = messages::by_client_id(&mut conn, me, cid).await? {
-            if !is_retry_of(&existing, &req, message_type) {
-                return Err(AppError::conflict(format!(
-                    "clientMsgId '{cid}' was already used for a different message; use a new one for each message"
-                )));
-            }
-            return Ok((to_api(state, &existing), false));
-        }
-    }
-
-    let body = match (&req.content, message_type.carries_file()) {
+    check_client_msg_id(&req.client_msg_id)?;
+    match (&req.content, message_type.carries_file()) {
         (OutgoingContent::Text(text), false) => {
             if super::text::is_blank(text) {
                 return Err(AppError::unprocessable("content must not be empty or only invisible characters"));
@@ -132,17 +123,53 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
                     "content is {chars} characters; the limit is {MAX_TEXT_CHARS}"
                 )));
             }
-            Body::Text(text.clone())
+            Ok(())
         }
-        (OutgoingContent::FileRef(r), true) => Body::File(super::files::owned_by(&mut conn, me, r.file_id).await?),
-        (OutgoingContent::Text(s), true) => match s.trim().parse::<Id>() {
-            Ok(id) => Body::File(super::files::owned_by(&mut conn, me, id).await?),
-            Err(_) => {
-                return Err(AppError::unprocessable("content of an image or file message must be {\"fileId\": …}"))
-            }
-        },
+        (OutgoingContent::Text(s), true) if s.trim().parse::<Id>().is_err() => {
+            Err(AppError::unprocessable("content of an image or file message must be {\"fileId\": …}"))
+        }
         (OutgoingContent::FileRef(_), false) => {
-            return Err(AppError::unprocessable("content of a text message must be a string"))
+            Err(AppError::unprocessable("content of a text message must be a string"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Sends a message; `true` when it is new, `false` when `clientMsgId` matched an earlier send.
+/// Sends are written in batches (group commit, see `send_queue`); the answer comes once the
+/// batch holding this one is on disk.
+pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResult<(Message, bool)> {
+    check_send(&req)?;
+    state.sends.submit(me, req).await
+}
+
+/// One send inside the writer's open transaction: the message, whether it is new, and the
+/// events to publish once the transaction commits.
+pub(super) async fn send_in(
+    state: &AppState,
+    conn: &mut Conn,
+    me: Id,
+    req: &SendMessageRequest,
+) -> AppResult<(Message, bool, Outbox)> {
+    let message_type = message_type_of(req);
+    let client_msg_id = check_client_msg_id(&req.client_msg_id)?;
+    if let Some(cid) = client_msg_id {
+        if let Some(existing) = messages::by_client_id(conn, me, cid).await? {
+            if !is_retry_of(&existing, req, message_type) {
+                return Err(AppError::conflict(format!(
+                    "clientMsgId '{cid}' was already used for a different message; use a new one for each message"
+                )));
+            }
+            return Ok((to_api(state, &existing), false, Outbox::default()));
+        }
+    }
+
+    let body = match &req.content {
+        OutgoingContent::Text(text) if !message_type.carries_file() => Body::Text(text),
+        OutgoingContent::FileRef(r) => Body::File(super::files::owned_by(conn, me, r.file_id).await?),
+        OutgoingContent::Text(s) => {
+            let id = s.trim().parse::<Id>().map_err(|_| AppError::unprocessable("content must be {\"fileId\": …}"))?;
+            Body::File(super::files::owned_by(conn, me, id).await?)
         }
     };
     if let Body::File(f) = &body {
@@ -153,18 +180,16 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
         }
     }
 
-    let mut tx = conn.begin().await?;
-    let (conversation_id, receiver_id) = resolve_target(&mut tx, me, req.receiver_id, req.conversation_id).await?;
-    let mentions = super::groups::Mentions::check(&mut tx, me, conversation_id, &req.at_user_ids, req.at_all).await?;
-    let burn_duration = crate::store::burn::duration(&mut tx, conversation_id).await?;
+    let (conversation_id, receiver_id) = resolve_target(conn, me, req.receiver_id, req.conversation_id).await?;
+    let mentions = super::groups::Mentions::check(conn, me, conversation_id, &req.at_user_ids, req.at_all).await?;
+    let burn_duration = crate::store::burn::duration(conn, conversation_id).await?;
     let now = now_ms();
-    let mut outbox = Outbox::default();
     let (content, file_id) = match &body {
-        Body::Text(t) => (t.as_str(), None),
+        Body::Text(t) => (*t, None),
         Body::File(f) => ("", Some(f.id)),
     };
     let message_id = messages::insert(
-        &mut tx,
+        conn,
         &NewMessage {
             conversation_id,
             sender_id: me,
@@ -181,17 +206,18 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
         },
     )
     .await?;
-    mentions.record(&mut tx, me, conversation_id, message_id).await?;
-    let members = conversations::member_ids(&mut tx, conversation_id).await?;
-    for member in &members {
-        conversations::set_listed(&mut tx, *member, conversation_id).await?;
-        let row = messages::get(&mut tx, *member, message_id).await?.ok_or_else(AppError::internal)?;
-        outbox.push(*member, events::append(&mut tx, *member, Event::NewMessage(to_api(state, &row)), now).await?);
-    }
-    let mine = messages::get(&mut tx, me, message_id).await?.ok_or_else(AppError::internal)?;
-    tx.commit().await?;
-    state.hub.publish(outbox);
-    Ok((to_api(state, &mine), true))
+    mentions.record(conn, me, conversation_id, message_id).await?;
+    conversations::set_listed_for_members(conn, conversation_id).await?;
+    // Everyone but the sender sees the same message (read, no read count): it is read and
+    // serialised once, and logged for all of them in one statement, whatever the group's size.
+    let theirs = messages::get(conn, 0, message_id).await?.ok_or_else(AppError::internal)?;
+    let theirs = events::event_json(&Event::NewMessage(to_api(state, &theirs)));
+    let numbered = events::append_to_members(conn, conversation_id, me, &theirs, now).await?;
+    let mut outbox = Outbox::default();
+    outbox.push_shared(&numbered, &theirs);
+    let mine = to_api(state, &messages::get(conn, me, message_id).await?.ok_or_else(AppError::internal)?);
+    outbox.push(me, events::append(conn, me, Event::NewMessage(mine.clone()), now).await?);
+    Ok((mine, true, outbox))
 }
 
 /// The conversation a send goes to, and the receiver: by conversationId when given
@@ -269,8 +295,7 @@ pub async fn recall(state: &AppState, me: Id, message_id: Id) -> AppResult<Messa
     let mut tx = conn.begin().await?;
     let withdrawn_blob = messages::recall(&mut tx, message_id).await?;
     let notice = RecalledNotice { message_id, conversation_id: row.conversation_id };
-    let outbox =
-        broadcast_to_members(&mut tx, row.conversation_id, now, |_| Event::MessageRecalled(notice.clone())).await?;
+    let outbox = broadcast_to_members(&mut tx, row.conversation_id, now, Event::MessageRecalled(notice)).await?;
     let updated = messages::get(&mut tx, me, message_id).await?.ok_or_else(AppError::internal)?;
     tx.commit().await?;
     state.hub.publish(outbox);

@@ -10,6 +10,7 @@ pub mod maintenance;
 pub mod messages;
 pub mod passwords;
 pub mod rate_limits;
+pub mod send_queue;
 pub mod text;
 
 /// Parses page/pageSize the way every list endpoint does: 1-based, size clamped to 1..=100.

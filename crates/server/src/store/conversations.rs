@@ -195,6 +195,17 @@ pub async fn set_listed(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sq
     Ok(done.rows_affected() > 0)
 }
 
+/// Puts the conversation back in every current member's list (a new message in it).
+pub async fn set_listed_for_members(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE members SET listed = 1 WHERE conversation_id = ? AND listed = 0 AND left_at_message_id IS NULL",
+    )
+    .bind(conversation_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub struct Settings {
     pub is_pinned: Option<bool>,
     pub recv_msg_opt: Option<i32>,

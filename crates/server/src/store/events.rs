@@ -1,24 +1,72 @@
 //! The per-user event log that lets a reconnecting socket catch up with `sinceSeq`.
 
-use confab_api::{Event, EventFrame, Id};
+use std::sync::Arc;
+
+use confab_api::{Event, Id};
 
 use super::Conn;
 
-/// Gives the event the user's next sequence number and logs it; returns the frame as JSON.
-pub async fn append(conn: &mut Conn, user_id: Id, event: Event, now: i64) -> sqlx::Result<(i64, String)> {
+/// The event as JSON, `{"type":…,"data":…}`: serialised once however many people it goes to.
+pub fn event_json(event: &Event) -> Arc<str> {
+    serde_json::to_string(event).expect("events serialize").into()
+}
+
+/// The logged and sent frame: `{"seq":n,` followed by the event's own fields (what
+/// serialising an `EventFrame` gives, without serialising the event again).
+pub fn frame_text(seq: i64, event_json: &str) -> String {
+    format!("{{\"seq\":{seq},{}", event_json.strip_prefix('{').unwrap_or(event_json))
+}
+
+/// Gives the event the user's next sequence number and logs it; returns the number and the event.
+pub async fn append(conn: &mut Conn, user_id: Id, event: Event, now: i64) -> sqlx::Result<(i64, Arc<str>)> {
+    let event = event_json(&event);
     let seq: i64 = sqlx::query_scalar("UPDATE users SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
-    let json = serde_json::to_string(&EventFrame { seq, event }).expect("events serialize");
     sqlx::query("INSERT INTO events (user_id, seq, payload, created_at) VALUES (?, ?, ?, ?)")
         .bind(user_id)
         .bind(seq)
-        .bind(&json)
+        .bind(frame_text(seq, &event))
         .bind(now)
         .execute(conn)
         .await?;
-    Ok((seq, json))
+    Ok((seq, event))
+}
+
+/// Logs one event for every current member of a conversation but `except`, in two statements
+/// whatever the number of members (numbering, then logging with the frame put together in SQL);
+/// returns each member's new sequence number.
+pub async fn append_to_members(
+    conn: &mut Conn,
+    conversation_id: Id,
+    except: Id,
+    event: &str,
+    now: i64,
+) -> sqlx::Result<Vec<(Id, i64)>> {
+    let numbered: Vec<(Id, i64)> = sqlx::query_as(
+        "UPDATE users SET last_seq = last_seq + 1
+         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = ?1 AND left_at_message_id IS NULL)
+           AND id <> ?2
+         RETURNING id, last_seq",
+    )
+    .bind(conversation_id)
+    .bind(except)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO events (user_id, seq, payload, created_at)
+         SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(?3, 2), ?4
+         FROM users u JOIN members m ON m.user_id = u.id
+         WHERE m.conversation_id = ?1 AND m.left_at_message_id IS NULL AND u.id <> ?2",
+    )
+    .bind(conversation_id)
+    .bind(except)
+    .bind(event)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(numbered)
 }
 
 /// Logged events after `since`, oldest first, at most `limit`.
@@ -45,4 +93,23 @@ pub async fn bounds(conn: &mut Conn, user_id: Id) -> sqlx::Result<(Option<i64>, 
 
 pub async fn prune(conn: &mut Conn, older_than: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query("DELETE FROM events WHERE created_at < ?").bind(older_than).execute(conn).await?.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use confab_api::{EventFrame, ReadReceipt};
+
+    use super::*;
+
+    #[test]
+    fn a_frame_put_together_is_what_serialising_the_frame_gives() {
+        let event = Event::Read(ReadReceipt {
+            conversation_id: 3,
+            reader_id: 4,
+            last_read_message_id: 9,
+            previous_read_message_id: 2,
+        });
+        let whole = serde_json::to_string(&EventFrame { seq: 42, event: event.clone() }).unwrap();
+        assert_eq!(frame_text(42, &event_json(&event)), whole);
+    }
 }

@@ -1,0 +1,183 @@
+//! Group commit: many concurrent sends share transactions, yet each is answered once, a refused
+//! one changes nothing of the others, and nothing acknowledged is lost when the process is
+//! killed (`kill -9`) in the middle of a stream of sends.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use super::common::TestServer;
+
+/// Every message of a conversation, oldest first, paging back with the cursor.
+async fn all_messages(s: &TestServer, token: &str, cid: i64) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut before = None::<i64>;
+    loop {
+        let cursor = before.map(|b| format!("&beforeMessageId={b}")).unwrap_or_default();
+        let (status, body) = s.get(&format!("/api/conversations/{cid}/messages?pageSize=100{cursor}"), token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let list = body["data"]["list"].as_array().unwrap().clone();
+        let oldest = list.iter().map(|m| m["messageId"].as_i64().unwrap()).min();
+        out.extend(list);
+        match (body["data"]["hasMore"].as_bool(), oldest) {
+            (Some(true), Some(o)) => before = Some(o),
+            _ => break,
+        }
+    }
+    out.sort_by_key(|m| m["messageId"].as_i64().unwrap());
+    out
+}
+
+#[tokio::test]
+async fn concurrent_sends_are_each_answered_once_and_a_refused_one_spoils_nothing() {
+    let s = TestServer::start().await;
+    let (alice, _) = s.register("gc_alice").await;
+    let (bob, bob_id) = s.register("gc_bob").await;
+    let first = s.send_text(&alice, bob_id, "hello").await;
+    let cid = first["conversationId"].as_i64().unwrap();
+    let mut bob_socket = s.socket(&bob, Some(0)).await;
+    let (_, ready) = bob_socket.until_ready().await;
+
+    // 64 sends at once: 16 good ones, each good one's retry (same clientMsgId), and bad ones
+    // (a stranger as receiver, a file that does not exist) that land in the same batches.
+    let mut calls = Vec::new();
+    for i in 0..64 {
+        let (s, alice) = (&s, alice.clone());
+        calls.push(async move {
+            let body = match i % 4 {
+                0 | 1 => json!({"receiverId": bob_id, "content": format!("m{}", i / 4), "clientMsgId": format!("c{}", i / 4)}),
+                2 => json!({"receiverId": 999_999, "content": "to nobody", "clientMsgId": format!("bad{i}")}),
+                _ => json!({"conversationId": cid, "messageType": "file", "content": {"fileId": 987_654}, "clientMsgId": format!("bad{i}")}),
+            };
+            (i, s.post("/api/messages", &alice, body).await)
+        });
+    }
+    let answers = futures_util::future::join_all(calls).await;
+    let mut ids_by_client: BTreeMap<String, HashSet<i64>> = BTreeMap::new();
+    for (i, (status, body)) in answers {
+        match i % 4 {
+            0 | 1 => {
+                assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{i}: {status} {body}");
+                let m = &body["data"];
+                ids_by_client
+                    .entry(m["clientMsgId"].as_str().unwrap().to_string())
+                    .or_default()
+                    .insert(m["messageId"].as_i64().unwrap());
+            }
+            2 => assert_eq!(status, StatusCode::NOT_FOUND, "{body}"),
+            _ => assert_eq!(status, StatusCode::NOT_FOUND, "{body}"),
+        }
+    }
+    // A send and its retry name the same message.
+    assert_eq!(ids_by_client.len(), 16);
+    assert!(ids_by_client.values().all(|ids| ids.len() == 1), "{ids_by_client:?}");
+
+    // Exactly the good ones are stored, once each; nothing of the bad ones.
+    let stored = all_messages(&s, &alice, cid).await;
+    let texts: Vec<&str> = stored.iter().map(|m| m["content"].as_str().unwrap()).collect();
+    assert_eq!(stored.len(), 17, "{texts:?}");
+    assert!(!texts.contains(&"to nobody"));
+    let unique: HashSet<&str> = texts.iter().copied().collect();
+    assert_eq!(unique.len(), 17);
+
+    // Bob's socket gets each new message once, with gap-free sequence numbers.
+    let mut seq = ready;
+    let mut got = HashSet::new();
+    while got.len() < 16 {
+        let frame = bob_socket.next().await;
+        assert_eq!(frame["seq"].as_i64(), Some(seq + 1), "{frame}");
+        seq += 1;
+        if frame["type"] == "new_message" {
+            assert!(got.insert(frame["data"]["messageId"].as_i64().unwrap()), "delivered twice: {frame}");
+        }
+    }
+    bob_socket.expect_quiet().await;
+}
+
+struct Process {
+    child: Child,
+    base: String,
+}
+
+impl Process {
+    fn start(dir: &std::path::Path) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_confab-server"))
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server binary starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("the server prints its URL").unwrap();
+            if let Some(url) = line.strip_prefix("Confab is running at ") {
+                break url.trim().to_string();
+            }
+        };
+        Process { child, base }
+    }
+
+    fn kill(mut self) {
+        // SIGKILL: no clean stop, no final checkpoint.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn every_acknowledged_send_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path());
+    let mut s = TestServer::start().await;
+    s.base = server.base.clone();
+    let (alice, _) = s.register("k9_alice").await;
+    let (bob, bob_id) = s.register("k9_bob").await;
+    let cid = s.send_text(&alice, bob_id, "start").await["conversationId"].as_i64().unwrap();
+
+    // 16 senders send as fast as they can; the process is killed while they do.
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut senders = Vec::new();
+    for n in 0..16 {
+        let (http, base, token, acked) = (s.http.clone(), s.base.clone(), alice.clone(), acked.clone());
+        senders.push(tokio::spawn(async move {
+            for i in 0.. {
+                let client = format!("k{n}-{i}");
+                let res = http
+                    .post(format!("{base}/api/messages"))
+                    .bearer_auth(&token)
+                    .json(&json!({"receiverId": bob_id, "content": client, "clientMsgId": client}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == StatusCode::CREATED => acked.lock().unwrap().push(client),
+                    _ => break,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.kill();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() > 50, "the senders got going before the kill ({} acknowledged)", acked.len());
+
+    let server = Process::start(dir.path());
+    s.base = server.base.clone();
+    let stored = all_messages(&s, &bob, cid).await;
+    let texts: Vec<String> = stored.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();
+    let unique: HashSet<&String> = texts.iter().collect();
+    assert_eq!(unique.len(), texts.len(), "no message is stored twice");
+    let missing: Vec<&String> = acked.iter().filter(|c| !unique.contains(c)).collect();
+    assert!(missing.is_empty(), "{} acknowledged sends lost: {:?}", missing.len(), &missing[..missing.len().min(5)]);
+    // What was written but not acknowledged may be there; a retry with its clientMsgId finds it.
+    let extra = texts.len() - 1 - acked.len();
+    assert!(extra <= 16, "at most one unanswered send per sender ({extra})");
+    server.kill();
+}
