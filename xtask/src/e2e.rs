@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::{cargo, root, sh, step, tools, Result};
 
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
@@ -31,12 +31,17 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(name: &str, extra: &[&str]) -> Result<TestServer> {
-        step("building confab-server (debug)");
-        sh(cargo().args(["build", "-p", "confab-server"]))?;
+        Self::start_built("dev", name, extra)
+    }
+
+    /// The server built with `profile` (`dev` is the debug build).
+    pub fn start_built(profile: &str, name: &str, extra: &[&str]) -> Result<TestServer> {
+        step(&format!("building confab-server ({profile})"));
+        sh(cargo().args(["build", "-p", "confab-server", "--profile", profile]))?;
         let data = std::env::temp_dir().join(format!("confab-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         let port = free_port()?;
-        let child = Command::new(crate::server_binary("dev"))
+        let child = Command::new(crate::server_binary(profile))
             .args(["--addr", &format!("127.0.0.1:{port}")])
             // Every scenario signs up its own people from 127.0.0.1; the per-account sign-in
             // limit stays at its default (a scenario checks the app's message for it).
@@ -51,6 +56,12 @@ impl TestServer {
         let server = TestServer { port, child, data };
         wait_healthy(port)?;
         Ok(server)
+    }
+}
+
+impl TestServer {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -3,6 +3,7 @@
 //! wasm-opt, Chromium and ChromeDriver, the e2e npm packages), so a fresh machine with
 //! only the Rust toolchain works.
 
+mod bench;
 mod budget;
 mod e2e;
 mod schemathesis;
@@ -20,12 +21,14 @@ fn main() -> ExitCode {
         Some("dev") => dev(),
         Some("test") => test(&args[1..]),
         Some("dist") => dist(),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run | dev | test [--no-e2e] | dist>");
+            eprintln!("usage: cargo xtask <run | dev | test [--no-e2e] | dist | bench [--quick]>");
             eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");
             eprintln!("  dev   server with demo data + `trunk serve` with live reload (for designers)");
             eprintln!("  test  every suite: server and API tests, wasm-bindgen-test in Chromium, size budget, e2e");
             eprintln!("  dist  release build of the web app (dist/) and the server");
+            eprintln!("  bench throughput, delivery latency, fan-out and memory of the release server (crates/bench)");
             return ExitCode::from(2);
         }
     };
@@ -85,7 +88,8 @@ fn trunk_build() -> Result {
     step("building the web app (trunk, release)");
     sh(wasm_env(&mut Command::new(tools::trunk()))
         .args(["build", "--release", "--offline"])
-        .env("PATH", tools::tool_path()))
+        .env("PATH", tools::tool_path()))?;
+    budget::precompress()
 }
 
 /// The wasm build's flags: `.cargo/config.toml`'s, plus path remapping for this machine (the
@@ -171,6 +175,8 @@ fn test(args: &[String]) -> Result {
         "-p",
         "confab-server",
         "-p",
+        "confab-bench",
+        "-p",
         "xtask",
         "--all-targets",
         "--",
@@ -179,7 +185,7 @@ fn test(args: &[String]) -> Result {
     ]))?;
 
     step("server and API tests (cargo test)");
-    sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server"]))?;
+    sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server", "-p", "confab-bench"]))?;
     schemathesis::run()?;
 
     tools::ensure_web()?;

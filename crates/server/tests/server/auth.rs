@@ -127,3 +127,30 @@ async fn serves_the_web_app_with_a_fallback_for_app_routes() {
     let env: serde_json::Value = res.json().await.unwrap();
     assert_eq!(env["code"], 404);
 }
+
+#[tokio::test]
+async fn sends_the_precompressed_build_as_it_is() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "<!doctype html><title>Confab</title>").unwrap();
+    let wasm = dist.path().join("app-0123456789abcdef_bg.wasm");
+    std::fs::write(&wasm, vec![b'w'; 4096]).unwrap();
+    // Stand-ins that no compressor would produce: the server must send these bytes untouched.
+    std::fs::write(dist.path().join("app-0123456789abcdef_bg.wasm.br"), b"BROTLI-AS-BUILT").unwrap();
+    std::fs::write(dist.path().join("app-0123456789abcdef_bg.wasm.gz"), b"GZIP-AS-BUILT").unwrap();
+    let dir = dist.path().to_path_buf();
+    let s = TestServer::start_with(move |c| c.static_dir = Some(dir)).await;
+    // reqwest here decodes nothing, so the bytes on the wire are what we read.
+    let http = reqwest::Client::new();
+    let url = format!("{}/app-0123456789abcdef_bg.wasm", s.base);
+    for (accept, encoding, body) in [("br, gzip", "br", &b"BROTLI-AS-BUILT"[..]), ("gzip", "gzip", b"GZIP-AS-BUILT")] {
+        let res = http.get(&url).header("accept-encoding", accept).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-encoding"], encoding);
+        assert_eq!(res.headers()["content-type"], "application/wasm");
+        assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(&res.bytes().await.unwrap()[..], body);
+    }
+    let plain = http.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.unwrap().len(), 4096);
+}

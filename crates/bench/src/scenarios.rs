@@ -1,0 +1,196 @@
+//! The measured loads. Each returns numbers, the caller prints them.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::client::{Account, Confab, Deliveries, Listener, Result, SendTimes};
+use crate::stats::Latencies;
+
+/// Pairs of people who have a conversation: (sender, receiver).
+pub type Pairs = Vec<(Account, Account)>;
+
+/// Registers `2 * pairs` people and starts each pair's conversation.
+pub async fn pairs(c: &Confab, prefix: &str, pairs: usize) -> Result<Pairs> {
+    let people = c.register_many(prefix, pairs * 2).await?;
+    let mut out = Vec::with_capacity(pairs);
+    let mut it = people.into_iter();
+    while let (Some(a), Some(b)) = (it.next(), it.next()) {
+        out.push((a, b));
+    }
+    for chunk in out.chunks(32) {
+        let started = futures_util::future::join_all(chunk.iter().map(|(a, b)| async move {
+            let id = format!("hi-{}", a.id);
+            c.send(a, b.id, &id).await
+        }));
+        for r in started.await {
+            r?;
+        }
+    }
+    Ok(out)
+}
+
+pub struct Throughput {
+    pub accepted: usize,
+    pub per_sec: f64,
+    pub send: Latencies,
+    pub errors: usize,
+}
+
+/// Closed loop: `senders` people each send, wait for the answer and send again, for `time`.
+pub async fn throughput(c: &Confab, pairs: &Pairs, senders: usize, time: Duration) -> Throughput {
+    let start = Instant::now();
+    let errors = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..senders)
+        .map(|n| {
+            let (c, (from, to), errors) = (c.clone(), pairs[n % pairs.len()].clone(), errors.clone());
+            tokio::spawn(async move {
+                let mut lat = Latencies::default();
+                let mut i = 0u64;
+                while start.elapsed() < time {
+                    let t = Instant::now();
+                    match c.send(&from, to.id, &format!("t{n}-{i}")).await {
+                        Ok(_) => lat.push(t.elapsed()),
+                        Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    i += 1;
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut send = Latencies::default();
+    for t in tasks {
+        send.extend(t.await.unwrap_or_default());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    Throughput { accepted: send.len(), per_sec: send.len() as f64 / secs, send, errors: errors.load(Ordering::Relaxed) }
+}
+
+/// Every person of the pairs online (two sockets per pair), timing deliveries.
+pub struct Online {
+    pub times: SendTimes,
+    pub seen: Deliveries,
+    _sockets: Vec<Listener>,
+}
+
+pub async fn online(c: &Confab, people: impl Iterator<Item = &Account>) -> Result<Online> {
+    let (times, seen) = (SendTimes::default(), Deliveries::default());
+    let people: Vec<&Account> = people.collect();
+    let mut sockets = Vec::with_capacity(people.len());
+    for chunk in people.chunks(50) {
+        let opened = futures_util::future::join_all(chunk.iter().map(|a| c.listen(a, times.clone(), seen.clone())));
+        for s in opened.await {
+            sockets.push(s?);
+        }
+    }
+    Ok(Online { times, seen, _sockets: sockets })
+}
+
+pub struct Delivery {
+    pub offered_per_sec: f64,
+    pub accepted_per_sec: f64,
+    pub sent: usize,
+    pub delivered: usize,
+    pub latency: Latencies,
+}
+
+/// Open loop: `rate` sends a second spread over the pairs for `time` (each send its own task,
+/// so a slow answer does not slow the offered load); latency is send start → the receiver's
+/// socket has the frame.
+pub async fn delivery(c: &Confab, pairs: &Pairs, on: &Online, rate: f64, time: Duration, tag: &str) -> Delivery {
+    on.seen.take();
+    let tick = Duration::from_millis(10);
+    let per_tick = rate * tick.as_secs_f64();
+    let mut interval = tokio::time::interval(tick);
+    let start = Instant::now();
+    let (mut owed, mut n) = (0.0, 0usize);
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    while start.elapsed() < time {
+        interval.tick().await;
+        owed += per_tick;
+        while owed >= 1.0 {
+            owed -= 1.0;
+            let (from, to) = pairs[n % pairs.len()].clone();
+            let id = format!("{tag}-{n}");
+            on.times.start(&id);
+            let (c, accepted) = (c.clone(), accepted.clone());
+            tasks.push(tokio::spawn(async move {
+                if c.send(&from, to.id, &id).await.is_ok() {
+                    accepted.fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+            n += 1;
+        }
+    }
+    let offered_secs = start.elapsed().as_secs_f64();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let accepted_secs = start.elapsed().as_secs_f64();
+    // Stragglers: wait until every accepted send was delivered, or a few seconds.
+    let wait = Instant::now();
+    while on.seen.0.lock().unwrap().len() < accepted.load(Ordering::Relaxed) && wait.elapsed() < Duration::from_secs(5)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let latency = on.seen.take();
+    Delivery {
+        offered_per_sec: n as f64 / offered_secs,
+        accepted_per_sec: accepted.load(Ordering::Relaxed) as f64 / accepted_secs,
+        sent: n,
+        delivered: latency.len(),
+        latency,
+    }
+}
+
+pub struct FanOut {
+    pub members: usize,
+    pub messages: usize,
+    /// Send start → each member's socket.
+    pub each: Latencies,
+    /// Send start → the last member's socket, per message.
+    pub last: Latencies,
+}
+
+/// One group of everyone in `people` (the first one owns it), all online; `messages` sends
+/// `gap` apart by the owner.
+pub async fn fan_out(c: &Confab, people: &[Account], messages: usize, gap: Duration) -> Result<FanOut> {
+    let owner = &people[0];
+    let member_ids: Vec<i64> = people[1..].iter().map(|a| a.id).collect();
+    let group = c.create_group(owner, &member_ids).await?;
+    let on = online(c, people[1..].iter()).await?;
+    let mut last = Latencies::default();
+    let mut each = Latencies::default();
+    for m in 0..messages {
+        let id = format!("g{group}-{m}");
+        on.times.start(&id);
+        c.send(owner, -group, &id).await?;
+        let wait = Instant::now();
+        while on.seen.0.lock().unwrap().len() < member_ids.len() && wait.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let got = on.seen.take();
+        if got.len() == member_ids.len() {
+            last.push(got.percentile(100.0));
+        }
+        each.extend(got);
+        tokio::time::sleep(gap).await;
+    }
+    Ok(FanOut { members: people.len(), messages, each, last })
+}
+
+/// Server memory per idle socket: RSS before and after `people` open one each (and a moment
+/// to settle), divided by their number.
+pub async fn idle_socket_kb(c: &Confab, people: &[Account], pid: u32) -> Result<f64> {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = crate::rss_kb(pid).ok_or("cannot read the server's memory")?;
+    let on = online(c, people.iter()).await?;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let after = crate::rss_kb(pid).ok_or("cannot read the server's memory")?;
+    drop(on);
+    Ok(after.saturating_sub(before) as f64 / people.len() as f64)
+}
