@@ -97,3 +97,53 @@ export async function violations(page, tags) {
 export async function audit(page, label) {
   assert.deepEqual(await violations(page), [], `accessibility violations on ${label}`);
 }
+
+/// Message rows in the page right now (the thread keeps only a window of its history there).
+export const messageNodes = (page) => page.$$eval('.thread [data-message-id]', (els) => els.length);
+
+/// Resolves once two more frames have been drawn.
+export const painted = (page) =>
+  page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+
+/// Scrolls a thread up to the start of the conversation, a screen at a time as a person would,
+/// and checks on the way that what was on screen never moved when older messages came in.
+/// Returns every message id seen (in the order they first appeared, oldest last), how many
+/// times the view jumped, and the most message rows the page held at once.
+export async function scrollToStart(page, { maxRounds = 1000 } = {}) {
+  const seen = new Map();
+  let jumps = 0;
+  let most = 0;
+  const start = '.history-note:text("This is the start of your conversation.")';
+  for (let round = 0; round < maxRounds; round++) {
+    const ids = await messageIds(page);
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1] < ids[i], `in order on the page: ${ids[i - 1]}, ${ids[i]}`);
+    // Going up, whatever is new on the page is older than everything seen before.
+    const fresh = ids.filter((id) => !seen.has(id));
+    const oldestSeen = Math.min(...seen.keys());
+    assert.ok(fresh.every((id) => id < oldestSeen), `round ${round}: new rows ${fresh} not all older than ${oldestSeen}`);
+    for (const id of fresh) seen.set(id, round);
+    most = Math.max(most, await messageNodes(page));
+    if (await page.$(start)) break;
+    // The message at the top of the view must stay where it is while rows come and go.
+    const anchorId = await page.$eval('.scroller', (s) => {
+      const top = s.getBoundingClientRect().top;
+      const row = [...s.querySelectorAll('.msg[data-message-id]')].find((e) => e.getBoundingClientRect().bottom > top);
+      return row?.dataset.messageId;
+    });
+    const where = () => page.$eval(`.msg[data-message-id="${anchorId}"]`, (e) => e.getBoundingClientRect().top).catch(() => null);
+    const before = await where();
+    await page.$eval('.scroller', (s) => s.scrollBy(0, -s.clientHeight));
+    // Positions as painted: read at frame boundaries, after the app's own frame callbacks.
+    await painted(page);
+    const after = await where();
+    // Whatever loads or slides in must leave the anchor where the scroll put it.
+    await page.waitForTimeout(120);
+    await painted(page);
+    const settled = await where();
+    if (after === null || settled === null || Math.abs(settled - after) > 2) {
+      jumps++;
+      console.log(`jump in round ${round}: ${before} -> ${after} -> ${settled}`);
+    }
+  }
+  return { ids: [...seen.keys()], jumps, most };
+}

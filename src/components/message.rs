@@ -92,12 +92,12 @@ pub fn MessageRow(
     // Delivery, receipt, read count and burn time, live from the store: they change without
     // rebuilding the row.
     let live = {
-        let key = key.clone();
+        let (key, mid) = (key.clone(), m.message_id);
         let initial = (item.delivery.clone(), m.is_read, m.read_count, m.burn_at.clone());
         Memo::new(move |_| {
             store.threads.with(|t| {
                 t.get(&cid)
-                    .and_then(|t| t.items.iter().find(|i| i.key == key))
+                    .and_then(|t| if mid > 0 { t.by_id(mid) } else { t.by_key(&key) })
                     .map(|i| (i.delivery.clone(), i.message.is_read, i.message.read_count, i.message.burn_at.clone()))
                     .unwrap_or_else(|| initial.clone())
             })

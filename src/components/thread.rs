@@ -10,7 +10,8 @@ use super::uploads::UploadList;
 use super::viewer::ImageViewer;
 use crate::format::{day_label, parse_ms, same_day};
 use crate::i18n::{fill, use_i18n, K};
-use crate::state::{use_store, Item};
+use crate::state::window::Window;
+use crate::state::{use_store, Item, Thread};
 
 /// Consecutive messages of one sender within this long share one group.
 const GROUP_WITHIN_MS: f64 = 5.0 * 60_000.0;
@@ -43,10 +44,15 @@ impl Row {
     }
 }
 
-/// Day separators between days, and grouping of a sender's consecutive messages.
-pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
+/// Day separators between days, and grouping of a sender's consecutive messages; `before` is
+/// the message just above the first one (outside the window), if any.
+pub fn rows(items: &[Item], before: Option<&Item>, now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
     let mut out = Vec::with_capacity(items.len() + 4);
-    let mut prev: Option<(f64, Id)> = None;
+    let run_of = |i: &Item| {
+        let system = i.message.message_type == confab_api::MessageType::System;
+        (parse_ms(&i.message.created_at), if system { 0 } else { i.message.sender_id })
+    };
+    let mut prev: Option<(f64, Id)> = before.map(run_of);
     for item in items {
         let t = parse_ms(&item.message.created_at);
         let new_day = prev.is_none_or(|(p, _)| !same_day(p, t));
@@ -58,7 +64,7 @@ pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
             !new_day && !system && prev.is_some_and(|(p, s)| s == item.message.sender_id && t - p < GROUP_WITHIN_MS);
         out.push(Row::Message { item: item.clone(), grouped });
         // A notice ends a run: the next message shows its sender again.
-        prev = Some((t, if system { 0 } else { item.message.sender_id }));
+        prev = Some(run_of(item));
     }
     out
 }
@@ -68,7 +74,11 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     let store = use_store();
     let i18n = use_i18n();
     let conversation = Memo::new(move |_| store.conversation(id.get()));
-    let thread = Memo::new(move |_| store.threads.with(|t| t.get(&id.get()).cloned().unwrap_or_default()));
+    // Narrow reads of the thread: nothing here copies or scans the whole history per change.
+    let history = Memo::new(move |_| {
+        store.threads.with(|t| t.get(&id.get()).map(|t| (t.loading_older, t.loaded, t.has_more)).unwrap_or_default())
+    });
+    let window = RwSignal::new(Window::default());
     let scroller = NodeRef::<leptos::html::Div>::new();
     let at_bottom = RwSignal::new(true);
     let unseen = RwSignal::new(false);
@@ -116,35 +126,82 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
 
     // The scroller runs bottom-up (column-reverse): scrollTop is 0 at the newest message and
     // negative above it, so new messages keep you at the bottom and older ones load without a jump.
+    // Only a window of the thread is in the page; it slides a step when either end comes close.
+    // While the view is being put at the bottom, the scroll events that causes slide nothing.
+    let settling = StoredValue::new(false);
     let check_scroll = move || {
         let Some(el) = scroller.try_get_untracked().flatten() else { return };
         let from_bottom = -el.scroll_top();
-        at_bottom.set(from_bottom < 60);
-        if from_bottom < 60 {
+        let live = window.get_untracked().to.is_none();
+        at_bottom.set(live && from_bottom < 60);
+        if live && from_bottom < 60 {
             unseen.set(false);
         }
+        if settling.try_get_value().unwrap_or(true) {
+            return;
+        }
         let from_top = el.scroll_height() - el.client_height() - from_bottom;
-        if from_top < LOAD_OLDER_WITHIN_PX {
-            store.load_older(id.get_untracked());
+        let w = window.get_untracked();
+        let slide = if from_top < LOAD_OLDER_WITHIN_PX {
+            let older = thread_now(store, id, |t| w.older(t));
+            if older.is_none() {
+                store.load_older(id.get_untracked());
+            }
+            older
+        } else if from_bottom < LOAD_OLDER_WITHIN_PX {
+            thread_now(store, id, |t| w.newer(t))
+        } else {
+            None
+        };
+        if let Some(w) = slide {
+            keep_in_place(el, move || window.set(w));
         }
     };
     let to_bottom = move || {
-        if let Some(el) = scroller.try_get_untracked().flatten() {
-            el.set_scroll_top(0);
+        settling.set_value(true);
+        if let Some(w) = thread_now(store, id, |t| Some(Window::newest(t))) {
+            window.set(w);
         }
+        at_bottom.set(true);
         unseen.set(false);
+        // After the page has the newest rows (a frame), at the bottom; the scroll event that
+        // causes comes with the next frame, then the window may slide again.
+        request_animation_frame(move || {
+            if let Some(el) = scroller.try_get_untracked().flatten() {
+                el.set_scroll_top(0);
+            }
+            request_animation_frame(move || {
+                let _ = settling.try_set_value(false);
+            });
+        });
     };
 
     // New message at the end while scrolled up: offer the button instead of moving the view.
-    let last_key = StoredValue::new(None::<String>);
-    Effect::new(move |_| {
-        let t = thread.get();
-        let last = t.items.last().map(|i| i.key.clone());
-        let mine_last = t.items.last().is_some_and(|i| i.message.sender_id == store.my_id());
-        let changed = last != last_key.get_value();
-        last_key.set_value(last);
-        if changed && !at_bottom.get_untracked() {
-            if mine_last {
+    let last = Memo::new(move |_| {
+        store.threads.with(|t| {
+            t.get(&id.get()).and_then(|t| t.items.last()).map(|i| (i.key.clone(), i.message.sender_id == store.my_id()))
+        })
+    });
+    Effect::new(move |prev: Option<Option<String>>| {
+        let (key, mine_last) = last.get().unzip();
+        let changed = prev.is_some_and(|p| p != key);
+        // The window follows the live end while the person is there, and holds still otherwise.
+        let w = window.get_untracked();
+        let following = at_bottom.get_untracked();
+        let next = thread_now(store, id, |t| {
+            Some(if w.from == 0 && !t.items.is_empty() {
+                Window::newest(t)
+            } else if following {
+                w.following(t)
+            } else {
+                w.held(t)
+            })
+        });
+        if let Some(next) = next.filter(|n| *n != w) {
+            window.set(next);
+        }
+        if changed && !following {
+            if mine_last == Some(true) {
                 request_animation_frame(to_bottom);
             } else {
                 unseen.set(true);
@@ -152,10 +209,17 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         }
         // Short histories do not fill the pane: keep fetching until they do or there is no more.
         request_animation_frame(check_scroll);
+        key
+    });
+    // Older history arrived: the window may now slide up (or fetch again if the pane is not full).
+    Effect::new(move |_| {
+        history.track();
+        request_animation_frame(check_scroll);
     });
     // A new conversation starts at the bottom.
     Effect::new(move |_| {
         id.track();
+        window.set(Window::default());
         at_bottom.set(true);
         unseen.set(false);
         request_animation_frame(to_bottom);
@@ -176,8 +240,11 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     let seeking = RwSignal::new(None::<Id>);
     Effect::new(move |_| {
         let Some(mid) = seeking.get() else { return };
-        let t = thread.get();
-        if t.items.iter().any(|i| i.message.message_id == mid) {
+        history.track();
+        let found = thread_now(store, id, |t| t.by_id(mid).map(|_| Window::around(t, mid)));
+        if let Some(around) = found {
+            window.set(around);
+            at_bottom.set(false);
             request_animation_frame(move || {
                 let found = scroller.try_get_untracked().flatten().and_then(|el| {
                     el.query_selector(&format!("[data-message-id=\"{mid}\"] .bubble, [data-message-id=\"{mid}\"]"))
@@ -193,7 +260,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
             });
             seeking.set(None);
             store.jump_to.set(None);
-        } else if t.has_more {
+        } else if history.get_untracked().2 {
             store.load_older(id.get_untracked());
         } else {
             seeking.set(None);
@@ -205,7 +272,18 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     // through every other update of the conversation.
     let not_in_group = Memo::new(move |_| conversation.with(|c| c.as_ref().is_some_and(|c| c.is_not_in_group)));
     let lang = move || i18n.lang();
-    let all_rows = move || rows(&thread.get().items, js_sys::Date::now(), lang());
+    let all_rows = move || {
+        let w = window.get();
+        store.threads.with(|t| {
+            t.get(&id.get())
+                .map(|t| {
+                    let r = w.range(t);
+                    let before = r.start.checked_sub(1).and_then(|i| t.items.get(i));
+                    rows(&t.items[r], before, js_sys::Date::now(), lang())
+                })
+                .unwrap_or_default()
+        })
+    };
     let peer = move || conversation.get().map(|c| c.target_user_name).unwrap_or_default();
     let files = move |list: Vec<web_sys::File>| store.upload_files(id.get_untracked(), list, i18n.lang());
 
@@ -264,10 +342,11 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
             <div class="scroller" node_ref=scroller on:scroll=move |_| check_scroll()>
                 <div class="rows" role="log" aria-live="off" aria-label=peer>
                     {move || {
-                        let t = thread.get();
-                        if t.loading_older {
+                        let (loading_older, loaded, has_more) = history.get();
+                        let at_oldest = window.with(|w| thread_now(store, id, |t| Some(w.range(t).start == 0))).unwrap_or(true);
+                        if loading_older {
                             Some(view! { <p class="history-note" role="status">{i18n.t(K::LoadingOlder)}</p> }.into_any())
-                        } else if t.loaded && !t.has_more {
+                        } else if loaded && !has_more && at_oldest {
                             Some(view! { <p class="history-note">{i18n.t(K::StartOfConversation)}</p> }.into_any())
                         } else {
                             None
@@ -307,6 +386,41 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
             {move || deleting.get().map(|m| view! { <ConfirmDelete m=m on_done=Callback::new(move |_| deleting.set(None)) /> })}
         </section>
     }
+}
+
+/// Reads the thread on screen without subscribing to it.
+fn thread_now<T>(store: crate::state::Store, id: Signal<Id>, f: impl FnOnce(&Thread) -> Option<T>) -> Option<T> {
+    store.threads.with_untracked(|t| t.get(&id.get_untracked()).and_then(f))
+}
+
+/// Runs `change` (a slide of the window) without moving what the person is looking at: the
+/// first message row in view is found before, and the scroll position corrected after, by
+/// however far the change moved it.
+fn keep_in_place(scroller: web_sys::HtmlDivElement, change: impl FnOnce()) {
+    let top = scroller.get_bounding_client_rect().top();
+    let anchor = scroller.query_selector_all("[data-message-id]").ok().and_then(|rows| {
+        (0..rows.length()).filter_map(|i| rows.item(i)).find_map(|n| {
+            let el = wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok()?;
+            let rect = el.get_bounding_client_rect();
+            let id = el.get_attribute("data-message-id")?;
+            (rect.bottom() > top && id != "0").then(|| (id, rect.top()))
+        })
+    });
+    change();
+    let Some((id, before)) = anchor else { return };
+    let restore = move || {
+        if let Ok(Some(el)) = scroller.query_selector(&format!("[data-message-id=\"{id}\"]")) {
+            let moved = el.get_bounding_client_rect().top() - before;
+            if moved.abs() >= 1.0 {
+                scroller.set_scroll_top(scroller.scroll_top() + moved as i32);
+            }
+        }
+    };
+    // Queued behind the render the change causes, so it runs before anything is painted —
+    // even when the change itself ran in a frame callback. The frame callback is a backstop.
+    let again = restore.clone();
+    leptos::task::spawn_local(async move { restore() });
+    request_animation_frame(again);
 }
 
 /// "Delete for me?" — the other side keeps the message.

@@ -5,6 +5,7 @@
 mod actions;
 pub mod outbox;
 pub mod uploads;
+pub mod window;
 
 use std::collections::HashMap;
 
@@ -52,16 +53,46 @@ pub struct Thread {
 }
 
 impl Thread {
-    fn position(&self, m: &Message) -> Option<usize> {
-        self.items.iter().position(|i| {
-            (m.message_id > 0 && i.message.message_id == m.message_id)
-                || (m.client_msg_id.is_some()
-                    && i.message.client_msg_id == m.client_msg_id
-                    && i.message.sender_id == m.sender_id)
-        })
+    /// How many items have a server id: they come first, in id order; pending sends follow.
+    pub fn confirmed(&self) -> usize {
+        self.items.partition_point(|i| i.message.message_id > 0)
     }
 
-    /// Inserts or replaces by id (or by clientMsgId for own sends), keeping the order.
+    /// Where the message with this id is, or would go (a binary search: O(log n)).
+    pub fn slot(&self, id: Id) -> Result<usize, usize> {
+        self.items[..self.confirmed()].binary_search_by_key(&id, |i| i.message.message_id)
+    }
+
+    /// The item with this server id.
+    pub fn by_id(&self, id: Id) -> Option<&Item> {
+        self.slot(id).ok().map(|i| &self.items[i])
+    }
+
+    /// The item with this row key (a pending send's key is looked for among the few pending ones).
+    pub fn by_key(&self, key: &str) -> Option<&Item> {
+        match key.strip_prefix('m').and_then(|id| id.parse().ok()) {
+            Some(id) => self.by_id(id),
+            None => self.items.iter().rev().find(|i| i.key == key),
+        }
+    }
+
+    fn position(&self, m: &Message) -> Option<usize> {
+        if m.message_id > 0 {
+            if let Ok(i) = self.slot(m.message_id) {
+                return Some(i);
+            }
+        }
+        // An own send's answer or echo finds its pending row by clientMsgId.
+        let pending = self.confirmed();
+        m.client_msg_id.as_ref()?;
+        self.items[pending..]
+            .iter()
+            .position(|i| i.message.client_msg_id == m.client_msg_id && i.message.sender_id == m.sender_id)
+            .map(|i| pending + i)
+    }
+
+    /// Inserts or replaces by id (or by clientMsgId for own sends), keeping the order; the
+    /// cost does not grow with the thread beyond a binary search and one move.
     pub fn merge(&mut self, m: Message) {
         match self.position(&m) {
             Some(i) => {
@@ -77,24 +108,36 @@ impl Thread {
                     m.status = MessageStatus::Recalled;
                     m.content = MessageContent::Text(String::new());
                 }
+                let was_pending = old.message_id <= 0;
                 self.items[i].message = m;
                 self.items[i].delivery = Delivery::Sent;
+                if was_pending && self.items[i].message.message_id > 0 {
+                    // Confirmed: it moves from the pending tail to its place by id.
+                    let item = self.items.remove(i);
+                    self.insert_confirmed(item);
+                }
             }
-            None => {
+            None if m.message_id > 0 => {
                 let key = format!("m{}", m.message_id);
-                self.items.push(Item { key, message: m, delivery: Delivery::Sent });
+                self.insert_confirmed(Item { key, message: m, delivery: Delivery::Sent });
             }
+            None => {}
         }
-        self.sort();
     }
 
-    fn sort(&mut self) {
-        // Confirmed messages by id; pending and failed ones keep their place after them.
-        self.items.sort_by_key(|i| if i.message.message_id > 0 { (0, i.message.message_id) } else { (1, 0) });
+    pub fn remove(&mut self, id: Id) {
+        if let Ok(i) = self.slot(id) {
+            self.items.remove(i);
+        }
+    }
+
+    fn insert_confirmed(&mut self, item: Item) {
+        let at = self.slot(item.message.message_id).unwrap_or_else(|at| at);
+        self.items.insert(at, item);
     }
 
     pub fn oldest_id(&self) -> Option<Id> {
-        self.items.iter().map(|i| i.message.message_id).filter(|id| *id > 0).min()
+        self.items.first().map(|i| i.message.message_id).filter(|id| *id > 0)
     }
 }
 
@@ -286,9 +329,14 @@ impl Store {
             return;
         }
         self.update_thread(r.conversation_id, |t| {
-            for i in t.items.iter_mut() {
+            // Newest first, down to where the reader's mark was: what is older was counted before.
+            let upto = t.slot(r.last_read_message_id).map_or_else(|at| at, |at| at + 1);
+            for i in t.items[..upto].iter_mut().rev() {
                 let m = &mut i.message;
-                if m.sender_id == r.reader_id || m.message_id <= 0 || m.message_id > r.last_read_message_id {
+                if m.message_id <= r.previous_read_message_id {
+                    break;
+                }
+                if m.sender_id == r.reader_id {
                     continue;
                 }
                 m.is_read = true;
@@ -305,12 +353,13 @@ impl Store {
 
     /// A burn-after-reading message expired: it leaves the thread (the server erased it).
     pub fn apply_burned(&self, n: &BurnedNotice) {
-        self.update_thread(n.conversation_id, |t| t.items.retain(|i| i.message.message_id != n.message_id));
+        self.update_thread(n.conversation_id, |t| t.remove(n.message_id));
     }
 
     pub fn apply_recalled(&self, n: &RecalledNotice) {
         self.update_thread(n.conversation_id, |t| {
-            if let Some(i) = t.items.iter_mut().find(|i| i.message.message_id == n.message_id) {
+            if let Ok(i) = t.slot(n.message_id) {
+                let i = &mut t.items[i];
                 i.message.status = MessageStatus::Recalled;
                 i.message.content = MessageContent::Text(String::new());
             }
@@ -318,7 +367,7 @@ impl Store {
     }
 
     pub fn apply_deleted(&self, n: &DeletedNotice) {
-        self.update_thread(n.conversation_id, |t| t.items.retain(|i| i.message.message_id != n.message_id));
+        self.update_thread(n.conversation_id, |t| t.remove(n.message_id));
     }
 
     /// An own message shown at once, before the server has it.
@@ -335,7 +384,7 @@ impl Store {
 
     pub fn set_delivery(&self, conversation_id: Id, key: &str, delivery: Delivery) {
         self.update_thread(conversation_id, |t| {
-            if let Some(i) = t.items.iter_mut().find(|i| i.key == key) {
+            if let Some(i) = t.items.iter_mut().rev().find(|i| i.key == key) {
                 i.delivery = delivery;
             }
         });

@@ -25,7 +25,7 @@ fn day_separators_and_grouping() {
         item(text_message(5, ME, "mine again", today - 60_000.0)),
         item(text_message(6, PEER, "theirs", today)),
     ];
-    let out = rows(&items, today, Lang::En);
+    let out = rows(&items, None, today, Lang::En);
     let shape: Vec<String> = out
         .iter()
         .map(|r| match r {
@@ -36,7 +36,7 @@ fn day_separators_and_grouping() {
     assert!(shape[0].starts_with("day:"));
     assert!(!shape[0].contains("Yesterday") && !shape[0].contains("Today"), "two days ago shows a date: {shape:?}");
     assert_eq!(&shape[1..], &["1", "day:Yesterday", "2", "3+", "day:Today", "4", "5+", "6"]);
-    let zh = rows(&items, today, Lang::Zh);
+    let zh = rows(&items, None, today, Lang::Zh);
     assert!(matches!(&zh[2], Row::Day { label, .. } if label == "昨天"));
 }
 
