@@ -109,7 +109,7 @@ export const painted = (page) =>
 /// and checks on the way that what was on screen never moved when older messages came in.
 /// Returns every message id seen (in the order they first appeared, oldest last), how many
 /// times the view jumped, and the most message rows the page held at once.
-export async function scrollToStart(page, { maxRounds = 1000 } = {}) {
+export async function scrollToStart(page, { maxRounds = 1000, screens = 1 } = {}) {
   const seen = new Map();
   let jumps = 0;
   let most = 0;
@@ -132,7 +132,7 @@ export async function scrollToStart(page, { maxRounds = 1000 } = {}) {
     });
     const where = () => page.$eval(`.msg[data-message-id="${anchorId}"]`, (e) => e.getBoundingClientRect().top).catch(() => null);
     const before = await where();
-    await page.$eval('.scroller', (s) => s.scrollBy(0, -s.clientHeight));
+    await page.$eval('.scroller', (s, n) => s.scrollBy(0, -n * s.clientHeight), screens);
     // Positions as painted: read at frame boundaries, after the app's own frame callbacks.
     await painted(page);
     const after = await where();

@@ -44,15 +44,16 @@ impl Row {
     }
 }
 
-/// Day separators between days, and grouping of a sender's consecutive messages; `before` is
-/// the message just above the first one (outside the window), if any.
-pub fn rows(items: &[Item], before: Option<&Item>, now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
+/// Day separators between days, and grouping of a sender's consecutive messages. The first
+/// row always starts a group under a day separator: in a window of the thread, what is loaded
+/// above it must not change how it looks (it would move what the person is reading).
+pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
     let mut out = Vec::with_capacity(items.len() + 4);
     let run_of = |i: &Item| {
         let system = i.message.message_type == confab_api::MessageType::System;
         (parse_ms(&i.message.created_at), if system { 0 } else { i.message.sender_id })
     };
-    let mut prev: Option<(f64, Id)> = before.map(run_of);
+    let mut prev: Option<(f64, Id)> = None;
     for item in items {
         let t = parse_ms(&item.message.created_at);
         let new_day = prev.is_none_or(|(p, _)| !same_day(p, t));
@@ -275,13 +276,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     let all_rows = move || {
         let w = window.get();
         store.threads.with(|t| {
-            t.get(&id.get())
-                .map(|t| {
-                    let r = w.range(t);
-                    let before = r.start.checked_sub(1).and_then(|i| t.items.get(i));
-                    rows(&t.items[r], before, js_sys::Date::now(), lang())
-                })
-                .unwrap_or_default()
+            t.get(&id.get()).map(|t| rows(&t.items[w.range(t)], js_sys::Date::now(), lang())).unwrap_or_default()
         })
     };
     let peer = move || conversation.get().map(|c| c.target_user_name).unwrap_or_default();

@@ -25,7 +25,7 @@ fn day_separators_and_grouping() {
         item(text_message(5, ME, "mine again", today - 60_000.0)),
         item(text_message(6, PEER, "theirs", today)),
     ];
-    let out = rows(&items, None, today, Lang::En);
+    let out = rows(&items, today, Lang::En);
     let shape: Vec<String> = out
         .iter()
         .map(|r| match r {
@@ -36,7 +36,7 @@ fn day_separators_and_grouping() {
     assert!(shape[0].starts_with("day:"));
     assert!(!shape[0].contains("Yesterday") && !shape[0].contains("Today"), "two days ago shows a date: {shape:?}");
     assert_eq!(&shape[1..], &["1", "day:Yesterday", "2", "3+", "day:Today", "4", "5+", "6"]);
-    let zh = rows(&items, None, today, Lang::Zh);
+    let zh = rows(&items, today, Lang::Zh);
     assert!(matches!(&zh[2], Row::Day { label, .. } if label == "昨天"));
 }
 
@@ -125,4 +125,105 @@ async fn incoming_messages_are_announced() {
     assert!(store.recalled_texts.get_untracked().is_empty());
     assert_eq!(store.composer_refill.get_untracked(), None);
     assert!(store.me.get_untracked().is_none());
+}
+
+fn thread_of(ids: impl IntoIterator<Item = i64>) -> confab::state::Thread {
+    let mut t = confab::state::Thread::default();
+    for id in ids {
+        t.merge(text_message(id, PEER, &format!("m{id}"), now()));
+    }
+    t
+}
+
+fn ids(t: &confab::state::Thread) -> Vec<i64> {
+    t.items.iter().map(|i| i.message.message_id).collect()
+}
+
+#[wasm_bindgen_test]
+fn merge_keeps_id_order_whatever_the_arrival_order_and_never_duplicates() {
+    // Older pages, live messages and repeats, in the order a reconnecting client sees them.
+    let mut t = thread_of([50, 51, 52]);
+    for id in [20, 21, 53, 22, 51, 10, 53, 60] {
+        t.merge(text_message(id, PEER, "x", now()));
+    }
+    assert_eq!(ids(&t), vec![10, 20, 21, 22, 50, 51, 52, 53, 60]);
+    assert_eq!(t.oldest_id(), Some(10));
+    assert!(t.by_id(22).is_some() && t.by_id(23).is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_confirmed_send_moves_from_the_pending_tail_to_its_place() {
+    let mut t = thread_of([1, 2]);
+    let store_key = "c-a".to_string();
+    let mut pending = text_message(0, ME, "mine", now());
+    pending.client_msg_id = Some("a".into());
+    t.items.push(confab::state::Item { key: store_key.clone(), message: pending.clone(), delivery: Delivery::Pending });
+    // Someone else's message arrives first, then the answer to my send (an older id).
+    t.merge(text_message(5, PEER, "theirs", now()));
+    let mut confirmed = pending;
+    confirmed.message_id = 4;
+    t.merge(confirmed);
+    assert_eq!(ids(&t), vec![1, 2, 4, 5]);
+    let mine = t.by_id(4).unwrap();
+    assert_eq!(mine.key, store_key, "the row keeps its key (it is not rebuilt)");
+    assert_eq!(mine.delivery, Delivery::Sent);
+    assert_eq!(t.by_key(&store_key).map(|i| i.message.message_id), Some(4));
+}
+
+#[wasm_bindgen_test]
+fn the_window_slides_a_step_at_a_time_and_never_holds_more_than_its_maximum() {
+    use confab::state::window::{Window, MAX_ROWS, STEP};
+    let t = thread_of(1..=1000);
+    let w = Window::newest(&t);
+    assert_eq!(w.range(&t), 1000 - (MAX_ROWS - STEP)..1000);
+    assert_eq!(w.to, None, "the newest window is the live end");
+
+    // Up to the oldest loaded message: each step adds STEP older rows and drops newer ones
+    // past the maximum; together the steps cover every message once.
+    let mut w = w;
+    let mut covered = std::collections::BTreeSet::new();
+    let mut steps = 0;
+    while let Some(up) = w.older(&t) {
+        let (before, after) = (w.range(&t), up.range(&t));
+        assert!(after.start < before.start && after.len() <= MAX_ROWS, "{before:?} -> {after:?}");
+        assert!(after.start + STEP >= before.start, "one step at most");
+        covered.extend(after.clone());
+        w = up;
+        steps += 1;
+    }
+    assert_eq!(w.range(&t).start, 0);
+    assert!(w.to.is_some(), "far from the live end");
+    assert!(steps >= (1000 - MAX_ROWS) / STEP);
+    // And back down to the live end.
+    while let Some(down) = w.newer(&t) {
+        let (before, after) = (w.range(&t), down.range(&t));
+        assert!(after.end > before.end && after.len() <= MAX_ROWS, "{before:?} -> {after:?}");
+        covered.extend(after.clone());
+        w = down;
+    }
+    assert_eq!(w.to, None);
+    assert_eq!(w.range(&t).end, 1000);
+    assert_eq!(covered.len(), 1000, "every message was in some window");
+
+    // At the live end new messages grow the window until it trims its oldest rows.
+    let mut t = t;
+    let mut w = Window::newest(&t);
+    for id in 1001..=1100 {
+        t.merge(text_message(id, PEER, "new", now()));
+        w = w.following(&t);
+        assert!(w.range(&t).len() <= MAX_ROWS);
+        assert_eq!(w.range(&t).end, t.items.len(), "the newest is always in");
+    }
+    // Scrolled up, the window stops growing at the maximum instead.
+    let mut held = Window::newest(&t);
+    for id in 1101..=1300 {
+        t.merge(text_message(id, PEER, "new", now()));
+        held = held.held(&t);
+    }
+    assert_eq!(held.range(&t).len(), MAX_ROWS);
+    assert!(held.to.is_some());
+    // Jumping to an old message puts it in the window.
+    let around = Window::around(&t, 123);
+    assert!(around.range(&t).contains(&t.slot(123).unwrap()));
+    assert!(around.range(&t).len() <= MAX_ROWS);
 }
