@@ -1,4 +1,5 @@
 use std::cell::RefCell;
+use std::future::Future;
 
 use confab_api::*;
 use gloo_net::http::{Method, RequestBuilder};
@@ -91,127 +92,136 @@ fn decode<T: DeserializeOwned>(data: ApiResult<String>) -> ApiResult<T> {
     serde_json::from_str(&data?).map_err(|_| ApiError::http(500, "unreadable answer".into()))
 }
 
-async fn request<T: DeserializeOwned>(
+/// The typed call. Not `async` itself, nor are the calls below: each would be one more state
+/// machine in the bundle around the same await.
+fn request<T: DeserializeOwned>(
     method: Method,
-    path: &str,
+    path: String,
     body: Option<&(impl Serialize + ?Sized)>,
-) -> ApiResult<T> {
+) -> impl Future<Output = ApiResult<T>> {
     let body = body.map(|b| serde_json::to_string(b).unwrap_or_default());
-    decode(exchange(method, path, body).await)
+    async move { decode(exchange(method, &path, body).await) }
 }
 
 const NO_BODY: Option<&()> = None;
 
-pub async fn register(user_name: &str, password: &str, display_name: Option<String>) -> ApiResult<AuthResponse> {
+pub fn register(
+    user_name: &str,
+    password: &str,
+    display_name: Option<String>,
+) -> impl Future<Output = ApiResult<AuthResponse>> {
     let body = RegisterRequest { user_name: user_name.into(), password: password.into(), display_name };
-    request(Method::POST, "/api/auth/register", Some(&body)).await
+    request(Method::POST, "/api/auth/register".into(), Some(&body))
 }
 
-pub async fn login(user_name: &str, password: &str) -> ApiResult<AuthResponse> {
+pub fn login(user_name: &str, password: &str) -> impl Future<Output = ApiResult<AuthResponse>> {
     let body = LoginRequest { user_name: user_name.into(), password: password.into() };
-    request(Method::POST, "/api/auth/login", Some(&body)).await
+    request(Method::POST, "/api/auth/login".into(), Some(&body))
 }
 
-pub async fn logout() -> ApiResult<()> {
-    request(Method::POST, "/api/auth/logout", NO_BODY).await
+pub fn logout() -> impl Future<Output = ApiResult<()>> {
+    request(Method::POST, "/api/auth/logout".into(), NO_BODY)
 }
 
-pub async fn logout_all() -> ApiResult<()> {
-    request(Method::POST, "/api/auth/logout-all", NO_BODY).await
+pub fn logout_all() -> impl Future<Output = ApiResult<()>> {
+    request(Method::POST, "/api/auth/logout-all".into(), NO_BODY)
 }
 
-pub async fn sessions() -> ApiResult<Vec<AuthSession>> {
-    request(Method::GET, "/api/auth/sessions", NO_BODY).await
+pub fn sessions() -> impl Future<Output = ApiResult<Vec<AuthSession>>> {
+    request(Method::GET, "/api/auth/sessions".into(), NO_BODY)
 }
 
-pub async fn end_session(session_id: &str) -> ApiResult<()> {
+pub fn end_session(session_id: &str) -> impl Future<Output = ApiResult<()>> {
     let id: String = js_sys::encode_uri_component(session_id).into();
-    request(Method::DELETE, &format!("/api/auth/sessions/{id}"), NO_BODY).await
+    request(Method::DELETE, format!("/api/auth/sessions/{id}"), NO_BODY)
 }
 
-pub async fn me() -> ApiResult<User> {
-    request(Method::GET, "/api/users/me", NO_BODY).await
+pub fn me() -> impl Future<Output = ApiResult<User>> {
+    request(Method::GET, "/api/users/me".into(), NO_BODY)
 }
 
-pub async fn conversations() -> ApiResult<ConversationPage> {
-    request(Method::GET, "/api/conversations?pageSize=100", NO_BODY).await
+/// One page of the list (1-based), `LIST_PAGE` conversations long.
+pub fn conversations(page: u32) -> impl Future<Output = ApiResult<ConversationPage>> {
+    request(Method::GET, format!("/api/conversations?page={page}&pageSize={LIST_PAGE}"), NO_BODY)
 }
 
-pub async fn conversation(id: Id) -> ApiResult<Conversation> {
-    request(Method::GET, &format!("/api/conversations/{id}"), NO_BODY).await
+pub const LIST_PAGE: u32 = 100;
+
+pub fn conversation(id: Id) -> impl Future<Output = ApiResult<Conversation>> {
+    request(Method::GET, format!("/api/conversations/{id}"), NO_BODY)
 }
 
-pub async fn open_private(user_id: Id) -> ApiResult<Conversation> {
-    request(Method::POST, "/api/conversations/private", Some(&CreatePrivateRequest { user_id })).await
+pub fn open_private(user_id: Id) -> impl Future<Output = ApiResult<Conversation>> {
+    request(Method::POST, "/api/conversations/private".into(), Some(&CreatePrivateRequest { user_id }))
 }
 
-pub async fn patch_conversation(id: Id, patch: &PatchConversationRequest) -> ApiResult<Conversation> {
-    request(Method::PATCH, &format!("/api/conversations/{id}"), Some(patch)).await
+pub fn patch_conversation(id: Id, patch: &PatchConversationRequest) -> impl Future<Output = ApiResult<Conversation>> {
+    request(Method::PATCH, format!("/api/conversations/{id}"), Some(patch))
 }
 
-pub async fn history(id: Id, before: Option<Id>, page_size: u32) -> ApiResult<MessagePage> {
+pub fn history(id: Id, before: Option<Id>, page_size: u32) -> impl Future<Output = ApiResult<MessagePage>> {
     let mut path = format!("/api/conversations/{id}/messages?pageSize={page_size}");
     if let Some(b) = before {
         path.push_str(&format!("&beforeMessageId={b}"));
     }
-    request(Method::GET, &path, NO_BODY).await
+    request(Method::GET, path, NO_BODY)
 }
 
-pub async fn mark_read(id: Id) -> ApiResult<()> {
-    request(Method::PUT, &format!("/api/conversations/{id}/read"), NO_BODY).await
+pub fn mark_read(id: Id) -> impl Future<Output = ApiResult<()>> {
+    request(Method::PUT, format!("/api/conversations/{id}/read"), NO_BODY)
 }
 
-pub async fn search(keyword: &str) -> ApiResult<Vec<SearchHit>> {
+pub fn search(keyword: &str) -> impl Future<Output = ApiResult<Vec<SearchHit>>> {
     let q: String = js_sys::encode_uri_component(keyword).into();
-    request(Method::GET, &format!("/api/conversations/search?keyword={q}"), NO_BODY).await
+    request(Method::GET, format!("/api/conversations/search?keyword={q}"), NO_BODY)
 }
 
-pub async fn send(req: &SendMessageRequest) -> ApiResult<Message> {
-    request(Method::POST, "/api/messages", Some(req)).await
+pub fn send(req: &SendMessageRequest) -> impl Future<Output = ApiResult<Message>> {
+    request(Method::POST, "/api/messages".into(), Some(req))
 }
 
-pub async fn recall(message_id: Id) -> ApiResult<Message> {
-    request(Method::POST, &format!("/api/messages/{message_id}/recall"), NO_BODY).await
+pub fn recall(message_id: Id) -> impl Future<Output = ApiResult<Message>> {
+    request(Method::POST, format!("/api/messages/{message_id}/recall"), NO_BODY)
 }
 
-pub async fn delete_for_me(message_id: Id) -> ApiResult<()> {
-    request(Method::DELETE, &format!("/api/messages/{message_id}"), NO_BODY).await
+pub fn delete_for_me(message_id: Id) -> impl Future<Output = ApiResult<()>> {
+    request(Method::DELETE, format!("/api/messages/{message_id}"), NO_BODY)
 }
 
-pub async fn mark_unread(id: Id) -> ApiResult<Conversation> {
-    request(Method::PUT, &format!("/api/conversations/{id}/unread"), NO_BODY).await
+pub fn mark_unread(id: Id) -> impl Future<Output = ApiResult<Conversation>> {
+    request(Method::PUT, format!("/api/conversations/{id}/unread"), NO_BODY)
 }
 
-pub async fn create_group(name: &str, member_ids: Vec<Id>) -> ApiResult<Conversation> {
-    request(Method::POST, "/api/groups", Some(&CreateGroupRequest { name: name.into(), member_ids })).await
+pub fn create_group(name: &str, member_ids: Vec<Id>) -> impl Future<Output = ApiResult<Conversation>> {
+    request(Method::POST, "/api/groups".into(), Some(&CreateGroupRequest { name: name.into(), member_ids }))
 }
 
-pub async fn patch_group(id: Id, patch: &PatchGroupRequest) -> ApiResult<Conversation> {
-    request(Method::PATCH, &format!("/api/groups/{id}"), Some(patch)).await
+pub fn patch_group(id: Id, patch: &PatchGroupRequest) -> impl Future<Output = ApiResult<Conversation>> {
+    request(Method::PATCH, format!("/api/groups/{id}"), Some(patch))
 }
 
-pub async fn members(id: Id) -> ApiResult<Vec<GroupMember>> {
-    request(Method::GET, &format!("/api/groups/{id}/members"), NO_BODY).await
+pub fn members(id: Id) -> impl Future<Output = ApiResult<Vec<GroupMember>>> {
+    request(Method::GET, format!("/api/groups/{id}/members"), NO_BODY)
 }
 
-pub async fn add_members(id: Id, user_ids: Vec<Id>) -> ApiResult<Vec<GroupMember>> {
-    request(Method::POST, &format!("/api/groups/{id}/members"), Some(&AddMembersRequest { user_ids })).await
+pub fn add_members(id: Id, user_ids: Vec<Id>) -> impl Future<Output = ApiResult<Vec<GroupMember>>> {
+    request(Method::POST, format!("/api/groups/{id}/members"), Some(&AddMembersRequest { user_ids }))
 }
 
-pub async fn remove_member(id: Id, user_id: Id) -> ApiResult<()> {
-    request(Method::DELETE, &format!("/api/groups/{id}/members/{user_id}"), NO_BODY).await
+pub fn remove_member(id: Id, user_id: Id) -> impl Future<Output = ApiResult<()>> {
+    request(Method::DELETE, format!("/api/groups/{id}/members/{user_id}"), NO_BODY)
 }
 
-pub async fn leave_group(id: Id) -> ApiResult<()> {
-    request(Method::POST, &format!("/api/groups/{id}/leave"), NO_BODY).await
+pub fn leave_group(id: Id) -> impl Future<Output = ApiResult<()>> {
+    request(Method::POST, format!("/api/groups/{id}/leave"), NO_BODY)
 }
 
 /// Makes (`true`) or unmakes an admin; the members after.
-pub async fn set_admin(id: Id, user_id: Id, admin: bool) -> ApiResult<Vec<GroupMember>> {
+pub fn set_admin(id: Id, user_id: Id, admin: bool) -> impl Future<Output = ApiResult<Vec<GroupMember>>> {
     let method = if admin { Method::PUT } else { Method::DELETE };
-    request(method, &format!("/api/groups/{id}/admins/{user_id}"), NO_BODY).await
+    request(method, format!("/api/groups/{id}/admins/{user_id}"), NO_BODY)
 }
 
-pub async fn readers(message_id: Id) -> ApiResult<Vec<User>> {
-    request(Method::GET, &format!("/api/messages/{message_id}/readers"), NO_BODY).await
+pub fn readers(message_id: Id) -> impl Future<Output = ApiResult<Vec<User>>> {
+    request(Method::GET, format!("/api/messages/{message_id}/readers"), NO_BODY)
 }

@@ -4,24 +4,93 @@ use leptos_router::components::A;
 
 use super::avatar::Avatar;
 use super::icons::{Icon, Svg};
+use super::{Keyed, KeyedList};
 use crate::format::{parse_ms, preview, relative_time};
 use crate::i18n::{fill, use_i18n, K};
 use crate::state::use_store;
+use crate::state::window::list_range;
 
-/// Every conversation, pinned first, with previews, times and unread badges.
+/// Rows drawn beyond each edge of the view.
+const OVERSCAN: usize = 8;
+/// More of the list is fetched when its end is this close.
+const LOAD_MORE_WITHIN_PX: i32 = 600;
+
+/// What a row shows: a row is rebuilt only when this changes, and moved when its place does.
+fn row_key(c: &Conversation) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+        c.conversation_id,
+        c.last_message_time.as_deref().unwrap_or_default(),
+        c.last_message,
+        c.unread_count,
+        c.is_pinned,
+        c.recv_msg_opt,
+        c.draft_text,
+        c.group_at_type,
+        c.target_user_name,
+        c.last_message_recalled,
+    )
+}
+
+/// Every conversation, pinned first, with previews, times and unread badges. Only the rows in
+/// view (and a few more) are in the page, between spacers as tall as the rest, so a list of
+/// thousands costs what a screenful does; further pages load as the end comes near.
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    // Re-render rows whose visible parts changed (key includes them).
-    let rows = move || store.conversations.get();
+    let scroll_top = RwSignal::new(0.0);
+    // Until the first scroll tells: more than any screen is high.
+    let view_height = RwSignal::new(1600.0);
+    // Measured from a drawn row (zoom and text size change it).
+    let row_height = RwSignal::new(64.0);
+    let range = move || {
+        let len = store.conversations.with(|c| c.len());
+        list_range(len, scroll_top.get(), view_height.get(), row_height.get(), OVERSCAN)
+    };
+    let rows = move || {
+        let r = range();
+        store.conversations.with(|c| c.get(r.clone()).map(<[Conversation]>::to_vec).unwrap_or_default())
+    };
+    // Spacers as tall as the rows not drawn above and below.
+    let spacers = move || {
+        let (r, h, len) = (range(), row_height.get(), store.conversations.with(|c| c.len()));
+        // Whole pixels: formatting a float would pull a float printer into the bundle.
+        let px = |rows: usize| (rows as f64 * h).round() as i64;
+        format!("padding-top:{}px;padding-bottom:{}px", px(r.start), px(len.saturating_sub(r.end)))
+    };
+    let set = |signal: RwSignal<f64>, value: f64| {
+        if (signal.get_untracked() - value).abs() >= 0.5 {
+            signal.set(value);
+        }
+    };
+    let on_scroll = move || {
+        let Some(el) = document().query_selector(".conversations").ok().flatten() else { return };
+        set(scroll_top, f64::from(el.scroll_top()));
+        set(view_height, f64::from(el.client_height()));
+        if el.scroll_height() - el.scroll_top() - el.client_height() < LOAD_MORE_WITHIN_PX {
+            store.load_more_conversations();
+        }
+        if let Some(row) = el.query_selector(".conv").ok().flatten() {
+            set(row_height, row.get_bounding_client_rect().height().max(1.0));
+        }
+    };
+    // When the list changes length (first load, a further page, a new chat): measure the rows,
+    // and fetch the next page at once if the list does not fill the view yet.
+    Effect::new(move |_| {
+        store.conversations.with(|c| c.len());
+        request_animation_frame(on_scroll);
+    });
     view! {
-        <nav class="conversations" aria-label=i18n.t(K::Conversations)>
+        <nav class="conversations" aria-label=i18n.t(K::Conversations) on:scroll=move |_| on_scroll()>
             {move || (store.list_loaded.get() && store.conversations.with(|c| c.is_empty()))
                 .then(|| view! { <p class="empty-list">{i18n.t(K::NoConversations)}</p> })}
-            // Re-rendered whole on change: a list of this size costs nothing to rebuild, and a
-            // keyed <For> here would add several KB to the bundle.
-            <ul>{move || rows().into_iter().map(|c| view! { <ConversationRow c=c /> }).collect_view()}</ul>
+            <ul style=spacers>
+                <KeyedList rows=Box::new(move || rows().into_iter().map(|c| Keyed {
+                    key: row_key(&c),
+                    view: Box::new(move || view! { <ConversationRow c=c /> }.into_any()),
+                }).collect()) />
+            </ul>
         </nav>
     }
 }
@@ -120,7 +189,7 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
                 </button>
                 <button type="button" class="icon-btn" aria-haspopup="menu" aria-expanded=move || menu_open.get().to_string()
                     aria-label=fill(i18n.t(K::ConversationActions), &[("name", &menu_name)])
-                    on:click=move |_| menu_open.update(|o| *o = !*o)>
+                    on:click=move |_| crate::state::toggle(menu_open)>
                     <Svg icon=Icon::More />
                 </button>
             </span>

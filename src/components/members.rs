@@ -185,7 +185,7 @@ pub fn BurnSetting(c: Conversation) -> impl IntoView {
         <div class="burn-setting" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
             <button type="button" class=burn_class aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string() aria-label=i18n.t(K::BurnAfterReading)
-                title=i18n.t(K::BurnAfterReading) on:click=move |_| open.update(|o| *o = !*o)>
+                title=i18n.t(K::BurnAfterReading) on:click=move |_| crate::state::toggle(open)>
                 <Svg icon=Icon::Flame />
                 {(current > 0).then(|| view! { <span class="burn-value">{duration_label(current, i18n.lang())}</span> })}
             </button>

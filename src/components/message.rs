@@ -159,7 +159,7 @@ pub fn MessageRow(
     let read_count = (mine && group).then(|| {
         view! {
             <button type="button" class="read-count link-btn" aria-expanded=move || readers_open.get().to_string()
-                on:click=move |_| readers_open.update(|o| *o = !*o)>
+                on:click=move |_| crate::state::toggle(readers_open)>
                 {move || fill(i18n.t(K::ReadBy), &[("n", &live.with(|l| l.2.unwrap_or(0)).to_string())])}
             </button>
         }
@@ -216,7 +216,7 @@ pub fn MessageRow(
                 {move || readers_open.get().then(|| view! { <Readers message_id=message_id /> })}
                 <button type="button" class="icon-btn more" node_ref=menu_btn aria-haspopup="menu"
                     aria-expanded=move || menu_open.get().to_string()
-                    aria-label=i18n.t(K::MoreActions) on:click=move |_| menu_open.update(|o| *o = !*o)>
+                    aria-label=i18n.t(K::MoreActions) on:click=move |_| crate::state::toggle(menu_open)>
                     <Svg icon=Icon::More />
                 </button>
                 {move || menu_open.get().then(|| view! {

@@ -44,3 +44,19 @@ pub fn close_on_escape(on_close: Callback<()>) {
     });
     on_cleanup(move || handle.remove());
 }
+
+/// A row of a keyed list: its key (a changed key rebuilds the row) and how to draw it.
+pub struct Keyed {
+    pub key: String,
+    pub view: Box<dyn FnOnce() -> AnyView + Send>,
+}
+
+/// What a keyed list shows, worked out again when what it reads changes.
+pub type KeyedRows = Box<dyn Fn() -> Vec<Keyed> + Send>;
+
+/// Leptos's keyed `<For>` with one set of types for every list in the app: each `<For>` with
+/// its own item and closure types compiles its own copy of the keyed diff (several KB of wasm).
+#[component]
+pub fn KeyedList(rows: KeyedRows) -> impl IntoView {
+    view! { <For each=rows key=|row: &Keyed| row.key.clone() children=|row: Keyed| (row.view)() /> }
+}

@@ -8,6 +8,7 @@ use super::members::{BurnSetting, MembersPanel};
 use super::message::{MessageHost, MessageRow};
 use super::uploads::UploadList;
 use super::viewer::ImageViewer;
+use super::{Keyed, KeyedList};
 use crate::format::{day_label, parse_ms, same_day};
 use crate::i18n::{fill, use_i18n, K};
 use crate::state::window::Window;
@@ -321,7 +322,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                             (!c.is_not_in_group).then(|| view! {
                                 <button type="button" class="icon-btn" aria-label=i18n.t(K::Members) title=i18n.t(K::Members)
                                     aria-expanded=move || members_open.get().to_string()
-                                    on:click=move |_| members_open.update(|o| *o = !*o)>
+                                    on:click=move |_| crate::state::toggle(members_open)>
                                     <Svg icon=Icon::Users />
                                 </button>
                             }).into_any()
@@ -351,12 +352,14 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                     // list can arrive after the messages): rows then show their senders.
                     {move || {
                         let group = is_group.get();
-                        view! {
-                            <For each=all_rows key=Row::key children=move |row| match row {
+                        let rows = move || all_rows().into_iter().map(|row| Keyed {
+                            key: row.key(),
+                            view: Box::new(move || match row {
                                 Row::Day { label, .. } => view! { <div class="day" role="separator"><span>{label}</span></div> }.into_any(),
                                 Row::Message { item, grouped } => view! { <MessageRow item=item grouped=grouped peer_name=peer() group=group /> }.into_any(),
-                            } />
-                        }
+                            }),
+                        }).collect();
+                        view! { <KeyedList rows=Box::new(rows) /> }
                     }}
                 </div>
             </div>

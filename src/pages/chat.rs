@@ -103,7 +103,7 @@ fn AccountMenu() -> impl IntoView {
         <div class="account" on:keydown=on_key>
             <button type="button" class="icon-btn" aria-label=i18n.t(K::AccountMenu) title=i18n.t(K::AccountMenu)
                 aria-haspopup="menu" aria-expanded=move || open.get().to_string()
-                on:click=move |_| open.update(|o| *o = !*o)>
+                on:click=move |_| crate::state::toggle(open)>
                 <Svg icon=Icon::SignOut />
             </button>
             {move || open.get().then(|| view! {

@@ -83,7 +83,7 @@ pub fn LoginPage() -> impl IntoView {
                 </form>
                 <p class="switch-mode">
                     {move || i18n.t(if registering.get() { K::HaveAccount } else { K::NoAccount })}" "
-                    <button type="button" class="link-btn" on:click=move |_| { registering.update(|r| *r = !*r); error.set(None); }>
+                    <button type="button" class="link-btn" on:click=move |_| { crate::state::toggle(registering); error.set(None); }>
                         {move || i18n.t(if registering.get() { K::SignIn } else { K::SignUp })}
                     </button>
                 </p>

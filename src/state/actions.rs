@@ -212,8 +212,10 @@ impl Store {
         store.list_loading.set(true);
         spawn_local(async move {
             loop {
-                match api::conversations().await {
+                match api::conversations(1).await {
                     Ok(page) => {
+                        store.list_pages.set(1);
+                        store.list_more.set(page.total > page.list.len() as i64);
                         if !store.finish_list_load(page.list) {
                             break;
                         }
@@ -224,6 +226,24 @@ impl Store {
                     }
                 }
             }
+        });
+    }
+
+    /// The next page of the list, when the person scrolls near its end.
+    pub fn load_more_conversations(&self) {
+        if !self.list_more.get_untracked() || self.list_loading.get_untracked() {
+            return;
+        }
+        let store = *self;
+        store.list_loading.set(true);
+        let page = self.list_pages.get_untracked() + 1;
+        spawn_local(async move {
+            if let Ok(p) = api::conversations(page).await {
+                store.list_pages.set(page);
+                store.list_more.set(p.total > i64::from(page * api::LIST_PAGE));
+                store.add_older_conversations(p.list);
+            }
+            store.list_loading.set(false);
         });
     }
 
@@ -455,9 +475,12 @@ impl Store {
     }
 
     pub fn set_members(&self, id: Id, list: Vec<GroupMember>) {
-        self.members.update(|m| {
-            m.insert(id, list);
-        });
+        crate::state::edit(
+            self.members,
+            Box::new(|m| {
+                m.insert(id, list);
+            }),
+        );
     }
 
     /// The members of a group as last loaded (empty until then).
@@ -496,9 +519,12 @@ impl Store {
 
     pub async fn leave_group(&self, id: Id) -> Result<(), String> {
         api::leave_group(id).await.map_err(|e| e.message)?;
-        self.members.update(|m| {
-            m.remove(&id);
-        });
+        crate::state::edit(
+            self.members,
+            Box::new(|m| {
+                m.remove(&id);
+            }),
+        );
         self.refresh_conversation(id);
         Ok(())
     }

@@ -165,6 +165,9 @@ pub struct Store {
     pub members: RwSignal<HashMap<Id, Vec<GroupMember>>>,
     /// The unread @mention of me a conversation had when it was opened: (conversation, message).
     pub jump_to: RwSignal<Option<(Id, Id)>>,
+    /// The server has more of the list than is loaded, and how many pages are.
+    pub list_more: RwSignal<bool>,
+    list_pages: RwSignal<u32>,
     /// Events came while the list was loading: load it again after.
     list_dirty: RwSignal<bool>,
     list_loading: RwSignal<bool>,
@@ -193,6 +196,8 @@ impl Store {
             recalled_texts: RwSignal::new(HashMap::new()),
             members: RwSignal::new(HashMap::new()),
             jump_to: RwSignal::new(None),
+            list_more: RwSignal::new(false),
+            list_pages: RwSignal::new(0),
             list_dirty: RwSignal::new(false),
             list_loading: RwSignal::new(false),
         }
@@ -223,13 +228,31 @@ impl Store {
     }
 
     pub fn upsert_conversation(&self, c: Conversation) {
-        self.conversations.update(|list| {
-            match list.iter_mut().find(|x| x.conversation_id == c.conversation_id) {
-                Some(x) => *x = c,
-                None => list.push(c),
-            }
-            sort(list);
-        });
+        edit(
+            self.conversations,
+            Box::new(|list| {
+                match list.iter_mut().find(|x| x.conversation_id == c.conversation_id) {
+                    Some(x) => *x = c,
+                    None => list.push(c),
+                }
+                sort(list);
+            }),
+        );
+    }
+
+    /// A further page of the list: what the socket already brought stays as it is.
+    pub fn add_older_conversations(&self, page: Vec<Conversation>) {
+        edit(
+            self.conversations,
+            Box::new(|list| {
+                for c in page {
+                    if !list.iter().any(|x| x.conversation_id == c.conversation_id) {
+                        list.push(c);
+                    }
+                }
+                sort(list);
+            }),
+        );
     }
 
     /// Changes one conversation; nothing (and no notification) if it is not in the list.
@@ -237,17 +260,20 @@ impl Store {
         if self.conversation_now(id).is_none() {
             return false;
         }
-        self.conversations.update(|list| {
-            if let Some(c) = list.iter_mut().find(|c| c.conversation_id == id) {
-                f(c);
-            }
-            sort(list);
-        });
+        edit(
+            self.conversations,
+            Box::new(|list| {
+                if let Some(c) = list.iter_mut().find(|c| c.conversation_id == id) {
+                    f(c);
+                }
+                sort(list);
+            }),
+        );
         true
     }
 
     pub fn update_thread(&self, id: Id, f: impl FnOnce(&mut Thread)) {
-        self.threads.update(|t| f(t.entry(id).or_default()));
+        edit(self.threads, Box::new(move |t| f(t.entry(id).or_default())));
     }
 
     /// Whether the person is looking at this conversation right now.
@@ -426,6 +452,8 @@ impl Store {
         self.me.set(None);
         self.conversations.set(Vec::new());
         self.list_loaded.set(false);
+        self.list_more.set(false);
+        self.list_pages.set(0);
         self.threads.set(HashMap::new());
         self.online.set(false);
         self.socket_refused.set(None);
@@ -478,6 +506,17 @@ fn sort(list: &mut [Conversation]) {
 fn sorted(mut list: Vec<Conversation>) -> Vec<Conversation> {
     sort(&mut list);
     list
+}
+
+/// Changes a signal's value. Every distinct closure given to `update` compiles its own copy of
+/// Leptos's update path; going through this shares one copy per value type (bundle size).
+pub fn edit<T: Send + Sync + 'static>(signal: RwSignal<T>, f: Box<dyn FnOnce(&mut T) + '_>) {
+    signal.update(move |v| f(v));
+}
+
+/// Flips a switch (menus, panels) through one shared update.
+pub fn toggle(signal: RwSignal<bool>) {
+    edit(signal, Box::new(|v| *v = !*v));
 }
 
 pub fn use_store() -> Store {

@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use confab_api::Id;
-use leptos::prelude::*;
 
 use super::Store;
 use crate::api::upload;
@@ -46,28 +45,38 @@ impl Store {
             let mut item = UploadItem { id, conversation_id, name: file.name(), size, progress: 0.0, error: None };
             if size > MAX_UPLOAD_BYTES {
                 item.error = Some(too_large_message(lang, &item.name));
-                self.uploads.update(|u| u.push(item));
+                crate::state::edit(self.uploads, Box::new(|u| u.push(item)));
                 continue;
             }
-            self.uploads.update(|u| u.push(item));
+            crate::state::edit(self.uploads, Box::new(|u| u.push(item)));
             let store = *self;
             let started = upload::start(
                 &file,
-                move |p| store.uploads.update(|u| u.iter_mut().filter(|i| i.id == id).for_each(|i| i.progress = p)),
+                move |p| {
+                    crate::state::edit(
+                        store.uploads,
+                        Box::new(|u| u.iter_mut().filter(|i| i.id == id).for_each(|i| i.progress = p)),
+                    )
+                },
                 move |result| {
                     IN_FLIGHT.with(|m| m.borrow_mut().remove(&id));
                     match result {
                         Ok(info) => {
-                            store.uploads.update(|u| u.retain(|i| i.id != id));
+                            crate::state::edit(store.uploads, Box::new(|u| u.retain(|i| i.id != id)));
                             store.send_file(conversation_id, info);
                         }
-                        Err(e) if e.status == 499 => store.uploads.update(|u| u.retain(|i| i.id != id)),
+                        Err(e) if e.status == 499 => {
+                            crate::state::edit(store.uploads, Box::new(|u| u.retain(|i| i.id != id)))
+                        }
                         Err(e) => {
                             let msg =
                                 if e.message.is_empty() { text(lang, K::ErrorGeneric).to_string() } else { e.message };
-                            store.uploads.update(|u| {
-                                u.iter_mut().filter(|i| i.id == id).for_each(|i| i.error = Some(msg.clone()))
-                            });
+                            crate::state::edit(
+                                store.uploads,
+                                Box::new(|u| {
+                                    u.iter_mut().filter(|i| i.id == id).for_each(|i| i.error = Some(msg.clone()))
+                                }),
+                            );
                         }
                     }
                 },
@@ -76,11 +85,14 @@ impl Store {
                 Ok(up) => IN_FLIGHT.with(|m| {
                     m.borrow_mut().insert(id, up);
                 }),
-                Err(_) => self.uploads.update(|u| {
-                    u.iter_mut()
-                        .filter(|i| i.id == id)
-                        .for_each(|i| i.error = Some(text(lang, K::ErrorNetwork).to_string()))
-                }),
+                Err(_) => crate::state::edit(
+                    self.uploads,
+                    Box::new(|u| {
+                        u.iter_mut()
+                            .filter(|i| i.id == id)
+                            .for_each(|i| i.error = Some(text(lang, K::ErrorNetwork).to_string()))
+                    }),
+                ),
             }
         }
     }
@@ -90,6 +102,6 @@ impl Store {
         if let Some(up) = IN_FLIGHT.with(|m| m.borrow_mut().remove(&id)) {
             up.cancel();
         }
-        self.uploads.update(|u| u.retain(|i| i.id != id));
+        crate::state::edit(self.uploads, Box::new(|u| u.retain(|i| i.id != id)));
     }
 }

@@ -96,3 +96,13 @@ impl Window {
         }
     }
 }
+
+/// The rows of a list of `len` rows, each `row_px` high, to draw when scrolled `scroll_px` down a
+/// view `view_px` high: those in view and `overscan` more at each end.
+pub fn list_range(len: usize, scroll_px: f64, view_px: f64, row_px: f64, overscan: usize) -> Range<usize> {
+    let row_px = row_px.max(1.0);
+    let first = (scroll_px.max(0.0) / row_px) as usize;
+    let shown = (view_px.max(0.0) / row_px).ceil() as usize + 1;
+    let start = first.saturating_sub(overscan).min(len);
+    start..(first + shown + overscan).min(len)
+}

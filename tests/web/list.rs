@@ -124,3 +124,15 @@ async fn the_language_switch_changes_the_words() {
     tick().await;
     assert_eq!(texts(&root, ".probe"), vec!["Sign in"]);
 }
+
+#[wasm_bindgen_test]
+fn the_list_draws_the_rows_in_view_and_a_few_more_whatever_its_length() {
+    use confab::state::window::list_range;
+    assert_eq!(list_range(5000, 0.0, 640.0, 64.0, 8), 0..19);
+    assert_eq!(list_range(5000, 64.0 * 1000.0, 640.0, 64.0, 8), 992..1019);
+    assert_eq!(list_range(5000, 64.0 * 4995.0, 640.0, 64.0, 8), 4987..5000);
+    assert_eq!(list_range(3, 0.0, 640.0, 64.0, 8), 0..3);
+    assert_eq!(list_range(0, 0.0, 640.0, 64.0, 8), 0..0);
+    // Whatever the length, the same number of rows.
+    assert_eq!(list_range(50_000, 64.0 * 20_000.0, 640.0, 64.0, 8).len(), 27);
+}
