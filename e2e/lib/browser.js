@@ -6,10 +6,10 @@ export const CHROMIUM_ARGS = [
   '--no-first-run', '--disable-sync', '--disable-quic', '--disable-dev-shm-usage',
 ];
 
-export function launch() {
+export function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     headless: true,
   });
 }

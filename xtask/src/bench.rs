@@ -8,21 +8,35 @@ use crate::{cargo, root, sh, step, Result};
 
 pub fn run(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
+    crate::build_web()?;
+    crate::tools::ensure_e2e_packages()?;
     step("building the load generator (release)");
     sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
     let server = TestServer::start_built(
         "serve",
         "bench",
         // The load comes from one address and opens a thousand sockets.
-        &["--max-sockets", "20000"],
+        &["--max-sockets", "20000", "--static-dir", "dist"],
     )?;
-    step(&format!("measuring Confab on {} core(s){}", cores(), if quick { " (quick)" } else { "" }));
+    // The peer: the same load against Matrix Synapse (skip with --no-peer).
+    let peer = if args.iter().any(|a| a == "--no-peer") { None } else { Some(crate::synapse::Synapse::start()?) };
+    step(&format!("measuring on {} core(s){}", cores(), if quick { " (quick)" } else { "" }));
     let mut cmd = Command::new(root().join("target/serve/confab-bench"));
     cmd.args(["--url", &format!("http://127.0.0.1:{}", server.port), "--pid", &server.pid().to_string()]);
+    if let Some(peer) = &peer {
+        cmd.args(["--matrix", &format!("http://127.0.0.1:{}", peer.port), "--matrix-pid", &peer.pid().to_string()]);
+    }
     if quick {
         cmd.arg("--quick");
     }
-    sh(&mut cmd)
+    sh(&mut cmd)?;
+    drop(peer);
+    step("measuring the app in Chromium (cold load, a long thread)");
+    let (messages, pushes) = if quick { ("300", "5") } else { ("10000", "30") };
+    sh(Command::new("node")
+        .args(["bench/probe.mjs", messages, pushes])
+        .current_dir(root().join("e2e"))
+        .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port)))
 }
 
 fn cores() -> usize {

@@ -7,6 +7,7 @@ mod bench;
 mod budget;
 mod e2e;
 mod schemathesis;
+mod synapse;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ fn main() -> ExitCode {
         Some("dist") => dist(),
         Some("bench") => bench::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run | dev | test [--no-e2e] | dist | bench [--quick]>");
+            eprintln!("usage: cargo xtask <run | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer]>");
             eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");
             eprintln!("  dev   server with demo data + `trunk serve` with live reload (for designers)");
             eprintln!("  test  every suite: server and API tests, wasm-bindgen-test in Chromium, size budget, e2e");

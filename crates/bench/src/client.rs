@@ -1,6 +1,7 @@
 //! A Confab client for load: accounts, sends, and sockets that time each delivery.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,8 +15,44 @@ pub type Result<T> = std::result::Result<T, String>;
 
 #[derive(Debug, Clone)]
 pub struct Account {
+    /// Confab's user id (0 on a Matrix server).
     pub id: i64,
+    /// The Matrix user id (`@name:server`; empty on Confab).
+    pub user: String,
     pub token: String,
+}
+
+/// What the scenarios need of a chat server: Confab, or a Matrix homeserver as the peer.
+/// A `target` is where a pair's or a group's messages go (a Confab person or conversation,
+/// a Matrix room).
+pub trait Chat: Clone + Send + Sync + 'static {
+    fn register(&self, name: &str) -> impl Future<Output = Result<Account>> + Send;
+    /// Starts a one-to-one chat; the target `a` sends to.
+    fn start_pair(&self, a: &Account, b: &Account) -> impl Future<Output = Result<String>> + Send;
+    fn send(&self, from: &Account, target: &str, client_msg_id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// A group of `owner` and `members`; the target to send to.
+    fn create_group(&self, owner: &Account, members: &[Account]) -> impl Future<Output = Result<String>> + Send;
+    /// `account` online: every new message from someone else that was timed in `times` adds its
+    /// delivery latency to `seen`. Resolves once the connection is live.
+    fn listen(
+        &self,
+        account: &Account,
+        times: SendTimes,
+        seen: Deliveries,
+    ) -> impl Future<Output = Result<Listener>> + Send;
+}
+
+/// `count` accounts named `{prefix}{n}`, registered a few at a time.
+pub async fn register_many<C: Chat>(c: &C, prefix: &str, count: usize) -> Result<Vec<Account>> {
+    let names: Vec<String> = (0..count).map(|n| format!("{prefix}{n}")).collect();
+    let mut out = Vec::with_capacity(count);
+    for chunk in names.chunks(8) {
+        let batch = futures_util::future::join_all(chunk.iter().map(|n| c.register(n))).await;
+        for account in batch {
+            out.push(account?);
+        }
+    }
+    Ok(out)
 }
 
 /// When each message was sent, by its clientMsgId: deliveries are timed against it.
@@ -27,7 +64,7 @@ impl SendTimes {
         self.0.lock().unwrap().insert(client_msg_id.to_string(), Instant::now());
     }
 
-    fn since(&self, client_msg_id: &str) -> Option<Duration> {
+    pub(crate) fn since(&self, client_msg_id: &str) -> Option<Duration> {
         self.0.lock().unwrap().get(client_msg_id).map(Instant::elapsed)
     }
 }
@@ -37,6 +74,10 @@ impl SendTimes {
 pub struct Deliveries(pub(crate) Arc<Mutex<Latencies>>);
 
 impl Deliveries {
+    pub(crate) fn push(&self, d: Duration) {
+        self.0.lock().unwrap().push(d);
+    }
+
     pub fn take(&self) -> Latencies {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
@@ -64,8 +105,10 @@ impl Confab {
             Err(format!("{status}: {}", body["message"]))
         }
     }
+}
 
-    pub async fn register(&self, name: &str) -> Result<Account> {
+impl Chat for Confab {
+    async fn register(&self, name: &str) -> Result<Account> {
         let data = self
             .call(self.http.post(format!("{}/api/auth/register", self.base)).json(&json!({
                 "userName": name, "password": "bench horse staple", "displayName": name
@@ -73,48 +116,45 @@ impl Confab {
             .await?;
         Ok(Account {
             id: data["user"]["userId"].as_i64().unwrap_or_default(),
+            user: String::new(),
             token: data["token"].as_str().unwrap_or_default().into(),
         })
     }
 
-    /// `count` accounts named `{prefix}{n}`, registered a few at a time.
-    pub async fn register_many(&self, prefix: &str, count: usize) -> Result<Vec<Account>> {
-        let names: Vec<String> = (0..count).map(|n| format!("{prefix}{n}")).collect();
-        let mut out = Vec::with_capacity(count);
-        for chunk in names.chunks(8) {
-            let batch = futures_util::future::join_all(chunk.iter().map(|n| self.register(n))).await;
-            for account in batch {
-                out.push(account?);
+    async fn start_pair(&self, a: &Account, b: &Account) -> Result<String> {
+        let target = format!("u{}", b.id);
+        self.send(a, &target, &format!("hi-{}", a.id)).await?;
+        Ok(target)
+    }
+
+    /// `target`: `u{userId}` (one-to-one) or `c{conversationId}`.
+    async fn send(&self, from: &Account, target: &str, client_msg_id: &str) -> Result<()> {
+        let body = match (target.split_at(1), client_msg_id) {
+            (("u", id), c) => {
+                json!({"receiverId": id.parse::<i64>().unwrap_or_default(), "content": c, "clientMsgId": c})
             }
-        }
-        Ok(out)
-    }
-
-    /// Sends a text message to a person (`to` > 0) or into a conversation (`to` < 0 is `-conversationId`).
-    pub async fn send(&self, from: &Account, to: i64, client_msg_id: &str) -> Result<Value> {
-        let body = if to > 0 {
-            json!({"receiverId": to, "content": client_msg_id, "clientMsgId": client_msg_id})
-        } else {
-            json!({"conversationId": -to, "content": client_msg_id, "clientMsgId": client_msg_id})
+            ((_, id), c) => {
+                json!({"conversationId": id.parse::<i64>().unwrap_or_default(), "content": c, "clientMsgId": c})
+            }
         };
-        self.call(self.http.post(format!("{}/api/messages", self.base)).bearer_auth(&from.token).json(&body)).await
+        self.call(self.http.post(format!("{}/api/messages", self.base)).bearer_auth(&from.token).json(&body)).await?;
+        Ok(())
     }
 
-    pub async fn create_group(&self, owner: &Account, members: &[i64]) -> Result<i64> {
+    async fn create_group(&self, owner: &Account, members: &[Account]) -> Result<String> {
+        let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
         let data = self
             .call(
                 self.http
                     .post(format!("{}/api/groups", self.base))
                     .bearer_auth(&owner.token)
-                    .json(&json!({"name": "bench", "memberIds": members})),
+                    .json(&json!({"name": "bench", "memberIds": ids})),
             )
             .await?;
-        Ok(data["conversationId"].as_i64().unwrap_or_default())
+        Ok(format!("c{}", data["conversationId"].as_i64().unwrap_or_default()))
     }
 
-    /// Opens `account`'s socket and waits for `ready`; from then on every new message from
-    /// someone else that was timed in `times` adds its delivery latency to `seen`.
-    pub async fn listen(&self, account: &Account, times: SendTimes, seen: Deliveries) -> Result<Listener> {
+    async fn listen(&self, account: &Account, times: SendTimes, seen: Deliveries) -> Result<Listener> {
         let ws_base = self.base.replacen("http", "ws", 1);
         let url = format!("{ws_base}/api/ws/chat?token={}", account.token);
         let (mut ws, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| e.to_string())?;
@@ -134,7 +174,7 @@ impl Confab {
                     continue;
                 }
                 if let Some(d) = v["data"]["clientMsgId"].as_str().and_then(|c| times.since(c)) {
-                    seen.0.lock().unwrap().push(d);
+                    seen.push(d);
                 }
             }
         });
@@ -142,8 +182,8 @@ impl Confab {
     }
 }
 
-/// An open socket; closed when dropped.
-pub struct Listener(tokio::task::JoinHandle<()>);
+/// An open connection; closed when dropped.
+pub struct Listener(pub(crate) tokio::task::JoinHandle<()>);
 
 impl Drop for Listener {
     fn drop(&mut self) {

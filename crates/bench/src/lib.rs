@@ -2,10 +2,12 @@
 //! each an open-loop or closed-loop load of real HTTP sends and real WebSocket deliveries.
 
 pub mod client;
+pub mod matrix;
 pub mod scenarios;
 pub mod stats;
 
-pub use client::{Account, Confab};
+pub use client::{Account, Chat, Confab};
+pub use matrix::Matrix;
 pub use stats::Latencies;
 
 /// Resident memory of a process, in KB (Linux `/proc`); `None` elsewhere or when it is gone.

@@ -1,11 +1,12 @@
-//! `confab-bench --url http://127.0.0.1:PORT --pid PID [--quick]`: runs every scenario against
-//! a running Confab server (started by `cargo xtask bench`) and prints one Markdown table.
+//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick]`:
+//! runs every scenario against a running Confab server (and the same load against a Matrix
+//! homeserver when given) and prints one Markdown table with both and the ratio.
 
 use std::time::Duration;
 
 use confab_bench::scenarios::{self, Pairs};
 use confab_bench::stats::ms;
-use confab_bench::{rss_kb, Confab};
+use confab_bench::{rss_kb, Chat, Confab, Matrix};
 
 struct Plan {
     pairs: usize,
@@ -17,6 +18,14 @@ struct Plan {
     fill_to: usize,
 }
 
+/// One line of the table: what was measured, as shown, and the number compared.
+struct Measure {
+    what: String,
+    shown: String,
+    value: f64,
+    higher_is_better: bool,
+}
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
@@ -25,11 +34,13 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = arg(&args, "--url") else {
-        eprintln!("usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--quick]");
+        eprintln!(
+            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick]"
+        );
         std::process::exit(2);
     };
-    let pid = arg(&args, "--pid").and_then(|p| p.parse().ok());
-    let plan = if args.iter().any(|a| a == "--quick") {
+    let quick = args.iter().any(|a| a == "--quick");
+    let plan = if quick {
         Plan {
             pairs: 10,
             senders: 4,
@@ -50,77 +61,142 @@ async fn main() {
             fill_to: 100_000,
         }
     };
-    if let Err(e) = run(&Confab::new(&url), pid, &plan).await {
-        eprintln!("confab-bench: {e}");
-        std::process::exit(1);
+    let pid = arg(&args, "--pid").and_then(|p| p.parse().ok());
+    eprintln!("Confab at {url}");
+    let confab = match run(&Confab::new(&url), pid, &plan).await {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("confab-bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let peer = match arg(&args, "--matrix") {
+        Some(m) => {
+            eprintln!("Synapse at {m}");
+            // The peer gets the same load, except that filling it with 100,000 messages and the
+            // rates it cannot reach would take far longer than the rest of the run.
+            let peer_plan =
+                Plan { fill_to: 0, rates: plan.rates.iter().copied().filter(|r| *r <= 200.0).collect(), ..plan };
+            match run(&Matrix::new(&m), arg(&args, "--matrix-pid").and_then(|p| p.parse().ok()), &peer_plan).await {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    eprintln!("confab-bench: the Matrix peer failed: {e}");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    print_table(&confab, peer.as_deref());
+}
+
+fn print_table(confab: &[Measure], peer: Option<&[Measure]>) {
+    match peer {
+        None => {
+            println!("| what | Confab |\n|---|---|");
+            for m in confab {
+                println!("| {} | {} |", m.what, m.shown);
+            }
+        }
+        Some(peer) => {
+            println!("| what | Confab | Synapse | Confab is |\n|---|---|---|---|");
+            for m in confab {
+                let other = peer.iter().find(|p| p.what == m.what);
+                let ratio = other.filter(|p| p.value > 0.0 && m.value > 0.0).map(|p| {
+                    let r = if m.higher_is_better { m.value / p.value } else { p.value / m.value };
+                    format!("{r:.1}× {}", if r >= 1.0 { "better" } else { "worse" })
+                });
+                println!(
+                    "| {} | {} | {} | {} |",
+                    m.what,
+                    m.shown,
+                    other.map(|p| p.shown.as_str()).unwrap_or("—"),
+                    ratio.as_deref().unwrap_or("—")
+                );
+            }
+        }
     }
 }
 
-fn row(what: &str, result: &str) {
-    println!("| {what} | {result} |");
+fn measure(out: &mut Vec<Measure>, what: String, shown: String, value: f64, higher_is_better: bool) {
+    eprintln!("  {what}: {shown}");
+    out.push(Measure { what, shown, value, higher_is_better });
 }
 
-async fn run(c: &Confab, pid: Option<u32>, plan: &Plan) -> Result<(), String> {
+async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measure>, String> {
+    let mut out = Vec::new();
     let prefix = format!("b{}x", std::process::id());
     eprintln!("registering {} people…", plan.pairs * 2);
     let pairs: Pairs = scenarios::pairs(c, &prefix, plan.pairs).await?;
-    println!("| what | result |\n|---|---|");
 
     let t = scenarios::throughput(c, &pairs, plan.senders, plan.time).await;
-    row(
-        &format!("sends accepted, {} senders (closed loop)", plan.senders),
-        &format!("{:.0}/s · send {} · {} errors", t.per_sec, t.send.summary(), t.errors),
-    );
+    let what = format!("sends accepted, {} senders (closed loop)", plan.senders);
+    measure(&mut out, what, format!("{:.0}/s ({} errors)", t.per_sec, t.errors), t.per_sec, true);
+    let what = format!("send answered, p99, {} senders", plan.senders);
+    let p99 = t.send.percentile(99.0);
+    measure(&mut out, what, ms(p99), p99.as_secs_f64(), false);
     let mut sent = t.accepted + pairs.len();
 
     let before = pid.and_then(rss_kb);
-    let on = scenarios::online(c, pairs.iter().flat_map(|(a, b)| [a, b])).await?;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let on = scenarios::online(c, pairs.iter().flat_map(|(a, b, _)| [a, b])).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let sockets = pairs.len() * 2;
     if let (Some(b), Some(a)) = (before, pid.and_then(rss_kb)) {
-        row(
-            &format!("server memory per idle socket ({sockets} open)"),
-            &format!("{:.1} KB", a.saturating_sub(b) as f64 / sockets as f64),
+        let kb = a.saturating_sub(b) as f64 / sockets as f64;
+        measure(
+            &mut out,
+            format!("server memory per idle connection ({sockets} open)"),
+            format!("{kb:.1} KB"),
+            kb,
+            false,
         );
     }
     for &rate in &plan.rates {
         let d = scenarios::delivery(c, &pairs, &on, rate, plan.time, &format!("r{rate}")).await;
         sent += d.sent;
-        row(
-            &format!("send → socket at {rate:.0} msg/s offered, {sockets} sockets"),
-            &format!(
+        let p99 = d.latency.percentile(99.0);
+        measure(
+            &mut out,
+            format!("send → delivered at {rate:.0} msg/s offered, {sockets} connections"),
+            format!(
                 "{} · accepted {:.0}/s · delivered {}/{}",
                 d.latency.summary(),
                 d.accepted_per_sec,
                 d.delivered,
                 d.sent
             ),
+            if d.delivered == d.sent { p99.as_secs_f64() } else { 0.0 },
+            false,
         );
     }
     drop(on);
 
-    let people: Vec<_> = pairs.iter().flat_map(|(a, b)| [a.clone(), b.clone()]).take(plan.group).collect();
+    let people: Vec<_> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).take(plan.group).collect();
     let f = scenarios::fan_out(c, &people, plan.group_messages, Duration::from_millis(100)).await?;
     sent += plan.group_messages;
-    row(
-        &format!("{}-member group: send → each member's socket", f.members),
-        &format!("{} ({} deliveries)", f.each.summary(), f.each.len()),
+    let p99 = f.each.percentile(99.0);
+    measure(
+        &mut out,
+        format!("{}-member group: send → each member", f.members),
+        format!("{} ({} deliveries)", f.each.summary(), f.each.len()),
+        p99.as_secs_f64(),
+        false,
     );
-    row(
-        &format!("{}-member group: send → last member", f.members),
-        &format!("p50 {} · p99 {}", ms(f.last.percentile(50.0)), ms(f.last.percentile(99.0))),
+    let last = f.last.percentile(99.0);
+    measure(
+        &mut out,
+        format!("{}-member group: send → last member, p99", f.members),
+        ms(last),
+        last.as_secs_f64(),
+        false,
     );
 
-    if plan.fill_to > sent {
-        eprintln!("sending up to {} messages in all…", plan.fill_to);
-        while sent < plan.fill_to {
-            sent += scenarios::throughput(c, &pairs, plan.senders, Duration::from_secs(5)).await.accepted;
-        }
-        if let Some(kb) = pid.and_then(rss_kb) {
-            row(&format!("server memory after {sent} messages"), &format!("{:.1} MB", kb as f64 / 1024.0));
-        }
-    } else if let Some(kb) = pid.and_then(rss_kb) {
-        row(&format!("server memory after {sent} messages"), &format!("{:.1} MB", kb as f64 / 1024.0));
+    while sent < plan.fill_to {
+        sent += scenarios::throughput(c, &pairs, plan.senders, Duration::from_secs(5)).await.accepted;
     }
-    Ok(())
+    if let Some(kb) = pid.and_then(rss_kb) {
+        let what = if plan.fill_to > 0 { "server memory after 100,000+ messages" } else { "server memory at the end" };
+        measure(&mut out, what.into(), format!("{:.1} MB ({sent} messages)", kb as f64 / 1024.0), kb as f64, false);
+    }
+    Ok(out)
 }

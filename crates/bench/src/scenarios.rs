@@ -4,27 +4,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::client::{Account, Confab, Deliveries, Listener, Result, SendTimes};
+use crate::client::{register_many, Account, Chat, Deliveries, Listener, Result, SendTimes};
 use crate::stats::Latencies;
 
-/// Pairs of people who have a conversation: (sender, receiver).
-pub type Pairs = Vec<(Account, Account)>;
+/// Pairs of people who have a conversation: (sender, receiver, where the sender sends).
+pub type Pairs = Vec<(Account, Account, String)>;
 
 /// Registers `2 * pairs` people and starts each pair's conversation.
-pub async fn pairs(c: &Confab, prefix: &str, pairs: usize) -> Result<Pairs> {
-    let people = c.register_many(prefix, pairs * 2).await?;
+pub async fn pairs<C: Chat>(c: &C, prefix: &str, pairs: usize) -> Result<Pairs> {
+    let people = register_many(c, prefix, pairs * 2).await?;
     let mut out = Vec::with_capacity(pairs);
     let mut it = people.into_iter();
+    let mut both = Vec::new();
     while let (Some(a), Some(b)) = (it.next(), it.next()) {
-        out.push((a, b));
+        both.push((a, b));
     }
-    for chunk in out.chunks(32) {
-        let started = futures_util::future::join_all(chunk.iter().map(|(a, b)| async move {
-            let id = format!("hi-{}", a.id);
-            c.send(a, b.id, &id).await
-        }));
-        for r in started.await {
-            r?;
+    for chunk in both.chunks(16) {
+        let started = futures_util::future::join_all(chunk.iter().map(|(a, b)| c.start_pair(a, b)));
+        for ((a, b), target) in chunk.iter().zip(started.await) {
+            out.push((a.clone(), b.clone(), target?));
         }
     }
     Ok(out)
@@ -38,18 +36,18 @@ pub struct Throughput {
 }
 
 /// Closed loop: `senders` people each send, wait for the answer and send again, for `time`.
-pub async fn throughput(c: &Confab, pairs: &Pairs, senders: usize, time: Duration) -> Throughput {
+pub async fn throughput<C: Chat>(c: &C, pairs: &Pairs, senders: usize, time: Duration) -> Throughput {
     let start = Instant::now();
     let errors = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..senders)
         .map(|n| {
-            let (c, (from, to), errors) = (c.clone(), pairs[n % pairs.len()].clone(), errors.clone());
+            let (c, (from, _, to), errors) = (c.clone(), pairs[n % pairs.len()].clone(), errors.clone());
             tokio::spawn(async move {
                 let mut lat = Latencies::default();
                 let mut i = 0u64;
                 while start.elapsed() < time {
                     let t = Instant::now();
-                    match c.send(&from, to.id, &format!("t{n}-{i}")).await {
+                    match c.send(&from, &to, &format!("t{n}-{i}")).await {
                         Ok(_) => lat.push(t.elapsed()),
                         Err(_) => {
                             errors.fetch_add(1, Ordering::Relaxed);
@@ -76,7 +74,7 @@ pub struct Online {
     _sockets: Vec<Listener>,
 }
 
-pub async fn online(c: &Confab, people: impl Iterator<Item = &Account>) -> Result<Online> {
+pub async fn online<C: Chat>(c: &C, people: impl Iterator<Item = &Account>) -> Result<Online> {
     let (times, seen) = (SendTimes::default(), Deliveries::default());
     let people: Vec<&Account> = people.collect();
     let mut sockets = Vec::with_capacity(people.len());
@@ -100,7 +98,7 @@ pub struct Delivery {
 /// Open loop: `rate` sends a second spread over the pairs for `time` (each send its own task,
 /// so a slow answer does not slow the offered load); latency is send start → the receiver's
 /// socket has the frame.
-pub async fn delivery(c: &Confab, pairs: &Pairs, on: &Online, rate: f64, time: Duration, tag: &str) -> Delivery {
+pub async fn delivery<C: Chat>(c: &C, pairs: &Pairs, on: &Online, rate: f64, time: Duration, tag: &str) -> Delivery {
     on.seen.take();
     let tick = Duration::from_millis(10);
     let per_tick = rate * tick.as_secs_f64();
@@ -114,12 +112,12 @@ pub async fn delivery(c: &Confab, pairs: &Pairs, on: &Online, rate: f64, time: D
         owed += per_tick;
         while owed >= 1.0 {
             owed -= 1.0;
-            let (from, to) = pairs[n % pairs.len()].clone();
+            let (from, _, to) = pairs[n % pairs.len()].clone();
             let id = format!("{tag}-{n}");
             on.times.start(&id);
             let (c, accepted) = (c.clone(), accepted.clone());
             tasks.push(tokio::spawn(async move {
-                if c.send(&from, to.id, &id).await.is_ok() {
+                if c.send(&from, &to, &id).await.is_ok() {
                     accepted.fetch_add(1, Ordering::Relaxed);
                 }
             }));
@@ -158,39 +156,27 @@ pub struct FanOut {
 
 /// One group of everyone in `people` (the first one owns it), all online; `messages` sends
 /// `gap` apart by the owner.
-pub async fn fan_out(c: &Confab, people: &[Account], messages: usize, gap: Duration) -> Result<FanOut> {
+pub async fn fan_out<C: Chat>(c: &C, people: &[Account], messages: usize, gap: Duration) -> Result<FanOut> {
     let owner = &people[0];
-    let member_ids: Vec<i64> = people[1..].iter().map(|a| a.id).collect();
-    let group = c.create_group(owner, &member_ids).await?;
+    let members = people.len() - 1;
+    let group = c.create_group(owner, &people[1..]).await?;
     let on = online(c, people[1..].iter()).await?;
     let mut last = Latencies::default();
     let mut each = Latencies::default();
     for m in 0..messages {
-        let id = format!("g{group}-{m}");
+        let id = format!("g{}-{m}", std::process::id());
         on.times.start(&id);
-        c.send(owner, -group, &id).await?;
+        c.send(owner, &group, &id).await?;
         let wait = Instant::now();
-        while on.seen.0.lock().unwrap().len() < member_ids.len() && wait.elapsed() < Duration::from_secs(10) {
+        while on.seen.0.lock().unwrap().len() < members && wait.elapsed() < Duration::from_secs(10) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let got = on.seen.take();
-        if got.len() == member_ids.len() {
+        if got.len() == members {
             last.push(got.percentile(100.0));
         }
         each.extend(got);
         tokio::time::sleep(gap).await;
     }
     Ok(FanOut { members: people.len(), messages, each, last })
-}
-
-/// Server memory per idle socket: RSS before and after `people` open one each (and a moment
-/// to settle), divided by their number.
-pub async fn idle_socket_kb(c: &Confab, people: &[Account], pid: u32) -> Result<f64> {
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = crate::rss_kb(pid).ok_or("cannot read the server's memory")?;
-    let on = online(c, people.iter()).await?;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    let after = crate::rss_kb(pid).ok_or("cannot read the server's memory")?;
-    drop(on);
-    Ok(after.saturating_sub(before) as f64 / people.len() as f64)
 }

@@ -19,13 +19,13 @@ async fn every_scenario_runs_and_sees_every_delivery() {
     assert!(t.accepted > 0 && t.errors == 0, "{} accepted, {} errors", t.accepted, t.errors);
     assert_eq!(t.send.len(), t.accepted);
 
-    let on = scenarios::online(&c, pairs.iter().flat_map(|(a, b)| [a, b])).await.unwrap();
+    let on = scenarios::online(&c, pairs.iter().flat_map(|(a, b, _)| [a, b])).await.unwrap();
     let d = scenarios::delivery(&c, &pairs, &on, 40.0, Duration::from_millis(500), "smoke").await;
     assert!(d.sent >= 15, "{} sent", d.sent);
     assert_eq!(d.delivered, d.sent, "every accepted send reaches its receiver's socket once");
     drop(on);
 
-    let people: Vec<_> = pairs.iter().flat_map(|(a, b)| [a.clone(), b.clone()]).collect();
+    let people: Vec<_> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
     let f = scenarios::fan_out(&c, &people, 2, Duration::from_millis(10)).await.unwrap();
     assert_eq!(f.each.len(), 2 * (people.len() - 1), "each of 7 members gets both messages");
     assert_eq!(f.last.len(), 2);

@@ -1,0 +1,112 @@
+// The browser side of `cargo xtask bench`: the release app in Debian's Chromium against a
+// running server (CONFAB_URL). Prints Markdown table rows:
+//   cold load: bytes on the wire and first contentful paint (a fresh browser context);
+//   a thread with N messages all loaded: push → DOM latency of arriving messages, the longest
+//   frame while they arrive, message rows in the page, JS heap.
+// Usage: CONFAB_URL=http://127.0.0.1:PORT node bench/probe.mjs [messages] [pushes]
+import { launch, BASE } from '../lib/browser.js';
+
+const COUNT = Number(process.argv[2] || 10000);
+const PUSHES = Number(process.argv[3] || 30);
+const stamp = Date.now().toString(36);
+
+async function call(method, path, token, body) {
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${json.message}`);
+  return json.data;
+}
+const account = (name) => call('POST', '/api/auth/register', null, { userName: name, password: 'correct horse battery', displayName: name });
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0; };
+const row = (what, result) => console.log(`| ${what} | ${result} |`);
+
+// Exact heap figures rather than Chromium's coarse buckets.
+const browser = await launch(['--enable-precise-memory-info']);
+try {
+  // Cold load: what a first visit downloads (as the server sends it) and when it first paints.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    let bytes = 0;
+    cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
+    await page.goto(`${BASE}/login`, { waitUntil: 'networkidle' });
+    await page.waitForSelector('#login-user');
+    const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0);
+    row('cold load: bytes on the wire (headers included)', `${(bytes / 1024).toFixed(1)} KB`);
+    row('cold load: first contentful paint (local server)', `${fcp.toFixed(0)} ms`);
+    await ctx.close();
+  }
+
+  // A long thread, all of it loaded into the app, then messages arriving.
+  const alice = await account(`probe_a_${stamp}`);
+  const bob = await account(`probe_b_${stamp}`);
+  const cid = (await call('POST', '/api/conversations/private', alice.token, { userId: bob.user.userId })).conversationId;
+  let next = 1;
+  const sender = async () => {
+    while (next <= COUNT) {
+      const n = next++;
+      await call('POST', '/api/messages', alice.token, { conversationId: cid, content: `history ${n}` });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, sender));
+
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript((token) => localStorage.setItem('confab.token', token), bob.token);
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/c/${cid}`);
+  await page.waitForSelector('.thread .msg');
+  // Scroll to the start so that every message is loaded (the window slides on the way).
+  const start = '.history-note:text("This is the start of your conversation.")';
+  for (let i = 0; i < 5000 && !(await page.$(start)); i++) {
+    await page.$eval('.scroller', (s) => s.scrollBy(0, -3 * s.clientHeight));
+    await page.waitForTimeout(20);
+  }
+  await page.$eval('.scroller', (s) => s.scrollTo(0, 0));
+  await page.waitForTimeout(500);
+  while (await page.$('.new-messages')) {
+    await page.click('.new-messages');
+    await page.waitForTimeout(200);
+  }
+  await page.evaluate(() => {
+    window.__seen = new Map();
+    window.__frames = [];
+    new MutationObserver(() => {
+      const now = performance.timeOrigin + performance.now();
+      for (const el of document.querySelectorAll('.thread .msg .text')) {
+        const t = el.textContent;
+        if (t.startsWith('push ') && !window.__seen.has(t)) window.__seen.set(t, now);
+      }
+    }).observe(document.querySelector('.thread'), { childList: true, subtree: true, characterData: true });
+    let last = performance.now();
+    const frame = (t) => { window.__frames.push(t - last); last = t; requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+  });
+  const latencies = [];
+  for (let i = 0; i < PUSHES; i++) {
+    const text = `push ${i}`;
+    const sent = performance.timeOrigin + performance.now();
+    await call('POST', '/api/messages', alice.token, { conversationId: cid, content: text });
+    let seenAt;
+    for (let w = 0; w < 200 && !seenAt; w++) {
+      seenAt = await page.evaluate((t) => window.__seen.get(t), text);
+      if (!seenAt) await new Promise((r) => setTimeout(r, 5));
+    }
+    if (seenAt) latencies.push(seenAt - sent);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const frames = await page.evaluate(() => window.__frames.slice(5));
+  const nodes = await page.$$eval('.thread [data-message-id]', (els) => els.length);
+  const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  row(`push → DOM with ${COUNT} messages loaded (${latencies.length}/${PUSHES} seen)`, `p50 ${pct(latencies, 50).toFixed(1)} ms · p99 ${pct(latencies, 99).toFixed(1)} ms`);
+  row(`longest frame while messages arrive, ${COUNT} loaded`, `${Math.max(0, ...frames).toFixed(1)} ms`);
+  row(`message rows in the page, ${COUNT} loaded`, `${nodes}`);
+  row(`JS heap, ${COUNT} loaded`, `${(heap / 1024 / 1024).toFixed(1)} MB`);
+} finally {
+  await browser.close();
+}
