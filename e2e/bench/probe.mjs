@@ -67,12 +67,15 @@ try {
     await page.$eval('.scroller', (s) => s.scrollBy(0, -3 * s.clientHeight));
     await page.waitForTimeout(20);
   }
-  await page.$eval('.scroller', (s) => s.scrollTo(0, 0));
-  await page.waitForTimeout(500);
-  while (await page.$('.new-messages')) {
-    await page.click('.new-messages');
-    await page.waitForTimeout(200);
+  // And back down to the newest (the window slides down a step at a time), as a reader would.
+  const newest = `history ${COUNT}`;
+  for (let i = 0; i < 5000; i++) {
+    await page.$eval('.scroller', (s) => s.scrollTo(0, 0));
+    await page.waitForTimeout(20);
+    const texts = await page.$$eval('.thread .msg .text', (els) => els.map((e) => e.textContent));
+    if (texts.includes(newest) && (await page.$eval('.scroller', (s) => s.scrollTop)) > -2) break;
   }
+  await page.waitForTimeout(300);
   await page.evaluate(() => {
     window.__seen = new Map();
     window.__frames = [];
