@@ -90,7 +90,9 @@ pub async fn online<C: Chat>(c: &C, people: impl Iterator<Item = &Account>) -> R
 pub struct Delivery {
     pub offered_per_sec: f64,
     pub accepted_per_sec: f64,
+    /// Sends offered, and those the server accepted (answered 2xx).
     pub sent: usize,
+    pub accepted: usize,
     pub delivered: usize,
     pub latency: Latencies,
 }
@@ -140,6 +142,7 @@ pub async fn delivery<C: Chat>(c: &C, pairs: &Pairs, on: &Online, rate: f64, tim
         offered_per_sec: n as f64 / offered_secs,
         accepted_per_sec: accepted.load(Ordering::Relaxed) as f64 / accepted_secs,
         sent: n,
+        accepted: accepted.load(Ordering::Relaxed),
         delivered: latency.len(),
         latency,
     }
