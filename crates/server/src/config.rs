@@ -38,6 +38,9 @@ pub struct Config {
     pub shutdown_deadline: Duration,
     /// Most members a group may have, its owner included.
     pub max_group_members: usize,
+    /// API requests being handled at once at most; beyond, a fast 503 (a burst cannot pile up
+    /// connections and memory in front of the writer).
+    pub max_in_flight: usize,
 }
 
 /// A token bucket: `burst` requests at once, then one more each `every`.
@@ -109,6 +112,7 @@ impl Config {
             body_idle_timeout: Duration::from_secs(30),
             shutdown_deadline: Duration::from_secs(10),
             max_group_members: 500,
+            max_in_flight: 1024,
         }
     }
 }

@@ -32,6 +32,7 @@ pub struct AppState {
     pub address_limits: Arc<routes::limits::AddressLimits>,
     pub burner: Arc<service::burn::Burner>,
     pub sends: Arc<service::send_queue::SendQueue>,
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -47,6 +48,7 @@ impl AppState {
             hub: Arc::new(hub::Hub::new(config.sockets)),
             burner: Arc::default(),
             sends: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
             config: Arc::new(config),
             store,
             files: Arc::new(files),

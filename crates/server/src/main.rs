@@ -55,6 +55,9 @@ struct Args {
     /// Open WebSockets in all.
     #[arg(long, env = "CONFAB_MAX_SOCKETS", default_value_t = 10_000)]
     max_sockets: usize,
+    /// API requests handled at once; more get 503 with Retry-After at once.
+    #[arg(long, env = "CONFAB_MAX_IN_FLIGHT", default_value_t = 1024)]
+    max_in_flight: usize,
 }
 
 #[tokio::main]
@@ -79,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
     config.token_idle_ttl = Duration::from_secs(args.token_idle_days.max(1) * 24 * 3600);
     config.storage_quota_bytes = args.storage_quota_bytes;
     config.max_group_members = args.max_group_members.max(2);
+    config.max_in_flight = args.max_in_flight.max(1);
     config.sockets = SocketLimits { per_user: args.max_sockets_per_user.max(1), total: args.max_sockets.max(1) };
 
     let server = confab_server::spawn(config).await?;

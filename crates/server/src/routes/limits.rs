@@ -92,6 +92,20 @@ pub async fn request_head_limits(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// At most `max_in_flight` API requests are handled at once; one more is answered 503 with
+/// `Retry-After` straight away (the app's outbox waits and sends again), so an overload cannot
+/// pile up connections and memory in front of the writer.
+pub async fn in_flight(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match state.in_flight.clone().try_acquire_owned() {
+        Ok(_permit) => next.run(req).await,
+        Err(_) => AppError::unavailable("the server is busy; try again in a moment", 1).into_response(),
+    }
+}
+
 /// The per-address limits of one server.
 pub struct AddressLimits {
     pub login: PerAddress,

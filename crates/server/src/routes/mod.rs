@@ -76,7 +76,8 @@ pub fn app(state: AppState) -> Router {
             AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
         })
         // A request body must keep arriving; a stalled upload frees its connection.
-        .layer(RequestBodyTimeoutLayer::new(state.config.body_idle_timeout));
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_idle_timeout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::in_flight));
 
     Router::new()
         .nest("/api", api)

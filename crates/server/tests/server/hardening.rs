@@ -413,3 +413,40 @@ async fn the_app_page_has_a_strict_content_security_policy() {
     assert!(!csp.contains("unsafe-eval'") || csp.contains("wasm-unsafe-eval"), "{csp}");
     assert_eq!(res.headers().get("x-frame-options").unwrap(), "DENY");
 }
+
+#[tokio::test]
+async fn an_overload_gets_a_fast_503_and_nothing_piles_up() {
+    let s = TestServer::start_with(|c| c.max_in_flight = 2).await;
+    let (token, me) = s.register("busy_alice").await;
+    // Two sends whose bodies never finish arriving hold both places.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut tcp = tokio::net::TcpStream::connect(s.addr()).await.unwrap();
+        let head = format!(
+            "POST /api/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"receiverId\": {me},"
+        );
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        stalled.push(tcp);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A third request is answered at once, 503 with Retry-After, in the usual envelope.
+    let started = Instant::now();
+    let res = s.http.get(format!("{}/api/users/me", s.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], 503);
+    assert!(body["message"].as_str().unwrap().contains("busy"), "{body}");
+    // Once they go, the server takes requests again.
+    drop(stalled);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, _) = s.get("/api/users/me", &token).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still busy after the stalled requests went");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
