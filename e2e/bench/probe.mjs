@@ -5,21 +5,13 @@
 //   frame while they arrive, message rows in the page, JS heap.
 // Usage: CONFAB_URL=http://127.0.0.1:PORT node bench/probe.mjs [messages] [pushes]
 import { launch, BASE } from '../lib/browser.js';
+import { call as apiCall } from '../lib/helpers.js';
 
 const COUNT = Number(process.argv[2] || 10000);
 const PUSHES = Number(process.argv[3] || 30);
 const stamp = Date.now().toString(36);
 
-async function call(method, path, token, body) {
-  const res = await fetch(`${BASE}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${json.message}`);
-  return json.data;
-}
+const call = (method, path, token, body) => apiCall(BASE, method, path, token, body);
 const account = (name) => call('POST', '/api/auth/register', null, { userName: name, password: 'correct horse battery', displayName: name });
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0; };
 const row = (what, result) => console.log(`| ${what} | ${result} |`);

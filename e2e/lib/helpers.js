@@ -147,3 +147,15 @@ export async function scrollToStart(page, { maxRounds = 1000, screens = 1 } = {}
   }
   return { ids: [...seen.keys()], jumps, most };
 }
+
+/// Calls the API from node (set-up at scale, outside any page); fails on an error answer.
+export async function call(base, method, path, token, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${json.message}`);
+  return json.data;
+}

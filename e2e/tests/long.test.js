@@ -3,23 +3,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, BASE } from '../lib/browser.js';
-import { waitFor, bubbleTexts, messageNodes, scrollToStart, painted } from '../lib/helpers.js';
+import { waitFor, bubbleTexts, messageNodes, scrollToStart, painted, call as apiCall } from '../lib/helpers.js';
 
 const COUNT = 10000;
 const CHATS = 5000;
 const stamp = Date.now().toString(36);
 let browser, page, alice, bob, cid;
 
-async function call(method, path, token, body) {
-  const res = await fetch(`${BASE}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${json.message}`);
-  return json.data;
-}
+const call = (method, path, token, body) => apiCall(BASE, method, path, token, body);
 
 const account = (name) => call('POST', '/api/auth/register', null, { userName: name, password: 'correct horse battery', displayName: name });
 
