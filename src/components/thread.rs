@@ -50,10 +50,6 @@ impl Row {
 /// above it must not change how it looks (it would move what the person is reading).
 pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
     let mut out = Vec::with_capacity(items.len() + 4);
-    let run_of = |i: &Item| {
-        let system = i.message.message_type == confab_api::MessageType::System;
-        (parse_ms(&i.message.created_at), if system { 0 } else { i.message.sender_id })
-    };
     let mut prev: Option<(f64, Id)> = None;
     for item in items {
         let t = parse_ms(&item.message.created_at);
@@ -66,7 +62,7 @@ pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
             !new_day && !system && prev.is_some_and(|(p, s)| s == item.message.sender_id && t - p < GROUP_WITHIN_MS);
         out.push(Row::Message { item: item.clone(), grouped });
         // A notice ends a run: the next message shows its sender again.
-        prev = Some(run_of(item));
+        prev = Some((t, if system { 0 } else { item.message.sender_id }));
     }
     out
 }

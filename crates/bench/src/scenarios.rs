@@ -88,7 +88,6 @@ pub async fn online<C: Chat>(c: &C, people: impl Iterator<Item = &Account>) -> R
 }
 
 pub struct Delivery {
-    pub offered_per_sec: f64,
     pub accepted_per_sec: f64,
     /// Sends offered, and those the server accepted (answered 2xx).
     pub sent: usize,
@@ -126,7 +125,6 @@ pub async fn delivery<C: Chat>(c: &C, pairs: &Pairs, on: &Online, rate: f64, tim
             n += 1;
         }
     }
-    let offered_secs = start.elapsed().as_secs_f64();
     for t in tasks {
         let _ = t.await;
     }
@@ -139,7 +137,6 @@ pub async fn delivery<C: Chat>(c: &C, pairs: &Pairs, on: &Online, rate: f64, tim
     }
     let latency = on.seen.take();
     Delivery {
-        offered_per_sec: n as f64 / offered_secs,
         accepted_per_sec: accepted.load(Ordering::Relaxed) as f64 / accepted_secs,
         sent: n,
         accepted: accepted.load(Ordering::Relaxed),

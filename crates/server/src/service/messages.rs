@@ -105,6 +105,27 @@ fn message_type_of(req: &SendMessageRequest) -> MessageType {
     })
 }
 
+/// What a send's content names, by its message type: the text, or the id of the file.
+enum Content<'a> {
+    Text(&'a str),
+    File(Id),
+}
+
+fn content_of(req: &SendMessageRequest, message_type: MessageType) -> AppResult<Content<'_>> {
+    match (&req.content, message_type.carries_file()) {
+        (OutgoingContent::Text(text), false) => Ok(Content::Text(text)),
+        (OutgoingContent::FileRef(r), true) => Ok(Content::File(r.file_id)),
+        (OutgoingContent::Text(s), true) => s
+            .trim()
+            .parse::<Id>()
+            .map(Content::File)
+            .map_err(|_| AppError::unprocessable("content of an image or file message must be {\"fileId\": …}")),
+        (OutgoingContent::FileRef(_), false) => {
+            Err(AppError::unprocessable("content of a text message must be a string"))
+        }
+    }
+}
+
 /// The checks that need no database, made before a send waits for the writer.
 fn check_send(req: &SendMessageRequest) -> AppResult<()> {
     let message_type = message_type_of(req);
@@ -112,27 +133,18 @@ fn check_send(req: &SendMessageRequest) -> AppResult<()> {
         return Err(AppError::unprocessable("messageType 'system' is reserved for the server"));
     }
     check_client_msg_id(&req.client_msg_id)?;
-    match (&req.content, message_type.carries_file()) {
-        (OutgoingContent::Text(text), false) => {
-            if super::text::is_blank(text) {
-                return Err(AppError::unprocessable("content must not be empty or only invisible characters"));
-            }
-            let chars = text.chars().count();
-            if chars > MAX_TEXT_CHARS {
-                return Err(AppError::unprocessable(format!(
-                    "content is {chars} characters; the limit is {MAX_TEXT_CHARS}"
-                )));
-            }
-            Ok(())
+    if let Content::Text(text) = content_of(req, message_type)? {
+        if super::text::is_blank(text) {
+            return Err(AppError::unprocessable("content must not be empty or only invisible characters"));
         }
-        (OutgoingContent::Text(s), true) if s.trim().parse::<Id>().is_err() => {
-            Err(AppError::unprocessable("content of an image or file message must be {\"fileId\": …}"))
+        let chars = text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(AppError::unprocessable(format!(
+                "content is {chars} characters; the limit is {MAX_TEXT_CHARS}"
+            )));
         }
-        (OutgoingContent::FileRef(_), false) => {
-            Err(AppError::unprocessable("content of a text message must be a string"))
-        }
-        _ => Ok(()),
     }
+    Ok(())
 }
 
 /// Sends a message; `true` when it is new, `false` when `clientMsgId` matched an earlier send.
@@ -164,13 +176,9 @@ pub(super) async fn send_in(
         }
     }
 
-    let body = match &req.content {
-        OutgoingContent::Text(text) if !message_type.carries_file() => Body::Text(text),
-        OutgoingContent::FileRef(r) => Body::File(super::files::owned_by(conn, me, r.file_id).await?),
-        OutgoingContent::Text(s) => {
-            let id = s.trim().parse::<Id>().map_err(|_| AppError::unprocessable("content must be {\"fileId\": …}"))?;
-            Body::File(super::files::owned_by(conn, me, id).await?)
-        }
+    let body = match content_of(req, message_type)? {
+        Content::Text(text) => Body::Text(text),
+        Content::File(id) => Body::File(super::files::owned_by(conn, me, id).await?),
     };
     if let Body::File(f) = &body {
         if message_type == MessageType::Image && !super::files::is_inline_image(&f.mime) {
