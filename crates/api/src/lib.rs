@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod assistant;
 mod ids;
+pub use assistant::*;
 pub use ids::{id_from_number_or_string, opt_id_from_number_or_string};
 
 #[cfg(feature = "openapi")]
@@ -673,6 +675,10 @@ pub enum Event {
     ConversationUpdated(Conversation),
     MessageDeleted(DeletedNotice),
     MessageBurned(BurnedNotice),
+    /// An assistant session was made, got a message or a reply (the person's other tabs).
+    AiSessionUpdated(AiSession),
+    /// An assistant session was deleted.
+    AiSessionDeleted(AiSessionGone),
 }
 
 /// `{"type": …, "seq": n, "data": …}`: `seq` rises by one per user across all their connections.
@@ -732,6 +738,8 @@ impl ServerFrame {
             "conversation_updated" => Event::ConversationUpdated(data(&raw)?),
             "message_deleted" => Event::MessageDeleted(data(&raw)?),
             "message_burned" => Event::MessageBurned(data(&raw)?),
+            "ai_session_updated" => Event::AiSessionUpdated(data(&raw)?),
+            "ai_session_deleted" => Event::AiSessionDeleted(data(&raw)?),
             "ping" => return Some(ServerFrame::Control(ControlFrame::Ping)),
             "pong" => return Some(ServerFrame::Control(ControlFrame::Pong)),
             "resync" => return Some(ServerFrame::Control(ControlFrame::Resync { seq: raw.seq? })),

@@ -177,3 +177,65 @@ fn device_summaries_name_browser_and_system() {
     assert_eq!(device_summary("curl/8.5.0"), "curl/8.5.0");
     assert_eq!(device_summary(""), "?");
 }
+
+#[test]
+fn assistant_session_ids_are_plain_and_short() {
+    assert!(valid_session_id("s_1732-abc"));
+    assert!(valid_session_id(&"a".repeat(64)));
+    assert!(!valid_session_id(""));
+    assert!(!valid_session_id(&"a".repeat(65)));
+    assert!(!valid_session_id("../x"));
+    assert!(!valid_session_id("a b"));
+    assert!(!valid_session_id("会话"));
+}
+
+#[test]
+fn assistant_fields_keep_their_snake_case_names() {
+    let s = AiSession {
+        session_id: "s1".into(),
+        title: "会话 2026-11-26 01:00".into(),
+        created_at: "2026-11-26T01:00:00.000Z".into(),
+        updated_at: "2026-11-26T01:00:00.000Z".into(),
+        message_count: 2,
+        last_message: None,
+    };
+    let v = serde_json::to_value(&s).unwrap();
+    for key in ["session_id", "title", "created_at", "updated_at", "message_count", "last_message"] {
+        assert!(v.get(key).is_some(), "{key} missing in {v}");
+    }
+    let m: AiMessage = serde_json::from_str(r#"{"role":"human","content":"hi","time":"t"}"#).unwrap();
+    assert_eq!((m.role, m.status), (AiRole::Human, None));
+    let stopped = AiMessage {
+        role: AiRole::Assistant,
+        content: "par".into(),
+        time: "t".into(),
+        status: Some(AiReplyStatus::Stopped),
+    };
+    assert_eq!(serde_json::to_value(&stopped).unwrap()["status"], "stopped");
+    let frame = ServerFrame::parse(r#"{"type":"ai_session_deleted","seq":4,"data":{"session_id":"s1"}}"#);
+    assert_eq!(
+        frame,
+        Some(ServerFrame::Event(EventFrame {
+            seq: 4,
+            event: Event::AiSessionDeleted(AiSessionGone { session_id: "s1".into() })
+        }))
+    );
+}
+
+#[test]
+fn streamed_text_keeps_characters_split_between_pieces() {
+    let text = "你好, world 👋";
+    let bytes = text.as_bytes();
+    for cut in 0..=bytes.len() {
+        let mut pieces = Utf8Pieces::default();
+        let mut out = pieces.push(&bytes[..cut]);
+        out.push_str(&pieces.push(&bytes[cut..]));
+        out.push_str(&pieces.finish());
+        assert_eq!(out, text, "cut at {cut}");
+    }
+    let mut one_by_one = Utf8Pieces::default();
+    let out: String = bytes.iter().map(|b| one_by_one.push(&[*b])).collect();
+    assert_eq!(out, text);
+    let mut bad = Utf8Pieces::default();
+    assert_eq!(bad.push(b"a\xffb"), "a\u{fffd}b");
+}

@@ -41,6 +41,55 @@ pub struct Config {
     /// API requests being handled at once at most; beyond, a fast 503 (a burst cannot pile up
     /// connections and memory in front of the writer).
     pub max_in_flight: usize,
+    /// The assistant's model endpoint and limits.
+    pub ai: AiConfig,
+}
+
+/// The assistant: an OpenAI-compatible endpoint, and how much of it one person may use.
+#[derive(Debug, Clone)]
+pub struct AiConfig {
+    /// Base URL as OpenAI clients take it (`http://127.0.0.1:11434/v1`); None: no assistant.
+    pub url: Option<String>,
+    pub model: String,
+    /// Sent as `Authorization: Bearer …` when set.
+    pub key: Option<String>,
+    pub system_prompt: Option<String>,
+    /// Characters of earlier turns sent with each request (oldest dropped first).
+    pub context_chars: usize,
+    /// Replies one person may have streaming at once.
+    pub streams_per_person: usize,
+    /// Replies streaming at once on this server.
+    pub streams_total: usize,
+    /// Connecting to the model server.
+    pub connect_timeout: Duration,
+    /// Longest wait for the model's answer to start, and then for each next piece.
+    pub idle_timeout: Duration,
+    /// Longest a reply may take in all.
+    pub max_reply_time: Duration,
+    /// Longest reply kept, in bytes; the model is stopped there.
+    pub max_reply_bytes: usize,
+    pub sessions_per_person: i64,
+    pub messages_per_session: i64,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        AiConfig {
+            url: None,
+            model: "default".into(),
+            key: None,
+            system_prompt: None,
+            context_chars: 24_000,
+            streams_per_person: 3,
+            streams_total: 256,
+            connect_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(120),
+            max_reply_time: Duration::from_secs(600),
+            max_reply_bytes: 256 * 1024,
+            sessions_per_person: 1000,
+            messages_per_session: 2000,
+        }
+    }
 }
 
 /// A token bucket: `burst` requests at once, then one more each `every`.
@@ -113,6 +162,7 @@ impl Config {
             shutdown_deadline: Duration::from_secs(10),
             max_group_members: 500,
             max_in_flight: 1024,
+            ai: AiConfig::default(),
         }
     }
 }

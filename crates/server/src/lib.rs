@@ -1,6 +1,7 @@
 //! Confab's chat server: `routes/` (thin HTTP handlers) → `service/` (the rules) → `store/` (SQL),
 //! with `hub` fanning events out to WebSocket connections.
 
+pub mod ai;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub burner: Arc<service::burn::Burner>,
     pub sends: Arc<service::send_queue::SendQueue>,
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    pub assistant: Arc<service::assistant::Assistant>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             burner: Arc::default(),
             sends: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
+            assistant: Arc::new(service::assistant::Assistant::new(&config.ai)?),
             config: Arc::new(config),
             store,
             files: Arc::new(files),

@@ -58,6 +58,29 @@ struct Args {
     /// API requests handled at once; more get 503 with Retry-After at once.
     #[arg(long, env = "CONFAB_MAX_IN_FLIGHT", default_value_t = 1024)]
     max_in_flight: usize,
+    /// The assistant's model: an OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
+    /// (Ollama) or http://127.0.0.1:8080/v1 (llama.cpp's server); `/chat/completions` is appended.
+    /// Without it the assistant says how to connect one.
+    #[arg(long, env = "CONFAB_AI_URL")]
+    ai_url: Option<String>,
+    /// The model name sent with each request (Ollama needs it, e.g. `qwen2.5:7b`).
+    #[arg(long, env = "CONFAB_AI_MODEL", default_value = "default")]
+    ai_model: String,
+    /// API key for the model server, sent as a Bearer token.
+    #[arg(long, env = "CONFAB_AI_KEY", hide_env_values = true)]
+    ai_key: Option<String>,
+    /// System prompt sent first with every request.
+    #[arg(long, env = "CONFAB_AI_SYSTEM_PROMPT")]
+    ai_system_prompt: Option<String>,
+    /// Characters of a session's earlier turns sent with each request (oldest dropped first).
+    #[arg(long, env = "CONFAB_AI_CONTEXT_CHARS", default_value_t = 24_000)]
+    ai_context_chars: usize,
+    /// Replies one person may have streaming at once.
+    #[arg(long, env = "CONFAB_AI_STREAMS_PER_PERSON", default_value_t = 3)]
+    ai_streams_per_person: usize,
+    /// Seconds to wait for the model's first and each next piece before the reply fails.
+    #[arg(long, env = "CONFAB_AI_IDLE_TIMEOUT_SECS", default_value_t = 120)]
+    ai_idle_timeout_secs: u64,
 }
 
 #[tokio::main]
@@ -83,6 +106,13 @@ async fn main() -> anyhow::Result<()> {
     config.storage_quota_bytes = args.storage_quota_bytes;
     config.max_group_members = args.max_group_members.max(2);
     config.max_in_flight = args.max_in_flight.max(1);
+    config.ai.url = args.ai_url;
+    config.ai.model = args.ai_model;
+    config.ai.key = args.ai_key;
+    config.ai.system_prompt = args.ai_system_prompt;
+    config.ai.context_chars = args.ai_context_chars;
+    config.ai.streams_per_person = args.ai_streams_per_person.max(1);
+    config.ai.idle_timeout = Duration::from_secs(args.ai_idle_timeout_secs.max(1));
     config.sockets = SocketLimits { per_user: args.max_sockets_per_user.max(1), total: args.max_sockets.max(1) };
 
     let server = confab_server::spawn(config).await?;

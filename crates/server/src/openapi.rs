@@ -40,8 +40,10 @@ impl Modify for BearerAuth {
         routes::groups::create_route, routes::groups::patch_route, routes::groups::members_route,
         routes::groups::add_route, routes::groups::remove_route, routes::groups::leave_route,
         routes::groups::make_admin_route, routes::groups::unmake_admin_route, routes::groups::readers_route,
+        routes::assistant::list_route, routes::assistant::history_route, routes::assistant::delete_route,
+        routes::assistant::chat_route,
     ),
-    components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice, confab_api::BurnedNotice))
+    components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice, confab_api::BurnedNotice, confab_api::AiSessionGone, confab_api::AiMessage, confab_api::AiRole, confab_api::AiReplyStatus))
 )]
 pub struct ApiDoc;
 

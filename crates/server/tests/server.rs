@@ -2,6 +2,7 @@
 //! SQLite file in a temporary data dir.
 
 mod server {
+    mod assistant;
     mod auth;
     mod burn;
     mod chat;
@@ -12,6 +13,7 @@ mod server {
     mod hardening;
     mod history;
     mod input;
+    pub mod model;
     mod recall;
     mod socket;
 }

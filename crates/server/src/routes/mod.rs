@@ -1,5 +1,6 @@
 //! Thin HTTP handlers: extract, call a service, wrap the envelope. `app(state)` is the whole server.
 
+pub mod assistant;
 pub mod auth;
 pub mod conversations;
 pub mod files;
@@ -13,6 +14,7 @@ use axum::http::{header, HeaderValue};
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use std::convert::Infallible;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -71,6 +73,10 @@ pub fn app(state: AppState) -> Router {
         .route("/files/{file_id}", get(files::info_route))
         .route("/files/{file_id}/{file_name}", get(files::download_route))
         .route("/ws/chat", get(ws::chat_route))
+        .route("/chat/sessions", get(assistant::list_route))
+        .route("/chat/sessions/{session_id}", delete(assistant::delete_route))
+        .route("/chat/sessions/{session_id}/messages", get(assistant::history_route))
+        .route("/chat/sessions/{session_id}/chat", post(assistant::chat_route))
         .fallback(|| async { AppError::not_found("no such API endpoint") })
         .method_not_allowed_fallback(|| async {
             AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
@@ -82,7 +88,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .fallback_service(web::service(state.config.static_dir.as_deref()))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_streamed)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -94,4 +100,15 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(limits::request_head_limits))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A response that asks not to be transformed (a streamed assistant reply) is not compressed:
+/// a compressor would hold its pieces back until it had enough to compress.
+fn not_streamed(
+    _: axum::http::StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    !headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-transform"))
 }

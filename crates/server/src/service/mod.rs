@@ -1,6 +1,7 @@
 //! The rules: who may see and do what, the recall window, unread counting, idempotency.
 //! Services take the state and the acting user, call the store, and publish events.
 
+pub mod assistant;
 pub mod auth;
 pub mod burn;
 pub mod conversations;

@@ -2,6 +2,7 @@
 //! (writes are serialised in-process, so no transaction ever waits on a lock upgrade)
 //! and a small pool of readers.
 
+pub mod assistant;
 pub mod burn;
 pub mod conversations;
 pub mod events;
