@@ -173,6 +173,24 @@ strings! {
     MarkRead => "Mark as read", "标为已读";
     MarkUnread => "Mark as unread", "标为未读";
     ConversationActions => "Actions for {name}", "{name} 的操作";
+    Assistant => "Assistant", "AI 助手";
+    AssistantEntry => "Ask the AI assistant", "向 AI 助手提问";
+    AiSessions => "Assistant chats", "助手会话";
+    AiEmpty => "No chats with the assistant yet. Start one with “New chat”.", "还没有与助手的会话。点击“新对话”开始。";
+    AiUnavailable => "The assistant is not connected to a language model yet.", "AI 助手尚未连接语言模型。";
+    AiChat => "Chat", "会话";
+    AiBack => "Back to assistant chats", "返回助手会话列表";
+    AiDelete => "Delete chat", "删除会话";
+    AiDeleteNamed => "Delete {name}", "删除 {name}";
+    AiConfirmDelete => "Delete “{name}” and every message in it? This cannot be undone.", "删除“{name}”及其全部消息？此操作无法撤销。";
+    NewChat => "New chat", "新对话";
+    AiIntro => "Ask anything. Replies appear as they are written; you can stop them at any time.", "有问题尽管问。回复会边生成边显示，你可以随时停止。";
+    AiAsk => "Ask the assistant…", "向助手提问…";
+    AiThinking => "The assistant is writing…", "助手正在输入…";
+    AiBroken => "Interrupted", "已中断";
+    AiInterrupted => "The reply was interrupted.", "回复中断了。";
+    AiStopped => "Stopped", "已停止";
+    AiStop => "Stop", "停止";
 }
 
 /// A string with `{placeholder}`s filled in.

@@ -2,6 +2,7 @@
 //! its own child element of <body> and drives the real components and state.
 
 mod web {
+    mod assistant;
     mod composer;
     mod files;
     mod groups;

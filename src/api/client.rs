@@ -51,9 +51,31 @@ pub fn on_unauthorized(f: impl Fn() + 'static) {
 /// Typed callers wrap it in [`request`]; this part is not generic, so the bundle holds it once
 /// rather than once per answer type.
 async fn exchange(method: Method, path: &str, body: Option<String>) -> ApiResult<String> {
-    let mut builder = RequestBuilder::new(path).method(method);
-    let signed_in = token();
-    if let Some(t) = &signed_in {
+    let response = fetch(method, path, body, None).await?;
+    let status = response.status();
+    let retry_after = retry_after(&response);
+    let body = response.text().await.map_err(|_| ApiError::network())?;
+    if !(200..300).contains(&status) {
+        return Err(refusal(status, retry_after, &body));
+    }
+    // The envelope is read once with `data` left raw, then `data` as the type asked for:
+    // one envelope parser for every call instead of one per type (a smaller bundle).
+    match serde_json::from_str::<Envelope<Box<serde_json::value::RawValue>>>(&body) {
+        // `null` data decodes as None (RawValue skips it); calls that expect `()` accept "null".
+        Ok(envelope) => Ok(envelope.data.map(|r| String::from(r.get())).unwrap_or_else(|| "null".into())),
+        Err(_) => Err(ApiError::http(500, "unreadable answer".into())),
+    }
+}
+
+/// Sends a signed-in request (a JSON body if any); the response whatever its status.
+pub(super) async fn fetch(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    abort: Option<&web_sys::AbortSignal>,
+) -> ApiResult<gloo_net::http::Response> {
+    let mut builder = RequestBuilder::new(path).method(method).abort_signal(abort);
+    if let Some(t) = token() {
         builder = builder.header("Authorization", &format!("Bearer {t}"));
     }
     let request = match body {
@@ -61,30 +83,24 @@ async fn exchange(method: Method, path: &str, body: Option<String>) -> ApiResult
         None => builder.build(),
     }
     .map_err(|_| ApiError::network())?;
-    let response = request.send().await.map_err(|_| ApiError::network())?;
-    let status = response.status();
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
-    let body = response.text().await.map_err(|_| ApiError::network())?;
-    // The envelope is read once with `data` left raw, then `data` as the type asked for:
-    // one envelope parser for every call instead of one per type (a smaller bundle).
-    let envelope: Envelope<Box<serde_json::value::RawValue>> = match serde_json::from_str(&body) {
-        Ok(e) => e,
-        Err(_) if (200..300).contains(&status) => return Err(ApiError::http(500, "unreadable answer".into())),
-        Err(_) => return Err(ApiError { retry_after, ..ApiError::http(status, String::new()) }),
-    };
-    if (200..300).contains(&status) {
-        // `null` data decodes as None (RawValue skips it); calls that expect `()` accept "null".
-        Ok(envelope.data.map(|r| String::from(r.get())).unwrap_or_else(|| "null".into()))
-    } else {
-        if status == 401 && signed_in.is_some() {
-            ON_UNAUTHORIZED.with(|h| {
-                if let Some(f) = &*h.borrow() {
-                    f()
-                }
-            });
-        }
-        Err(ApiError { retry_after, ..ApiError::http(status, envelope.message) })
+    request.send().await.map_err(|_| ApiError::network())
+}
+
+pub(super) fn retry_after(response: &gloo_net::http::Response) -> Option<u32> {
+    response.headers().get("retry-after").and_then(|v| v.trim().parse().ok())
+}
+
+/// The error a refused call's envelope describes; a 401 to a signed-in call also signs out.
+pub(super) fn refusal(status: u16, retry_after: Option<u32>, body: &str) -> ApiError {
+    let message = serde_json::from_str::<Envelope<Box<serde_json::value::RawValue>>>(body).map(|e| e.message);
+    if status == 401 && token().is_some() {
+        ON_UNAUTHORIZED.with(|h| {
+            if let Some(f) = &*h.borrow() {
+                f()
+            }
+        });
     }
+    ApiError { retry_after, ..ApiError::http(status, message.unwrap_or_default()) }
 }
 
 /// `data` of a successful answer as `T`.
@@ -94,7 +110,7 @@ fn decode<T: DeserializeOwned>(data: ApiResult<String>) -> ApiResult<T> {
 
 /// The typed call. Not `async` itself, nor are the calls below: each would be one more state
 /// machine in the bundle around the same await.
-fn request<T: DeserializeOwned>(
+pub(super) fn request<T: DeserializeOwned>(
     method: Method,
     path: String,
     body: Option<&(impl Serialize + ?Sized)>,
@@ -103,7 +119,7 @@ fn request<T: DeserializeOwned>(
     async move { decode(exchange(method, &path, body).await) }
 }
 
-const NO_BODY: Option<&()> = None;
+pub(super) const NO_BODY: Option<&()> = None;
 
 pub fn register(
     user_name: &str,

@@ -58,3 +58,39 @@ pub fn trap_focus(root: NodeRef<leptos::html::Div>) -> impl Fn(web_sys::Keyboard
         }
     }
 }
+
+/// "Are you sure?" with Cancel and a red action: Esc, a click outside or Cancel close it;
+/// focus starts on the action.
+#[component]
+pub fn Confirm(
+    text: String,
+    action: &'static str,
+    #[prop(into)] on_confirm: Callback<()>,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
+    let confirm = NodeRef::<leptos::html::Button>::new();
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    let trap = trap_focus(dialog);
+    Effect::new(move |_| {
+        if let Some(b) = confirm.get() {
+            let _ = b.focus();
+        }
+    });
+    view! {
+        <div class="modal-backdrop" on:click=move |_| on_done.run(())>
+            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-text" node_ref=dialog
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| if ev.key() == "Escape" { on_done.run(()) } else { trap(ev) }>
+                <p id="confirm-text">{text}</p>
+                <div class="modal-actions">
+                    <button type="button" class="btn" on:click=move |_| on_done.run(())>{i18n.t(crate::i18n::K::Cancel)}</button>
+                    <button type="button" class="btn danger" node_ref=confirm on:click=move |_| {
+                        on_confirm.run(());
+                        on_done.run(());
+                    }>{action}</button>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -23,6 +23,10 @@ pub enum Icon {
     Users,
     Flame,
     NewGroup,
+    Sparkle,
+    Trash,
+    Plus,
+    Stop,
 }
 
 fn path(icon: Icon) -> &'static str {
@@ -48,6 +52,10 @@ fn path(icon: Icon) -> &'static str {
         }
         Icon::Flame => "M12 22a7 7 0 0 0 7-7c0-4-3-6-4-10-2 2-3 4-3 6-1-1-2-2-2-4-3 3-5 5-5 8a7 7 0 0 0 7 7z",
         Icon::NewGroup => "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a6 6 0 0 1 12 0v1M19 8v6M16 11h6",
+        Icon::Sparkle => "M12 3l2 6 6 2-6 2-2 6-2-6-6-2 6-2zM19 3v4M17 5h4",
+        Icon::Trash => "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
+        Icon::Plus => "M12 5v14M5 12h14",
+        Icon::Stop => "M7 7h10v10H7z",
     }
 }
 

@@ -1,5 +1,6 @@
 //! One file per component.
 
+pub mod assistant;
 pub mod avatar;
 pub mod banner;
 pub mod composer;

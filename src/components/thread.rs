@@ -422,28 +422,8 @@ fn keep_in_place(scroller: web_sys::HtmlDivElement, change: impl FnOnce()) {
 fn ConfirmDelete(m: Message, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    let confirm = NodeRef::<leptos::html::Button>::new();
-    let dialog = NodeRef::<leptos::html::Div>::new();
-    let trap = super::dialog::trap_focus(dialog);
-    Effect::new(move |_| {
-        if let Some(b) = confirm.get() {
-            let _ = b.focus();
-        }
-    });
     view! {
-        <div class="modal-backdrop" on:click=move |_| on_done.run(())>
-            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-delete-text" node_ref=dialog
-                on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| if ev.key() == "Escape" { on_done.run(()) } else { trap(ev) }>
-                <p id="confirm-delete-text">{i18n.t(K::ConfirmDelete)}</p>
-                <div class="modal-actions">
-                    <button type="button" class="btn" on:click=move |_| on_done.run(())>{i18n.t(K::Cancel)}</button>
-                    <button type="button" class="btn danger" node_ref=confirm on:click=move |_| {
-                        store.delete_for_me(&m);
-                        on_done.run(());
-                    }>{i18n.t(K::Delete)}</button>
-                </div>
-            </div>
-        </div>
+        <super::dialog::Confirm text=i18n.t(K::ConfirmDelete).to_string() action=i18n.t(K::Delete)
+            on_confirm=move |_| store.delete_for_me(&m) on_done=on_done />
     }
 }

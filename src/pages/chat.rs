@@ -1,6 +1,8 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+use crate::components::assistant::{AssistantChat, AssistantHome};
 use crate::components::avatar::Avatar;
 use crate::components::banner::OfflineBanner;
 use crate::components::conversation_list::ConversationList;
@@ -21,15 +23,8 @@ pub fn ChatPage() -> impl IntoView {
     let i18n = use_i18n();
     let active = store.active;
     let location = use_location();
-    // `/c/{id}`: the conversation in the path.
-    let conversation = Memo::new(move |_| {
-        location.pathname.with(|p| {
-            p.trim_end_matches('/')
-                .strip_prefix("/c/")
-                .and_then(|id| id.parse::<confab_api::Id>().ok())
-                .filter(|id| *id > 0)
-        })
-    });
+    // What the pane shows: the path says.
+    let pane = Memo::new(move |_| location.pathname.with(|p| Pane::of(p)));
     // Coming back to the tab marks what is on screen read.
     let on_visible = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
         if let Some(id) = store.active.get_untracked() {
@@ -59,7 +54,7 @@ pub fn ChatPage() -> impl IntoView {
     };
 
     view! {
-        <div class="app" class:has-thread=move || active.get().is_some()>
+        <div class="app" class:has-thread=move || active.get().is_some() || pane.with(|p| matches!(p, Pane::AssistantHome | Pane::AssistantChat(_)))>
             <aside class="sidebar">
                 <header class="sidebar-header">
                     <Avatar name=Signal::derive(me_name) url=Signal::derive(move || store.me.get().map(|u| u.avatar).unwrap_or_default()) small=true />
@@ -72,18 +67,54 @@ pub fn ChatPage() -> impl IntoView {
                     <AccountMenu />
                 </header>
                 <SearchBox />
+                <A href="/assistant" exact=false attr:class="conv-link ai-entry">
+                    <span class="ai-avatar" aria-hidden="true"><Svg icon=Icon::Sparkle /></span>
+                    <span class="conv-main">
+                        <span class="conv-name">{i18n.t(K::Assistant)}</span>
+                        <span class="conv-preview">{i18n.t(K::AssistantEntry)}</span>
+                    </span>
+                </A>
                 <ConversationList />
             </aside>
             <main class="pane">
-                {move || match conversation.get() {
-                    Some(id) => view! { <OpenConversation id=id /> }.into_any(),
-                    None => view! { <NoConversation /> }.into_any(),
+                {move || match pane.get() {
+                    Pane::Conversation(id) => view! { <OpenConversation id=id /> }.into_any(),
+                    Pane::AssistantHome => view! { <AssistantHome /> }.into_any(),
+                    Pane::AssistantChat(id) => view! { <AssistantChat id=id /> }.into_any(),
+                    Pane::Nothing => view! { <NoConversation /> }.into_any(),
                 }}
             </main>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             <OfflineBanner />
             {move || new_group.get().then(|| view! { <NewGroupDialog on_close=Callback::new(move |_| new_group.set(false)) /> })}
         </div>
+    }
+}
+
+/// What the pane beside the list shows, from the path.
+#[derive(Clone, PartialEq)]
+enum Pane {
+    /// `/c/{id}`
+    Conversation(confab_api::Id),
+    /// `/assistant`
+    AssistantHome,
+    /// `/assistant/{session_id}`
+    AssistantChat(String),
+    Nothing,
+}
+
+impl Pane {
+    fn of(path: &str) -> Pane {
+        let path = path.trim_end_matches('/');
+        if let Some(id) = path.strip_prefix("/c/").and_then(|id| id.parse().ok()).filter(|id| *id > 0) {
+            Pane::Conversation(id)
+        } else if path == "/assistant" {
+            Pane::AssistantHome
+        } else if let Some(id) = path.strip_prefix("/assistant/").filter(|id| confab_api::valid_session_id(id)) {
+            Pane::AssistantChat(id.to_string())
+        } else {
+            Pane::Nothing
+        }
     }
 }
 

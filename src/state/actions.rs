@@ -164,6 +164,9 @@ impl Store {
                 if let Some(id) = self.active.get_untracked() {
                     self.load_thread(id);
                 }
+                if self.ai.sessions.with_untracked(Option::is_some) {
+                    self.ai.load();
+                }
             }
             socket::SocketEvent::Frame(ServerFrame::Control(_)) => {}
             socket::SocketEvent::Frame(ServerFrame::Event(frame)) => {
@@ -204,6 +207,8 @@ impl Store {
                 self.upsert_conversation(c);
             }
             Event::MessageBurned(n) => self.apply_burned(&n),
+            Event::AiSessionUpdated(s) => self.ai.apply_updated(s),
+            Event::AiSessionDeleted(g) => self.ai.apply_deleted(g.session_id),
         }
     }
 

@@ -3,6 +3,7 @@
 //! which are synchronous and tested without a network; `actions` does the talking.
 
 mod actions;
+pub mod assistant;
 pub mod outbox;
 pub mod uploads;
 pub mod window;
@@ -171,6 +172,8 @@ pub struct Store {
     /// Events came while the list was loading: load it again after.
     list_dirty: RwSignal<bool>,
     list_loading: RwSignal<bool>,
+    /// The assistant's sessions.
+    pub ai: assistant::AiState,
 }
 
 impl Default for Store {
@@ -200,6 +203,7 @@ impl Store {
             list_pages: RwSignal::new(0),
             list_dirty: RwSignal::new(false),
             list_loading: RwSignal::new(false),
+            ai: assistant::AiState::new(),
         }
     }
 
@@ -466,6 +470,7 @@ impl Store {
         self.jump_to.set(None);
         self.composer_refill.set(None);
         self.announcement.set(String::new());
+        self.ai.clear();
     }
 }
 

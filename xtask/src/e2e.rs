@@ -73,12 +73,45 @@ impl Drop for TestServer {
     }
 }
 
+/// The stand-in language model (`e2e/lib/fake-model.mjs`) on a free port; stopped on drop.
+pub struct FakeModel {
+    pub url: String,
+    child: std::process::Child,
+}
+
+impl FakeModel {
+    pub fn start() -> Result<FakeModel> {
+        let port = free_port()?;
+        let child = Command::new("node")
+            .args(["lib/fake-model.mjs", &port.to_string()])
+            .current_dir(root().join("e2e"))
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the stand-in model: {e}"))?;
+        let model = FakeModel { url: format!("http://127.0.0.1:{port}/v1"), child };
+        wait_healthy(port)?;
+        Ok(model)
+    }
+}
+
+impl Drop for FakeModel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub fn run() -> Result {
     tools::ensure_e2e_packages()?;
-    let server = TestServer::start("e2e", &["--static-dir", "dist", "--max-upload-bytes", "5242880"])?;
+    let model = FakeModel::start()?;
+    let server = TestServer::start(
+        "e2e",
+        &["--static-dir", "dist", "--max-upload-bytes", "5242880", "--ai-url", &model.url, "--ai-model", "stand-in"],
+    )?;
     step(&format!("end-to-end tests (Playwright + Chromium) against 127.0.0.1:{}", server.port));
     sh(Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/"])
         .current_dir(root().join("e2e"))
-        .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port)))
+        .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port))
+        .env("CONFAB_MODEL_URL", &model.url))
 }
