@@ -2,7 +2,7 @@
 // `POST /v1/chat/completions` that streams `data:` deltas with delays, chosen by the last user
 // message: "long…" (60 words, 80 ms apart, time to press Stop), "fail…" (three words, then the
 // connection breaks), "flaky…" (breaks the first time it is asked, answers after), "code…"
-// (a reply with a fenced code block); anything else: "Hello! You
+// (a reply with a fenced code block), "fast…" (two pieces at once, for timing); anything else: "Hello! You
 // asked: …" word by word. `GET /requests` returns what it was asked. Usage: node fake-model.mjs PORT
 import http from 'node:http';
 
@@ -33,6 +33,9 @@ const server = http.createServer(async (req, res) => {
   } else if (last.startsWith('fail') || (last.startsWith('flaky') && !failedOnce.has(last))) {
     failedOnce.add(last);
     words = ['This ', 'will ', 'break '];
+  } else if (last.startsWith('fast')) {
+    words = ['Quick ', 'answer.'];
+    gap = 0;
   } else if (last.startsWith('code')) {
     words = ['Here is ', 'some code:\n', '```\n', 'fn main() {\n', '    println!("hi");\n', '}\n', '```\n', 'Done.'];
   } else {
@@ -42,11 +45,11 @@ const server = http.createServer(async (req, res) => {
   let closed = false;
   res.on('close', () => { closed = true; });
   for (const w of words) {
-    await sleep(gap);
+    if (gap) await sleep(gap);
     if (closed) return;
     res.write(chunk(w));
   }
-  await sleep(gap);
+  if (gap) await sleep(gap);
   if (words[0] === 'This ') return res.socket.destroy();
   res.write('data: [DONE]\n\n');
   res.end();

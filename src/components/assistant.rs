@@ -261,6 +261,19 @@ pub fn AssistantChat(id: String) -> impl IntoView {
                 let now = js_sys::Date::new_0().to_iso_string().into();
                 messages.update(|m| m.push(AiMessage { role: AiRole::Assistant, content: written, time: now, status }));
             }
+            // Refused before anything was kept (all but an unreachable model, 502): the
+            // question goes back into the composer instead of standing unanswered.
+            if let Err(e) = &result {
+                if !retry && !stopped && e.status != 0 && e.status != 502 {
+                    messages.update(|m| {
+                        if let Some(q) = m.pop() {
+                            if text.with_untracked(String::is_empty) {
+                                text.set(q.content);
+                            }
+                        }
+                    });
+                }
+            }
             match result {
                 Err(e) if e.status == 503 => ai.unavailable.set(Some(e.message)),
                 Err(e) if !stopped => error.set(Some(if e.message.is_empty() {
@@ -340,15 +353,17 @@ pub fn AssistantChat(id: String) -> impl IntoView {
                             </div></div>
                         </div>
                     })}
-                    {move || unanswered().map(|_| {
-                        let retry_btn = view! { <button type="button" class="link-btn" on:click=move |_| retry()>{i18n.t(K::Retry)}</button> };
+                    {move || {
+                        let retry_btn = unanswered().map(|_| view! {
+                            <button type="button" class="link-btn" on:click=move |_| retry()>{i18n.t(K::Retry)}</button>
+                        });
                         match error.get() {
-                            Some(why) => view! {
+                            Some(why) if !streaming() => Some(view! {
                                 <div class="failed-line ai-retry" role="alert"><Svg icon=Icon::Alert />{why}{retry_btn}</div>
-                            }.into_any(),
-                            None => view! { <div class="ai-retry history-note">{retry_btn}</div> }.into_any(),
+                            }.into_any()),
+                            _ => retry_btn.map(|b| view! { <div class="ai-retry history-note">{b}</div> }.into_any()),
                         }
-                    })}
+                    }}
                 </div>
             </div>
             {move || ai.unavailable.get().map(|why| view! { <Unavailable why=why /> })}

@@ -12,11 +12,13 @@ pub fn run(args: &[String]) -> Result {
     crate::tools::ensure_e2e_packages()?;
     step("building the load generator (release)");
     sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
+    // The stand-in model, for the assistant's time to first token.
+    let model = crate::e2e::FakeModel::start()?;
     let server = TestServer::start_built(
         "serve",
         "bench",
         // The load comes from one address and opens a thousand sockets.
-        &["--max-sockets", "20000", "--static-dir", "dist"],
+        &["--max-sockets", "20000", "--static-dir", "dist", "--ai-url", &model.url],
     )?;
     // The peer: the same load against Matrix Synapse (skip with --no-peer).
     let peer = if args.iter().any(|a| a == "--no-peer") { None } else { Some(crate::synapse::Synapse::start()?) };
@@ -31,6 +33,12 @@ pub fn run(args: &[String]) -> Result {
     }
     sh(&mut cmd)?;
     drop(peer);
+    step("measuring the assistant's time to first token, directly and through Confab");
+    sh(Command::new("node")
+        .args(["bench/ttft.mjs", if quick { "50" } else { "500" }])
+        .current_dir(root().join("e2e"))
+        .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port))
+        .env("CONFAB_MODEL_URL", &model.url))?;
     step("measuring the app in Chromium (cold load, a long thread)");
     let (messages, pushes) = if quick { ("300", "5") } else { ("10000", "30") };
     sh(Command::new("node")

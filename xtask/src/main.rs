@@ -18,13 +18,13 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("run") => run(),
+        Some("run") => run(&args[1..]),
         Some("dev") => dev(),
         Some("test") => test(&args[1..]),
         Some("dist") => dist(),
         Some("bench") => bench::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer]>");
+            eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer]>");
             eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");
             eprintln!("  dev   server with demo data + `trunk serve` with live reload (for designers)");
             eprintln!("  test  every suite: server and API tests, wasm-bindgen-test in Chromium, size budget, e2e");
@@ -118,20 +118,15 @@ pub fn server_binary(profile: &str) -> PathBuf {
     target.join(dir).join("confab-server")
 }
 
-fn run() -> Result {
+/// Builds and serves the app; further arguments go to confab-server (e.g. `--ai-url …`).
+fn run(server_args: &[String]) -> Result {
     build_web()?;
     build_server("serve")?;
     step("starting Confab (Ctrl+C stops it)");
     let addr = std::env::var("CONFAB_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    sh(Command::new(server_binary("serve")).args([
-        "--addr",
-        &addr,
-        "--data-dir",
-        "data",
-        "--static-dir",
-        "dist",
-        "--demo",
-    ]))
+    sh(Command::new(server_binary("serve"))
+        .args(["--addr", &addr, "--data-dir", "data", "--static-dir", "dist", "--demo"])
+        .args(server_args))
 }
 
 fn dev() -> Result {

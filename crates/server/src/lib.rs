@@ -73,6 +73,7 @@ impl RunningServer {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         self.state.hub.stop();
+        self.state.assistant.stop_all();
         let _ = self.task.await;
         self.state.store.close().await;
     }

@@ -95,6 +95,14 @@ impl Assistant {
         Ok(Slot { assistant: self.clone(), session_key: session_key.to_string(), person, stop })
     }
 
+    /// Stops every reply being written (the server is stopping): each keeps what it has.
+    pub fn stop_all(&self) {
+        let s = self.streaming.lock().unwrap_or_else(|e| e.into_inner());
+        for stop in s.sessions.values() {
+            stop.notify_one();
+        }
+    }
+
     /// Stops the reply being written in the session, if any.
     fn stop(&self, session_key: &str) {
         let s = self.streaming.lock().unwrap_or_else(|e| e.into_inner());
@@ -187,7 +195,8 @@ pub async fn chat(state: &AppState, me: Id, key: &str, req: AiChatRequest) -> Ap
     }
     let slot = assistant.claim(key, me)?;
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    // The transaction owns the writer connection: committing hands it back at once.
+    let mut tx = sqlx::Transaction::begin(conn, None).await?;
     let session = match existing {
         Some(s) => s,
         None => {
@@ -225,18 +234,22 @@ pub async fn chat(state: &AppState, me: Id, key: &str, req: AiChatRequest) -> Ap
     outbox.push(me, events::append(&mut tx, me, Event::AiSessionUpdated(summary), now).await?);
     // Enough of the newest turns to fill the context budget whatever their lengths.
     let rows = store::newest(&mut tx, session.id, 400).await?;
-    tx.commit().await?;
-    state.hub.publish(outbox);
-    drop(conn);
-
     let newest_first: Vec<(bool, &str)> = rows
         .iter()
-        .filter(|m| m.is_human() || m.status != Some("failed".into()))
+        .filter(|m| m.is_human() || m.status.as_deref() != Some("failed"))
         .map(|m| (m.is_human(), m.content.as_str()))
         .collect();
     let turns = ai::context(client.system_prompt.as_deref(), &newest_first, assistant.limits.context_chars);
-    let reply =
-        client.start(&turns).await.map_err(|e| AppError::new(axum::http::StatusCode::BAD_GATEWAY, e.to_string()))?;
+    // The model is asked while the message is being made durable (the commit's fsync is hidden
+    // behind the model's answer); nothing of the reply goes out before both are done.
+    let commit = async move {
+        tx.commit().await?;
+        state.hub.publish(outbox);
+        Ok::<_, sqlx::Error>(())
+    };
+    let (committed, started) = tokio::join!(commit, client.start(&turns));
+    committed?;
+    let reply = started.map_err(|e| AppError::new(axum::http::StatusCode::BAD_GATEWAY, e.to_string()))?;
     let (pieces, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(RELAY_BUFFER);
     tokio::spawn(relay(state.clone(), session.id, slot, reply, pieces));
     let stream = futures_util::stream::unfold(body, |mut rx| async move { rx.recv().await.map(|piece| (piece, rx)) });

@@ -338,3 +338,19 @@ async fn deleting_a_session_erases_every_message_of_it() {
     assert!(!contains(&bytes, "zebra-4417") && !contains(&bytes, "okapi-9931"), "erased text left on disk");
     assert!(contains(&bytes, "keep this"));
 }
+
+#[tokio::test]
+async fn a_server_stopping_mid_reply_keeps_what_was_written_and_stops_promptly() {
+    let (mut s, _model) = with_model(|_| {}).await;
+    let (alice, _) = s.register("alice").await;
+    let res = chat(&s, &alice, "restarting", json!({"message": "long story please"})).await;
+    let mut body = res.bytes_stream();
+    let first = body.next().await.unwrap().unwrap();
+    let started = Instant::now();
+    s.restart().await;
+    assert!(started.elapsed() < Duration::from_secs(3), "a reply does not hold up a stop: {:?}", started.elapsed());
+    let (_, h) = history(&s, &alice, "restarting").await;
+    let reply = &h["data"]["messages"][1];
+    assert_eq!(reply["status"], "stopped", "{h}");
+    assert!(reply["content"].as_str().unwrap().starts_with(std::str::from_utf8(&first).unwrap()));
+}
