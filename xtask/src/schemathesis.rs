@@ -38,7 +38,9 @@ fn demo_token(port: u16) -> Result<String> {
 
 pub fn run() -> Result {
     let st = ensure_schemathesis()?;
-    let server = TestServer::start("schemathesis", &["--demo"])?;
+    // The assistant's endpoints answer 503 without a model: they are tested against the stand-in.
+    let model = crate::e2e::FakeModel::start()?;
+    let server = TestServer::start("schemathesis", &["--demo", "--ai-url", &model.url])?;
     let token = demo_token(server.port)?;
     step("schemathesis against /api/openapi.json (server errors, status codes, response schemas)");
     sh(Command::new(st)
@@ -46,8 +48,11 @@ pub fn run() -> Result {
         .arg(format!("http://127.0.0.1:{}/api/openapi.json", server.port))
         .args(["-H", &format!("Authorization: Bearer {token}")])
         // Every check but "schema-valid data must be accepted": the document states types and
-        // lengths, but rules such as "not a weak password" or "not yourself" answer 422 by design.
-        .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
+        // lengths, but rules such as "not a weak password" or "not yourself" answer 422 by design;
+        // and "a deleted resource is gone": a chat in an assistant session makes the session when
+        // it does not exist (seed 004), so an id chatted in again after its deletion is a new
+        // session (the API's only GET-able resource with a DELETE; deletion is tested directly).
+        .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance,use_after_free"])
         .args(["--max-examples", "25", "--max-time", "90", "--seed", "1"])
         // Signing out would end the run's own session; the socket is not plain HTTP.
         .args(["--exclude-path", "/api/auth/logout", "--exclude-path", "/api/auth/logout-all"])
