@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 mod assistant;
 mod ids;
+pub mod seed001;
 pub use assistant::*;
 pub use ids::{id_from_number_or_string, opt_id_from_number_or_string};
 

@@ -42,6 +42,9 @@ impl Modify for BearerAuth {
         routes::groups::make_admin_route, routes::groups::unmake_admin_route, routes::groups::readers_route,
         routes::assistant::list_route, routes::assistant::history_route, routes::assistant::delete_route,
         routes::assistant::chat_route,
+        routes::compat::seed001::conversations_route, routes::compat::seed001::history_route,
+        routes::compat::seed001::open_private_route, routes::compat::seed001::send_route,
+        routes::compat::seed001::recall_route, routes::compat::seed001::delete_route,
     ),
     components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice, confab_api::BurnedNotice, confab_api::AiSessionGone, confab_api::AiMessage, confab_api::AiRole, confab_api::AiReplyStatus))
 )]

@@ -15,5 +15,6 @@ mod server {
     mod input;
     pub mod model;
     mod recall;
+    mod seed001;
     mod socket;
 }

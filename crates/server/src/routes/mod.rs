@@ -2,6 +2,7 @@
 
 pub mod assistant;
 pub mod auth;
+pub mod compat;
 pub mod conversations;
 pub mod files;
 pub mod groups;
@@ -77,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/chat/sessions/{session_id}", delete(assistant::delete_route))
         .route("/chat/sessions/{session_id}/messages", get(assistant::history_route))
         .route("/chat/sessions/{session_id}/chat", post(assistant::chat_route))
+        .merge(compat::api_routes())
         .fallback(|| async { AppError::not_found("no such API endpoint") })
         .method_not_allowed_fallback(|| async {
             AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
@@ -85,8 +87,14 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyTimeoutLayer::new(state.config.body_idle_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::in_flight));
 
+    // Seed 004's paths at the root, with the API's own limits.
+    let root_compat = compat::root_routes()
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_idle_timeout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::in_flight));
+
     Router::new()
         .nest("/api", api)
+        .merge(root_compat)
         .fallback_service(web::service(state.config.static_dir.as_deref()))
         .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_streamed)))
         .layer(SetResponseHeaderLayer::if_not_present(
