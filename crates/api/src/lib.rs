@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 mod assistant;
 mod ids;
 pub mod seed001;
+#[cfg(feature = "yunhu")]
+pub mod yunhu;
 pub use assistant::*;
 pub use ids::{id_from_number_or_string, opt_id_from_number_or_string};
 

@@ -17,4 +17,5 @@ mod server {
     mod recall;
     mod seed001;
     mod socket;
+    mod yunhu;
 }

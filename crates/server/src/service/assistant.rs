@@ -130,6 +130,12 @@ async fn owned(conn: &mut crate::store::Conn, me: Id, key: &str) -> AppResult<st
     }
 }
 
+/// Whether the caller has a session with this id.
+pub async fn owns(state: &AppState, me: Id, key: &str) -> AppResult<bool> {
+    let mut conn = state.store.reader().await?;
+    Ok(store::by_key(&mut conn, key).await?.is_some_and(|s| s.owner_id == me))
+}
+
 pub async fn list(state: &AppState, me: Id) -> AppResult<Vec<AiSession>> {
     state.assistant.client()?;
     let mut conn = state.store.reader().await?;

@@ -47,6 +47,12 @@ pub async fn total_unread(state: &AppState, me: Id) -> AppResult<i64> {
 }
 
 /// Opens (or creates) the one-to-one chat with `other`; `true` when it was created.
+/// The caller's one-to-one conversation with `other`, if they have one.
+pub async fn direct_with(state: &AppState, me: Id, other: Id) -> AppResult<Option<Id>> {
+    let mut conn = state.store.reader().await?;
+    Ok(conversations::find_direct(&mut conn, me, other).await?)
+}
+
 pub async fn open_private(state: &AppState, me: Id, other: Id) -> AppResult<(Conversation, bool)> {
     if other == me {
         return Err(AppError::unprocessable("you cannot start a conversation with yourself"));

@@ -157,16 +157,20 @@ fn direct_key(a: Id, b: Id) -> String {
     format!("{}:{}", a.min(b), a.max(b))
 }
 
+/// The one-to-one conversation of two users, if there is one.
+pub async fn find_direct(conn: &mut Conn, me: Id, other: Id) -> sqlx::Result<Option<Id>> {
+    sqlx::query_scalar("SELECT id FROM conversations WHERE direct_key = ?")
+        .bind(direct_key(me, other))
+        .fetch_optional(conn)
+        .await
+}
+
 /// The one-to-one conversation of two users, created if missing; `true` when it is new.
 pub async fn find_or_create_direct(conn: &mut Conn, me: Id, other: Id, now: i64) -> sqlx::Result<(Id, bool)> {
-    let key = direct_key(me, other);
-    if let Some(id) = sqlx::query_scalar::<_, Id>("SELECT id FROM conversations WHERE direct_key = ?")
-        .bind(&key)
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    if let Some(id) = find_direct(conn, me, other).await? {
         return Ok((id, false));
     }
+    let key = direct_key(me, other);
     let id: Id = sqlx::query_scalar(
         "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('single', ?, ?) RETURNING id",
     )

@@ -2,13 +2,14 @@
 //! field names and id formats onto the same services (no rule is written twice).
 
 pub mod seed001;
+pub mod yunhu;
 
 use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::AppState;
 
-/// Routes outside `/api` (seed 004 speaks `/chat/sessions…` at the root).
+/// Routes outside `/api`: seed 004's `/chat/sessions…` and seed 003's `/v1/conversation/…`.
 pub fn root_routes() -> Router<AppState> {
     use super::assistant as ai;
     Router::new()
@@ -16,6 +17,9 @@ pub fn root_routes() -> Router<AppState> {
         .route("/chat/sessions/{session_id}", delete(ai::delete_route))
         .route("/chat/sessions/{session_id}/messages", get(ai::history_route))
         .route("/chat/sessions/{session_id}/chat", post(ai::chat_route))
+        .route("/v1/conversation/dismiss-notification", post(yunhu::dismiss_route))
+        .route("/v1/conversation/list", post(yunhu::list_route))
+        .route("/v1/conversation/sort-change", post(yunhu::sort_change_route))
 }
 
 /// Routes under `/api` (seed 001's `/api/auth/…`).

@@ -109,7 +109,7 @@ pub async fn open_private_route(
 /// POST /api/auth/messages
 #[utoipa::path(post, path = "/api/auth/messages", tag = "seed 001", security(("bearer" = [])),
     request_body = SendRequest,
-    responses((status = 201, body = i64, description = "the new message's id"),
+    responses((status = 201, body = i64, content_type = "application/json", description = "the new message's id"),
         (status = 404, description = "no such conversation, or not the caller's")))]
 pub async fn send_route(
     State(state): State<AppState>,
@@ -130,7 +130,7 @@ pub async fn send_route(
 /// DELETE /api/auth/messages/recall
 #[utoipa::path(delete, path = "/api/auth/messages/recall", tag = "seed 001", security(("bearer" = [])),
     request_body = IdRequest,
-    responses((status = 201, body = i64, description = "the recalled message's id"),
+    responses((status = 201, body = i64, content_type = "application/json", description = "the recalled message's id"),
         (status = 403, description = "not the sender"), (status = 409, description = "the recall window has passed")))]
 pub async fn recall_route(
     State(state): State<AppState>,
