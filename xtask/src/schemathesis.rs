@@ -47,6 +47,8 @@ pub fn run() -> Result {
         .arg("run")
         .arg(format!("http://127.0.0.1:{}/api/openapi.json", server.port))
         .args(["-H", &format!("Authorization: Bearer {token}")])
+        // OpenIM's and YunHu's endpoints take the same token in a `token` header.
+        .args(["-H", &format!("token: {token}")])
         // Every check but "schema-valid data must be accepted": the document states types and
         // lengths, but rules such as "not a weak password" or "not yourself" answer 422 by design;
         // and "a deleted resource is gone": a chat in an assistant session makes the session when

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 mod assistant;
 mod ids;
+pub mod openim;
 pub mod seed001;
 #[cfg(feature = "yunhu")]
 pub mod yunhu;

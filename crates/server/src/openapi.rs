@@ -48,6 +48,13 @@ impl Modify for BearerAuth {
         routes::compat::seed001::open_private_route, routes::compat::seed001::send_route,
         routes::compat::seed001::recall_route, routes::compat::seed001::delete_route,
         routes::compat::yunhu::dismiss_route, routes::compat::yunhu::list_route, routes::compat::yunhu::sort_change_route,
+        routes::compat::ai::list_route, routes::compat::ai::history_route, routes::compat::ai::delete_route,
+        routes::compat::ai::chat_route,
+        routes::compat::openim::get_conversations_route, routes::compat::openim::get_conversation_route,
+        routes::compat::openim::set_conversation_route, routes::compat::openim::batch_set_route,
+        routes::compat::openim::set_recv_opt_route, routes::compat::openim::get_all_opts_route,
+        routes::compat::openim::get_opts_route, routes::compat::openim::set_private_route,
+        routes::compat::openim::set_burn_route, routes::compat::openim::total_unread_route,
     ),
     components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice, confab_api::BurnedNotice, confab_api::AiSessionGone, confab_api::AiMessage, confab_api::AiRole, confab_api::AiReplyStatus))
 )]
@@ -70,25 +77,44 @@ pub fn document() -> Value {
         if path.starts_with("/v1/") {
             continue;
         }
+        // Seed 002's (OpenIM's) paths: `{errCode, errMsg, data}`.
+        let shape = if path.starts_with("/conversation/") { Shape::OpenIm } else { Shape::Confab };
         for (method, op) in item.iter_mut() {
             if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
                 continue;
             }
-            add_shared_errors(path, method, op);
+            add_shared_errors(path, method, op, shape);
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
             for (status, response) in responses.iter_mut() {
-                wrap_in_envelope(status, response);
+                wrap_in_envelope(status, response, shape);
             }
         }
     }
     doc
 }
 
-fn error_response(description: &str) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}})
+/// Which envelope a path answers in.
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    /// `{code, message, data}`, `code` the HTTP status.
+    Confab,
+    /// OpenIM's `{errCode, errMsg, data}`, `errCode` 0 for success.
+    OpenIm,
 }
 
-fn add_shared_errors(path: &str, method: &str, op: &mut Value) {
+fn error_response(description: &str, shape: Shape) -> Value {
+    let schema = match shape {
+        Shape::Confab => json!({"$ref": "#/components/schemas/ErrorEnvelope"}),
+        Shape::OpenIm => json!({
+            "type": "object",
+            "required": ["errCode", "errMsg", "data"],
+            "properties": {"errCode": {"type": "integer", "minimum": 1}, "errMsg": {"type": "string"}, "data": {"type": "null"}},
+        }),
+    };
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn add_shared_errors(path: &str, method: &str, op: &mut Value, shape: Shape) {
     let secured = op.get("security").is_some();
     let has_body = op.get("requestBody").is_some();
     let has_params = op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
@@ -122,17 +148,17 @@ fn add_shared_errors(path: &str, method: &str, op: &mut Value) {
     }
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
     for (status, description) in shared {
-        responses.entry(status.to_string()).or_insert_with(|| error_response(description));
+        responses.entry(status.to_string()).or_insert_with(|| error_response(description, shape));
     }
 }
 
 /// Every JSON answer is `{code, message, data}` with `code` equal to the status.
-fn wrap_in_envelope(status: &str, response: &mut Value) {
+fn wrap_in_envelope(status: &str, response: &mut Value, shape: Shape) {
     let Some(code) = status.parse::<u16>().ok().filter(|c| *c != 101) else { return };
     let Some(response) = response.as_object_mut() else { return };
     if code >= 400 {
         let description = response.get("description").and_then(Value::as_str).unwrap_or("").to_string();
-        *response = error_response(&description).as_object().cloned().unwrap_or_default();
+        *response = error_response(&description, shape).as_object().cloned().unwrap_or_default();
         return;
     }
     let content = response.entry("content").or_insert_with(|| json!({}));
@@ -145,16 +171,17 @@ fn wrap_in_envelope(status: &str, response: &mut Value) {
         .and_then(|c| c.get("schema"))
         .cloned()
         .unwrap_or_else(|| json!({"type": "null"}));
-    content.insert(
-        "application/json".into(),
-        json!({"schema": {
+    let envelope = match shape {
+        Shape::Confab => json!({
             "type": "object",
             "required": ["code", "message", "data"],
-            "properties": {
-                "code": {"type": "integer", "enum": [code]},
-                "message": {"type": "string"},
-                "data": data,
-            },
-        }}),
-    );
+            "properties": {"code": {"type": "integer", "enum": [code]}, "message": {"type": "string"}, "data": data},
+        }),
+        Shape::OpenIm => json!({
+            "type": "object",
+            "required": ["errCode", "errMsg", "data"],
+            "properties": {"errCode": {"type": "integer", "enum": [0]}, "errMsg": {"type": "string"}, "data": data},
+        }),
+    };
+    content.insert("application/json".into(), json!({ "schema": envelope }));
 }

@@ -14,6 +14,7 @@ mod server {
     mod history;
     mod input;
     pub mod model;
+    mod openim;
     mod recall;
     mod seed001;
     mod socket;

@@ -73,8 +73,13 @@ pub async fn set(
         change.finish(state, tx).await?;
         return Ok(view);
     }
+    // The setting stays as it was; the rest of the request (pin, mute, draft) may have changed:
+    // the person's other tabs hear of it as from any other change of settings.
     let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
+    let mut outbox = Outbox::default();
+    outbox.push(me, events::append(&mut tx, me, Event::ConversationUpdated(view.clone()), now_ms()).await?);
     tx.commit().await?;
+    state.hub.publish(outbox);
     Ok(view)
 }
 

@@ -82,8 +82,8 @@ pub async fn patch(
     req: PatchConversationRequest,
 ) -> AppResult<Conversation> {
     if let Some(opt) = req.recv_msg_opt {
-        if !(0..=1).contains(&opt) {
-            return Err(AppError::unprocessable("recvMsgOpt must be 0 (normal) or 1 (muted)"));
+        if !(0..=2).contains(&opt) {
+            return Err(AppError::unprocessable("recvMsgOpt must be 0 (normal), 1 (muted) or 2 (online only)"));
         }
     }
     if let Some(draft) = &req.draft_text {

@@ -130,7 +130,7 @@ pub async fn get(conn: &mut Conn, me: Id, conversation_id: Id) -> sqlx::Result<O
 
 /// Sum of unread counts over conversations that are not muted.
 pub async fn total_unread(conn: &mut Conn, me: Id) -> sqlx::Result<i64> {
-    let sql = format!("SELECT COALESCE(SUM(unread), 0) FROM ({VIEW} AND me.listed = 1 AND me.recv_msg_opt = 0)");
+    let sql = format!("SELECT COALESCE(SUM(unread), 0) FROM ({VIEW} AND me.listed = 1 AND me.recv_msg_opt <> 1)");
     sqlx::query_scalar(&sql).bind(me).fetch_one(conn).await
 }
 
@@ -219,12 +219,53 @@ pub struct Settings {
 pub async fn update_settings(conn: &mut Conn, user_id: Id, conversation_id: Id, s: &Settings) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE members SET is_pinned = COALESCE(?, is_pinned), recv_msg_opt = COALESCE(?, recv_msg_opt),
-                draft_text = COALESCE(?, draft_text), listed = 1
-         WHERE conversation_id = ? AND user_id = ?",
+                draft_text_time = CASE WHEN ?3 IS NOT NULL AND ?3 <> draft_text THEN ?6 ELSE draft_text_time END,
+                draft_text = COALESCE(?3, draft_text), listed = 1
+         WHERE conversation_id = ?4 AND user_id = ?5",
     )
     .bind(s.is_pinned)
     .bind(s.recv_msg_opt)
     .bind(s.draft_text.as_deref())
+    .bind(conversation_id)
+    .bind(user_id)
+    .bind(crate::time::now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What only OpenIM's clients set on a conversation, per member.
+#[derive(sqlx::FromRow, Default)]
+pub struct Extras {
+    pub attached_info: String,
+    pub ex: String,
+    pub draft_text_time: i64,
+}
+
+pub async fn extras(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<Extras> {
+    Ok(sqlx::query_as(
+        "SELECT attached_info, ex, draft_text_time FROM members WHERE conversation_id = ? AND user_id = ?",
+    )
+    .bind(conversation_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?
+    .unwrap_or_default())
+}
+
+pub async fn set_extras(
+    conn: &mut Conn,
+    user_id: Id,
+    conversation_id: Id,
+    attached_info: Option<&str>,
+    ex: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE members SET attached_info = COALESCE(?, attached_info), ex = COALESCE(?, ex)
+         WHERE conversation_id = ? AND user_id = ?",
+    )
+    .bind(attached_info)
+    .bind(ex)
     .bind(conversation_id)
     .bind(user_id)
     .execute(conn)

@@ -46,6 +46,15 @@ pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
     Ok(row.as_ref().map(user_from))
 }
 
+/// The user with this user name (case-insensitive, as user names are).
+pub async fn by_name(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<User>> {
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE user_name = ?")
+        .bind(user_name)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(user_from))
+}
+
 pub async fn credentials(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Credentials>> {
     let row = sqlx::query("SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE user_name = ?")
         .bind(user_name)

@@ -1,6 +1,8 @@
 //! The other documents' APIs, served as written beside Confab's own: thin translations of paths,
 //! field names and id formats onto the same services (no rule is written twice).
 
+pub mod ai;
+pub mod openim;
 pub mod seed001;
 pub mod yunhu;
 
@@ -9,14 +11,24 @@ use axum::Router;
 
 use crate::AppState;
 
-/// Routes outside `/api`: seed 004's `/chat/sessions…` and seed 003's `/v1/conversation/…`.
+/// Routes outside `/api`: seed 004's `/chat/sessions…`, seed 003's `/v1/conversation/…` and
+/// seed 002's `/conversation/…`.
 pub fn root_routes() -> Router<AppState> {
-    use super::assistant as ai;
     Router::new()
         .route("/chat/sessions", get(ai::list_route))
         .route("/chat/sessions/{session_id}", delete(ai::delete_route))
         .route("/chat/sessions/{session_id}/messages", get(ai::history_route))
         .route("/chat/sessions/{session_id}/chat", post(ai::chat_route))
+        .route("/conversation/get_conversations", post(openim::get_conversations_route))
+        .route("/conversation/get_conversation", post(openim::get_conversation_route))
+        .route("/conversation/set_conversation", post(openim::set_conversation_route))
+        .route("/conversation/batch_set_conversation", post(openim::batch_set_route))
+        .route("/conversation/set_receive_message_opt", post(openim::set_recv_opt_route))
+        .route("/conversation/get_all_conversation_message_opt", post(openim::get_all_opts_route))
+        .route("/conversation/get_receive_message_opt", post(openim::get_opts_route))
+        .route("/conversation/set_conversation_is_private_chat", post(openim::set_private_route))
+        .route("/conversation/set_conversation_burn_duration", post(openim::set_burn_route))
+        .route("/conversation/get_total_unread_msg_count", post(openim::total_unread_route))
         .route("/v1/conversation/dismiss-notification", post(yunhu::dismiss_route))
         .route("/v1/conversation/list", post(yunhu::list_route))
         .route("/v1/conversation/sort-change", post(yunhu::sort_change_route))
