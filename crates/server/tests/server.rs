@@ -17,6 +17,7 @@ mod server {
     mod openim;
     mod recall;
     mod seed001;
+    mod seed004;
     mod socket;
     mod yunhu;
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::common::{contains, db_bytes, TestServer};
 use super::model::{FakeModel, GREETING};
 
-async fn with_model(adjust: impl FnOnce(&mut confab_server::Config)) -> (TestServer, FakeModel) {
+pub(super) async fn with_model(adjust: impl FnOnce(&mut confab_server::Config)) -> (TestServer, FakeModel) {
     let model = FakeModel::start().await;
     let url = model.url.clone();
     let server = TestServer::start_with(move |c| {
@@ -39,7 +39,7 @@ async fn chat(s: &TestServer, token: &str, session: &str, body: Value) -> reqwes
 }
 
 /// Reads a reply to its end: the pieces and when each arrived, and whether it ended cleanly.
-async fn read_all(res: reqwest::Response) -> (Vec<(String, Instant)>, bool) {
+pub(super) async fn read_all(res: reqwest::Response) -> (Vec<(String, Instant)>, bool) {
     let mut pieces = Vec::new();
     let mut body = res.bytes_stream();
     while let Some(next) = tokio::time::timeout(Duration::from_secs(10), body.next()).await.expect("the reply ends") {
@@ -51,7 +51,7 @@ async fn read_all(res: reqwest::Response) -> (Vec<(String, Instant)>, bool) {
     (pieces, true)
 }
 
-async fn history(s: &TestServer, token: &str, session: &str) -> (StatusCode, Value) {
+pub(super) async fn history(s: &TestServer, token: &str, session: &str) -> (StatusCode, Value) {
     s.get(&format!("/api/chat/sessions/{session}/messages"), token).await
 }
 
@@ -353,40 +353,4 @@ async fn a_server_stopping_mid_reply_keeps_what_was_written_and_stops_promptly()
     let reply = &h["data"]["messages"][1];
     assert_eq!(reply["status"], "stopped", "{h}");
     assert!(reply["content"].as_str().unwrap().starts_with(std::str::from_utf8(&first).unwrap()));
-}
-
-#[tokio::test]
-async fn seed_004s_own_paths_at_the_root_are_the_same_sessions() {
-    let (s, _model) = with_model(|_| {}).await;
-    let (alice, _) = s.register("alice").await;
-    // 聊天接口（流式）: POST /chat/sessions/{session_id}/chat {"message"} → plain text, streamed.
-    let res = s
-        .http
-        .post(format!("{}/chat/sessions/seed-4/chat", s.base))
-        .bearer_auth(&alice)
-        .json(&json!({"message": "Hi there"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
-    assert_eq!(read_all(res).await.0.iter().map(|(p, _)| p.as_str()).collect::<String>(), GREETING.concat());
-    // 查询所有会话列表, 查询聊天记录: the same sessions as under /api.
-    let (status, list) = s.get("/chat/sessions", &alice).await;
-    assert_eq!((status, list["message"].as_str()), (StatusCode::OK, Some("success")));
-    assert_eq!(list["data"][0]["session_id"], "seed-4");
-    let (_, h) = s.get("/chat/sessions/seed-4/messages", &alice).await;
-    assert_eq!(h["data"]["total_messages"], 2);
-    let (_, same) = history(&s, &alice, "seed-4").await;
-    assert_eq!(h, same);
-    // 错误响应（非流式）: an empty message is 400 in the envelope.
-    let (status, body) = s.post("/chat/sessions/seed-4/chat", &alice, json!({"message": ""})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["data"], Value::Null);
-    // 删除会话.
-    let (status, body) = s.call(Method::DELETE, "/chat/sessions/seed-4", Some(&alice), None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["data"]["deleted_messages_count"], 2);
-    let (status, _) = s.get("/chat/sessions/seed-4/messages", &alice).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
 }

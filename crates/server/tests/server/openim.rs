@@ -372,3 +372,78 @@ async fn only_your_own_conversations_and_bad_input_in_openims_words() {
         (Some(0), Some(false))
     );
 }
+
+/// A YunHu-style client, an OpenIM-style client and the web app, on one account: each sees
+/// what the others changed (and the assistant's sessions are YunHu's bots).
+#[tokio::test]
+async fn openim_yunhu_and_the_web_app_see_each_others_changes() {
+    let model = super::model::FakeModel::start().await;
+    let url = model.url.clone();
+    let s = TestServer::start_with(move |c| c.ai.url = Some(url)).await;
+    let (t1, _, gid) = the_documents_people(&s).await;
+    let yunhu_list = || async {
+        let res = s
+            .http
+            .post(format!("{}/v1/conversation/list", s.base))
+            .header("token", &t1)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        res.json::<Value>().await.unwrap()["data"].as_array().unwrap().clone()
+    };
+    // OpenIM pins the one-to-one chat: YunHu lists it first, the web app shows it pinned.
+    ok(
+        &s,
+        "set_conversation",
+        &t1,
+        json!({"conversation": {"ownerUserID": "user_001", "conversationID": SINGLE, "isPinned": true}}),
+    )
+    .await;
+    let chats = yunhu_list().await;
+    assert_eq!((chats[0]["chat_type"].as_u64(), chats[0]["name"].as_str()), (Some(1), Some("李四")));
+    let (_, web) = s.get("/api/conversations", &t1).await;
+    assert_eq!(
+        (web["data"]["list"][0]["targetUserHandle"].as_str(), web["data"]["list"][0]["isPinned"].as_bool()),
+        (Some("user_002"), Some(true))
+    );
+    // YunHu reads the group: OpenIM's unread count and @ mark follow.
+    let res = s
+        .http
+        .post(format!("{}/v1/conversation/dismiss-notification", s.base))
+        .header("token", &t1)
+        .json(&json!({"chatId": gid.to_string(), "chatType": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let c =
+        ok(&s, "get_conversation", &t1, json!({"ownerUserID": "user_001", "conversationID": format!("group_{gid}")}))
+            .await;
+    assert_eq!(
+        (c["conversation"]["unreadCount"].as_i64(), c["conversation"]["groupAtType"].as_i64()),
+        (Some(0), Some(0))
+    );
+    // The web app mutes the one-to-one chat: OpenIM and YunHu both say so.
+    let cid = web["data"]["list"][0]["conversationId"].as_i64().unwrap();
+    s.call(reqwest::Method::PATCH, &format!("/api/conversations/{cid}"), Some(&t1), Some(json!({"recvMsgOpt": 1})))
+        .await;
+    let opts = ok(&s, "get_receive_message_opt", &t1, json!({"conversationIDs": [SINGLE]})).await;
+    assert_eq!(opts["conversationMsgOpts"][0]["opt"], 1);
+    assert_eq!(yunhu_list().await[0]["do_not_disturb"], 1);
+    // An assistant session is a bot in YunHu's list.
+    let res = s
+        .http
+        .post(format!("{}/api/chat/sessions/helper/chat", s.base))
+        .bearer_auth(&t1)
+        .json(&json!({"message": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), super::model::GREETING.concat());
+    let bot = yunhu_list().await.into_iter().find(|c| c["chat_type"] == 3).expect("the assistant's session as a bot");
+    assert_eq!(
+        (bot["chat_id"].as_str(), bot["chat_content"].as_str()),
+        (Some("helper"), Some(super::model::GREETING.concat().as_str()))
+    );
+}
