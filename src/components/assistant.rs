@@ -199,10 +199,11 @@ pub fn AssistantChat(id: String) -> impl IntoView {
     load();
     // Another tab chatted here or deleted this session.
     Effect::new(move |first: Option<()>| {
+        let Some(s) = ai.changed.get().filter(|s| s.session_id == session.get_value()) else { return };
+        // A new chat gets its title once the server made the session.
+        header.set(Some((s.title.clone(), s.created_at.clone())));
         // (This tab's own chats come back here too: those change no count.)
-        let changed = ai.changed.get().is_some_and(|s| {
-            s.session_id == session.get_value() && s.message_count != messages.with_untracked(Vec::len) as i64
-        });
+        let changed = s.message_count != messages.with_untracked(Vec::len) as i64;
         if first.is_some() && changed && live.with_untracked(Option::is_none) {
             load();
         }
