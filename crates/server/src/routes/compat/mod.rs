@@ -6,10 +6,27 @@ pub mod openim;
 pub mod seed001;
 pub mod yunhu;
 
+use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use axum::Router;
+use confab_api::User;
 
+use crate::error::AppError;
+use crate::service::auth;
 use crate::AppState;
+
+/// The caller, from the `token` header (the token Confab's sign-in gives), as OpenIM's and
+/// YunHu's clients send it; each document's extractor words the refusal its own way.
+async fn token_user(parts: &Parts, state: &AppState) -> Result<User, AppError> {
+    let token = parts
+        .headers
+        .get("token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AppError::unauthorized("missing token header"))?;
+    auth::authenticate(state, token).await
+}
 
 /// Routes outside `/api`: seed 004's `/chat/sessions…`, seed 003's `/v1/conversation/…` and
 /// seed 002's `/conversation/…`.

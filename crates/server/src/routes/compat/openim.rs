@@ -18,7 +18,7 @@ use confab_api::{
 use serde::Serialize;
 
 use crate::error::{ApiJson, AppError};
-use crate::service::{auth, conversations, messages};
+use crate::service::{conversations, messages};
 use crate::store;
 use crate::AppState;
 
@@ -77,14 +77,7 @@ impl FromRequestParts<AppState> for TokenUser {
     type Rejection = OpenImError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, OpenImError> {
-        let token = parts
-            .headers
-            .get("token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| AppError::unauthorized("missing token header"))?;
-        Ok(TokenUser(auth::authenticate(state, token).await?))
+        Ok(TokenUser(super::token_user(parts, state).await?))
     }
 }
 

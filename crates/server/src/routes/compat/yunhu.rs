@@ -15,7 +15,7 @@ use confab_api::{valid_session_id, Conversation, ConversationType, Id, PatchConv
 use prost::Message as _;
 
 use crate::error::{ApiJson, AppError};
-use crate::service::{assistant, auth, conversations};
+use crate::service::{assistant, conversations};
 use crate::AppState;
 
 /// Conversations listed at most.
@@ -47,21 +47,14 @@ fn success() -> Response {
     Json(Reply { code: 1, msg: "success".into() }).into_response()
 }
 
-/// The caller, from the `token` header (the token Confab's sign-in gives).
+/// The caller, from the `token` header.
 pub struct TokenUser(pub User);
 
 impl FromRequestParts<AppState> for TokenUser {
     type Rejection = YunhuError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, YunhuError> {
-        let token = parts
-            .headers
-            .get("token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| AppError::unauthorized("missing token header"))?;
-        Ok(TokenUser(auth::authenticate(state, token).await?))
+        Ok(TokenUser(super::token_user(parts, state).await?))
     }
 }
 
