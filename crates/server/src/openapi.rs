@@ -72,11 +72,15 @@ pub fn document() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("serializes");
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return doc };
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
-        // Seed 003's paths have that document's own `{code, msg}` shape, documented by hand.
+        // Seed 003's paths have that document's own `{code, msg}` shape, documented by hand;
+        // its list's protobuf body is bytes.
         if path.starts_with("/v1/") {
+            if let Some(proto) = item.pointer_mut("/post/responses/200/content/application~1x-protobuf") {
+                *proto = json!({"schema": {"type": "string", "format": "binary"}});
+            }
             continue;
         }
+        let Some(item) = item.as_object_mut() else { continue };
         // Seed 002's (OpenIM's) paths: `{errCode, errMsg, data}`.
         let shape = if path.starts_with("/conversation/") { Shape::OpenIm } else { Shape::Confab };
         for (method, op) in item.iter_mut() {
