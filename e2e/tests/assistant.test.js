@@ -122,3 +122,23 @@ test('23. Chinese, narrow; delete a chat with confirmation, in both tabs', async
   await page.reload();
   await waitFor(() => page.locator('.ai .placeholder').count(), 'still gone after a reload');
 });
+
+test('24. the view follows a long reply, unless the person scrolled up', async () => {
+  await page.setViewportSize({ width: 360, height: 300 });
+  await page.getByRole('button', { name: 'New chat' }).first().click();
+  await page.waitForURL(/\/assistant\/[A-Za-z0-9_-]+$/);
+  await ask(page, 'long story please');
+  const scroller = page.locator('.ai .scroller');
+  const gap = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  await waitFor(() => scroller.evaluate((el) => el.scrollHeight > el.clientHeight + 80), 'a reply taller than the view');
+  await waitFor(async () => (await gap()) < 40, 'the view at the bottom while it streams');
+  // Scrolled up, the view stays where the person put it while the reply goes on growing.
+  assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 1, 'still streaming');
+  await scroller.evaluate((el) => { el.scrollTop = 0; });
+  const before = (await replyText(page)).length;
+  await page.waitForTimeout(400);
+  assert.ok((await replyText(page)).length > before, 'the reply kept growing');
+  assert.equal(await scroller.evaluate((el) => el.scrollTop), 0, 'not pulled back down');
+  await waitFor(() => page.locator('.ai .send[aria-label="Send"]').count(), 'the reply done');
+  await page.setViewportSize(WIDE);
+});

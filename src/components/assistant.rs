@@ -171,6 +171,9 @@ pub fn AssistantChat(id: String) -> impl IntoView {
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
     let scroller = NodeRef::<leptos::html::Div>::new();
     let following = StoredValue::new(true);
+    // Where the view was last: only a move up (the person scrolling) stops the following, not
+    // the reply growing between two frames.
+    let last_top = StoredValue::new(0);
     let area = NodeRef::<leptos::html::Textarea>::new();
 
     let to_bottom = move || {
@@ -178,6 +181,7 @@ pub fn AssistantChat(id: String) -> impl IntoView {
             if let Some(el) = scroller.get_untracked() {
                 if following.get_value() {
                     el.set_scroll_top(el.scroll_height());
+                    last_top.set_value(el.scroll_top());
                 }
             }
         })
@@ -326,7 +330,13 @@ pub fn AssistantChat(id: String) -> impl IntoView {
     let on_delete = Callback::new(move |_| deleting.set(true));
     let on_scroll = move || {
         if let Some(el) = scroller.get_untracked() {
-            following.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 40);
+            let top = el.scroll_top();
+            if el.scroll_height() - top - el.client_height() < 40 {
+                following.set_value(true);
+            } else if top < last_top.get_value() {
+                following.set_value(false);
+            }
+            last_top.set_value(top);
         }
     };
 
