@@ -9,11 +9,29 @@ pub mod yunhu;
 use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use axum::Router;
-use confab_api::User;
+use confab_api::{Conversation, Id, User};
 
 use crate::error::AppError;
 use crate::service::auth;
 use crate::AppState;
+
+/// Conversations a document's "all of them" answer holds at most (newest used first); beyond,
+/// Confab's own paged list has the rest.
+const MAX_LISTED: i64 = 1000;
+
+/// The person's conversations, pinned first, then newest, up to [`MAX_LISTED`].
+async fn all_conversations(state: &AppState, me: Id) -> Result<Vec<Conversation>, AppError> {
+    let mut all = Vec::new();
+    for page in 1..=MAX_LISTED / 100 {
+        let list = crate::service::conversations::list(state, me, Some(page), Some(100)).await?.list;
+        let last = list.len() < 100;
+        all.extend(list);
+        if last {
+            break;
+        }
+    }
+    Ok(all)
+}
 
 /// The caller, from the `token` header (the token Confab's sign-in gives), as OpenIM's and
 /// YunHu's clients send it; each document's extractor words the refusal its own way.

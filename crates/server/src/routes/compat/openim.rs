@@ -22,8 +22,6 @@ use crate::service::{conversations, messages};
 use crate::store;
 use crate::AppState;
 
-/// Conversations read for "all" at most.
-const MAX_LISTED: i64 = 1000;
 /// Conversation ids in one request at most.
 const MAX_IDS: usize = 100;
 
@@ -402,19 +400,15 @@ pub async fn get_all_opts_route(
 ) -> OpenImResult {
     let ApiJson(req) = body?;
     must_be_me(&me, &req.user_id)?;
-    let mut opts = Vec::new();
-    for page in 1..=MAX_LISTED / 100 {
-        let list = conversations::list(&state, me.user_id, Some(page), Some(100)).await?.list;
-        let last = list.len() < 100;
-        opts.extend(list.iter().map(|c| MsgOpt {
+    let opts = super::all_conversations(&state, me.user_id)
+        .await?
+        .iter()
+        .map(|c| MsgOpt {
             owner_user_id: Some(me.user_name.clone()),
             conversation_id: conversation_id_of(c, &me),
             opt: c.recv_msg_opt,
-        }));
-        if last {
-            break;
-        }
-    }
+        })
+        .collect();
     success(MsgOpts { conversation_msg_opts: opts })
 }
 

@@ -16,8 +16,6 @@ use crate::routes::AuthUser;
 use crate::service::{conversations, messages};
 use crate::AppState;
 
-/// Conversations listed at most (the newest used first); beyond, Confab's own paged list.
-const MAX_LISTED: i64 = 1000;
 /// Messages in one history answer: the newest, or those before `before`.
 const HISTORY_PAGE: i64 = 100;
 
@@ -25,21 +23,16 @@ const HISTORY_PAGE: i64 = 100;
 #[utoipa::path(get, path = "/api/auth/conversations", tag = "seed 001", security(("bearer" = [])),
     responses((status = 200, body = Vec<ConversationItem>, description = "the caller's conversations, pinned first, then newest")))]
 pub async fn conversations_route(State(state): State<AppState>, caller: AuthUser) -> AppResult<Response> {
-    let me = caller.user.user_id;
-    let mut items = Vec::new();
-    for page in 1..=MAX_LISTED / 100 {
-        let list = conversations::list(&state, me, Some(page), Some(100)).await?.list;
-        let last = list.len() < 100;
-        items.extend(list.into_iter().map(|c| ConversationItem {
+    let items: Vec<ConversationItem> = super::all_conversations(&state, caller.user.user_id)
+        .await?
+        .into_iter()
+        .map(|c| ConversationItem {
             remark: c.target_user_name,
             conversation_id: c.conversation_id.to_string(),
             unread_count: c.unread_count,
             content: c.last_message,
-        }));
-        if last {
-            break;
-        }
-    }
+        })
+        .collect();
     Ok(ok(items))
 }
 

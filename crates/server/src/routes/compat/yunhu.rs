@@ -18,9 +18,6 @@ use crate::error::{ApiJson, AppError};
 use crate::service::{assistant, conversations};
 use crate::AppState;
 
-/// Conversations listed at most.
-const MAX_LISTED: i64 = 1000;
-
 /// Any failure, in the document's shape: `{code, msg}` with `code` the HTTP status.
 pub struct YunhuError(AppError);
 
@@ -178,15 +175,8 @@ fn chat_of(c: Conversation, me: &User) -> (bool, Data) {
             content((Vec<u8> = "application/x-protobuf"), (List = "application/json"))),
         (status = 401, body = Reply, description = "no or bad token")))]
 pub async fn list_route(State(state): State<AppState>, TokenUser(me): TokenUser, headers: HeaderMap) -> YunhuResult {
-    let mut chats: Vec<(bool, Data)> = Vec::new();
-    for page in 1..=MAX_LISTED / 100 {
-        let list = conversations::list(&state, me.user_id, Some(page), Some(100)).await?.list;
-        let last = list.len() < 100;
-        chats.extend(list.into_iter().map(|c| chat_of(c, &me)));
-        if last {
-            break;
-        }
-    }
+    let mut chats: Vec<(bool, Data)> =
+        super::all_conversations(&state, me.user_id).await?.into_iter().map(|c| chat_of(c, &me)).collect();
     // The assistant's sessions are the bots, when a model is connected.
     if let Ok(sessions) = assistant::list(&state, me.user_id).await {
         chats.extend(sessions.into_iter().map(|s| {
