@@ -215,8 +215,8 @@ pub async fn chat(state: &AppState, me: Id, key: &str, req: AiChatRequest) -> Ap
             store::create(&mut tx, key, me, &default_title(now), now).await?
         }
     };
-    let recent = store::newest(&mut tx, session.id, 2).await?;
     if req.retry {
+        let recent = store::newest(&mut tx, session.id, 2).await?;
         // The unanswered message is the newest, or just before a stopped or failed reply.
         let (unfinished, asked) = match recent.as_slice() {
             [reply, asked, ..] if !reply.is_human() && reply.status.is_some() => (Some(reply.id), asked),
@@ -235,16 +235,11 @@ pub async fn chat(state: &AppState, me: Id, key: &str, req: AiChatRequest) -> Ap
         }
         store::add_message(&mut tx, session.id, AiRole::Human, &text, None, now).await?;
     }
-    let mut outbox = Outbox::default();
-    let summary = store::summary(&mut tx, session.id).await?;
-    outbox.push(me, events::append(&mut tx, me, Event::AiSessionUpdated(summary), now).await?);
+    let outbox = session_updated(&mut tx, me, session.id, now).await?;
     // Enough of the newest turns to fill the context budget whatever their lengths.
     let rows = store::newest(&mut tx, session.id, 400).await?;
-    let newest_first: Vec<(bool, &str)> = rows
-        .iter()
-        .filter(|m| m.is_human() || m.status.as_deref() != Some("failed"))
-        .map(|m| (m.is_human(), m.content.as_str()))
-        .collect();
+    let newest_first: Vec<(bool, &str)> =
+        rows.iter().filter(|m| !m.is_failed()).map(|m| (m.is_human(), m.content.as_str())).collect();
     let turns = ai::context(client.system_prompt.as_deref(), &newest_first, assistant.limits.context_chars);
     // The model is asked while the message is being made durable (the commit's fsync is hidden
     // behind the model's answer); nothing of the reply goes out before both are done.
@@ -321,6 +316,14 @@ async fn relay(
     drop(slot);
 }
 
+/// The owner's other tabs hear of the session as it now is (logged for catch-up).
+async fn session_updated(conn: &mut crate::store::Conn, me: Id, session: i64, now: i64) -> AppResult<Outbox> {
+    let summary = store::summary(conn, session).await?;
+    let mut outbox = Outbox::default();
+    outbox.push(me, events::append(conn, me, Event::AiSessionUpdated(summary), now).await?);
+    Ok(outbox)
+}
+
 async fn save(state: &AppState, session: i64, me: Id, text: &str, status: Option<AiReplyStatus>) -> AppResult<()> {
     let mut conn = state.store.writer().await?;
     let now = now_ms();
@@ -329,9 +332,7 @@ async fn save(state: &AppState, session: i64, me: Id, text: &str, status: Option
         return Ok(());
     }
     store::add_message(&mut tx, session, AiRole::Assistant, text, status, now).await?;
-    let summary = store::summary(&mut tx, session).await?;
-    let mut outbox = Outbox::default();
-    outbox.push(me, events::append(&mut tx, me, Event::AiSessionUpdated(summary), now).await?);
+    let outbox = session_updated(&mut tx, me, session, now).await?;
     tx.commit().await?;
     state.hub.publish(outbox);
     Ok(())

@@ -95,6 +95,10 @@ impl MessageRow {
     pub fn is_human(&self) -> bool {
         self.role == "human"
     }
+    /// A reply the model broke off (not sent to it again as context).
+    pub fn is_failed(&self) -> bool {
+        self.status.as_deref() == Some("failed")
+    }
     pub fn wire(self) -> AiMessage {
         AiMessage {
             role: if self.is_human() { AiRole::Human } else { AiRole::Assistant },

@@ -80,9 +80,10 @@ pub async fn history_route(
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> AppResult<Response> {
     let page = messages::history(&state, caller.user.user_id, id, q.before, None, Some(HISTORY_PAGE)).await?;
-    let mut list: Vec<Message> = page.list.into_iter().filter(|m| m.status != MessageStatus::Recalled).collect();
-    list.sort_by_key(|m| m.message_id);
-    Ok(ok(list.into_iter().map(history_item).collect::<Vec<_>>()))
+    // Oldest first already, as every history page.
+    let list: Vec<HistoryItem> =
+        page.list.into_iter().filter(|m| m.status != MessageStatus::Recalled).map(history_item).collect();
+    Ok(ok(list))
 }
 
 /// POST /api/auth/conversations/private
