@@ -7,12 +7,14 @@
 use serde::{Deserialize, Serialize};
 
 mod assistant;
+mod everyday;
 mod ids;
 pub mod openim;
 pub mod seed001;
 #[cfg(feature = "yunhu")]
 pub mod yunhu;
 pub use assistant::*;
+pub use everyday::*;
 pub use ids::{id_from_number_or_string, opt_id_from_number_or_string};
 
 #[cfg(feature = "openapi")]
@@ -276,6 +278,15 @@ pub struct Message {
     /// Burn after reading: when the read message is erased (RFC 3339); absent until it is read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burn_at: Option<String>,
+    /// The earlier message this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyPreview>,
+    /// When the sender last changed the text (RFC 3339); absent if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    /// Emoji reactions, in the order they were first given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
 }
 
 /// What changed in a group, for its system message.
@@ -594,6 +605,9 @@ pub struct SendMessageRequest {
     /// Groups: @mention everyone (owners and admins only).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub at_all: bool,
+    /// An earlier message of the same conversation this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_id_from_number_or_string")]
+    pub reply_to_message_id: Option<Id>,
 }
 
 impl SendMessageRequest {
@@ -615,6 +629,7 @@ impl SendMessageRequest {
             at_user_ids: Vec::new(),
             #[cfg(feature = "groups")]
             at_all: false,
+            reply_to_message_id: None,
         }
     }
 }
@@ -683,6 +698,19 @@ pub enum Event {
     AiSessionUpdated(AiSession),
     /// An assistant session was deleted.
     AiSessionDeleted(AiSessionGone),
+    /// A message's text was changed by its sender.
+    MessageEdited(EditedNotice),
+    /// A message's reactions changed (all of them, as they are now).
+    ReactionsChanged(ReactionsNotice),
+}
+
+/// Frames that are live only: not numbered, not kept, not replayed after a reconnect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum LiveEvent {
+    Typing(TypingNotice),
+    Presence(PresenceNotice),
 }
 
 /// `{"type": …, "seq": n, "data": …}`: `seq` rises by one per user across all their connections.
@@ -715,6 +743,7 @@ pub enum ControlFrame {
 pub enum ServerFrame {
     Event(EventFrame),
     Control(ControlFrame),
+    Live(LiveEvent),
 }
 
 /// The outer shape of every frame, with `data` left unparsed until `type` is known.
@@ -744,6 +773,10 @@ impl ServerFrame {
             "message_burned" => Event::MessageBurned(data(&raw)?),
             "ai_session_updated" => Event::AiSessionUpdated(data(&raw)?),
             "ai_session_deleted" => Event::AiSessionDeleted(data(&raw)?),
+            "message_edited" => Event::MessageEdited(data(&raw)?),
+            "reactions_changed" => Event::ReactionsChanged(data(&raw)?),
+            "typing" => return Some(ServerFrame::Live(LiveEvent::Typing(data(&raw)?))),
+            "presence" => return Some(ServerFrame::Live(LiveEvent::Presence(data(&raw)?))),
             "ping" => return Some(ServerFrame::Control(ControlFrame::Ping)),
             "pong" => return Some(ServerFrame::Control(ControlFrame::Pong)),
             "resync" => return Some(ServerFrame::Control(ControlFrame::Resync { seq: raw.seq? })),

@@ -22,6 +22,17 @@ impl Frame {
     }
 }
 
+impl Frame {
+    /// A live-only frame (typing, presence): no sequence number, not logged, not replayed.
+    pub fn live(event: Arc<str>) -> Frame {
+        Frame { seq: 0, event }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.seq == 0
+    }
+}
+
 /// Frames produced by one change, published once the change is committed.
 #[derive(Default)]
 pub struct Outbox(Vec<(Id, Frame)>);
@@ -84,6 +95,8 @@ pub struct SocketSlot<'h> {
     token_hash: Vec<u8>,
     /// Becomes `true` when the token is revoked.
     pub revoked: watch::Receiver<bool>,
+    /// The person had no other socket open here: they just came online.
+    pub first: bool,
 }
 
 impl Drop for SocketSlot<'_> {
@@ -137,6 +150,21 @@ impl Hub {
         }
     }
 
+    /// Sends a live-only frame to whichever of `users` are connected here.
+    pub fn publish_live(&self, users: &[Id], event: &Arc<str>) {
+        let channels = self.channels.lock().expect("hub lock");
+        for user_id in users {
+            if let Some(tx) = channels.get(user_id) {
+                let _ = tx.send(Frame::live(event.clone()));
+            }
+        }
+    }
+
+    /// Whether the person has a socket open here.
+    pub fn is_online(&self, user: Id) -> bool {
+        self.sockets.lock().expect("hub lock").per_user.contains_key(&user)
+    }
+
     /// Takes a place for a new socket of `user` opened with the token `token_hash`.
     pub fn open_socket(&self, user: Id, token_hash: &[u8]) -> Result<SocketSlot<'_>, Refusal> {
         let mut sockets = self.sockets.lock().expect("hub lock");
@@ -148,10 +176,11 @@ impl Hub {
             return Err(Refusal::TooManyForUser);
         }
         *mine += 1;
+        let first = *mine == 1;
         sockets.total += 1;
         let revoked =
             sockets.tokens.entry(token_hash.to_vec()).or_insert_with(|| (user, watch::channel(false).0)).1.subscribe();
-        Ok(SocketSlot { hub: self, user, token_hash: token_hash.to_vec(), revoked })
+        Ok(SocketSlot { hub: self, user, token_hash: token_hash.to_vec(), revoked, first })
     }
 
     /// Closes every socket opened with this token.

@@ -28,6 +28,9 @@ struct Args {
     /// Seconds during which a sender may recall a message.
     #[arg(long, env = "CONFAB_RECALL_WINDOW_SECS", default_value_t = confab_api::DEFAULT_RECALL_WINDOW_SECS as u64)]
     recall_window_secs: u64,
+    /// Seconds during which a sender may edit a text message.
+    #[arg(long, env = "CONFAB_EDIT_WINDOW_SECS", default_value_t = confab_api::DEFAULT_EDIT_WINDOW_SECS as u64)]
+    edit_window_secs: u64,
     /// Sign-in attempts per client address, as BURST/SECONDS (BURST at once, then one per SECONDS).
     #[arg(long, env = "CONFAB_LOGIN_PER_IP", default_value = "20/3", value_parser = Rate::parse)]
     login_per_ip: Rate,
@@ -96,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
     config.static_dir = Some(args.static_dir);
     config.max_upload_bytes = args.max_upload_bytes;
     config.recall_window = Duration::from_secs(args.recall_window_secs);
+    config.edit_window = Duration::from_secs(args.edit_window_secs);
     config.rates = RateLimits {
         login_per_ip: args.login_per_ip,
         login_per_account: args.login_per_account,

@@ -37,6 +37,9 @@ impl Modify for BearerAuth {
         routes::conversations::unread_count_route,
         routes::messages::history_route, routes::messages::send_route,
         routes::messages::recall_route, routes::messages::delete_route,
+        routes::everyday::edit_route, routes::everyday::versions_route, routes::everyday::react_route,
+        routes::everyday::unreact_route, routes::everyday::emoji_route, routes::everyday::forward_route,
+        routes::everyday::search_route, routes::everyday::presence_route,
         routes::files::upload_route, routes::files::info_route, routes::files::download_route,
         routes::ws::chat_route,
         routes::groups::create_route, routes::groups::patch_route, routes::groups::members_route,
@@ -56,7 +59,7 @@ impl Modify for BearerAuth {
         routes::compat::openim::get_opts_route, routes::compat::openim::set_private_route,
         routes::compat::openim::set_burn_route, routes::compat::openim::total_unread_route,
     ),
-    components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice, confab_api::BurnedNotice, confab_api::AiSessionGone, confab_api::AiMessage, confab_api::AiRole, confab_api::AiReplyStatus))
+    components(schemas(crate::error::ErrorEnvelope, confab_api::SystemNotice, confab_api::SystemKind, confab_api::NamedUser, confab_api::AtData, confab_api::GroupRole, confab_api::AuthSession, confab_api::Event, confab_api::RecalledNotice, confab_api::ReadReceipt, confab_api::DeletedNotice, confab_api::BurnedNotice, confab_api::AiSessionGone, confab_api::AiMessage, confab_api::AiRole, confab_api::AiReplyStatus, confab_api::ReplyPreview, confab_api::Reaction, confab_api::EditedNotice, confab_api::ReactionsNotice, confab_api::TypingNotice, confab_api::PresenceNotice, confab_api::LiveEvent))
 )]
 pub struct ApiDoc;
 

@@ -8,6 +8,7 @@ mod server {
     mod chat;
     pub mod common;
     mod durability;
+    mod everyday;
     mod files;
     mod groups;
     mod hardening;

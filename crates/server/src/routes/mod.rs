@@ -4,6 +4,7 @@ pub mod assistant;
 pub mod auth;
 pub mod compat;
 pub mod conversations;
+pub mod everyday;
 pub mod files;
 pub mod groups;
 pub mod limits;
@@ -54,7 +55,13 @@ pub fn app(state: AppState) -> Router {
         .route("/messages", post(messages::send_route))
         .route("/messages/unread-count", get(conversations::unread_count_route))
         .route("/messages/{message_id}/recall", post(messages::recall_route))
-        .route("/messages/{message_id}", delete(messages::delete_route))
+        .route("/messages/{message_id}", delete(messages::delete_route).patch(everyday::edit_route))
+        .route("/messages/{message_id}/versions", get(everyday::versions_route))
+        .route("/messages/{message_id}/reactions/{emoji}", put(everyday::react_route).delete(everyday::unreact_route))
+        .route("/messages/forward", post(everyday::forward_route))
+        .route("/messages/search", get(everyday::search_route))
+        .route("/emoji", get(everyday::emoji_route))
+        .route("/users/{user_id}/presence", get(everyday::presence_route))
         .route("/messages/{message_id}/readers", get(groups::readers_route))
         .route("/groups", post(groups::create_route))
         .route("/groups/{conversation_id}", patch(groups::patch_route))

@@ -6,7 +6,7 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use confab_api::{ControlFrame, Id};
+use confab_api::{ClientFrame, ControlFrame, Id};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -98,8 +98,26 @@ pub async fn chat_route(
         if auth::authenticate(&state, &token).await.is_err() {
             return close_with(socket, close_code::UNAUTHORIZED, "signed out").await;
         }
-        session(socket, &state, user.user_id, &token, slot, q.since_seq).await
+        if slot.first {
+            crate::service::presence::came_online(&state, user.user_id).await;
+        }
+        let me = Me { id: user.user_id, name: user.display_name };
+        session(socket, &state, &me, &token, slot, q.since_seq).await;
+        if !state.hub.is_online(me.id) {
+            crate::service::presence::went_away(&state, me.id);
+        }
     }))
+}
+
+/// Whether a typing notice for this conversation may go out now (and notes that it did).
+fn typing_due(sent: &mut Vec<(Id, tokio::time::Instant)>, conversation_id: Id) -> bool {
+    let now = tokio::time::Instant::now();
+    sent.retain(|(_, at)| now.duration_since(*at) < TYPING_AT_MOST_EVERY);
+    if sent.iter().any(|(c, _)| *c == conversation_id) || sent.len() >= 8 {
+        return false;
+    }
+    sent.push((conversation_id, now));
+    true
 }
 
 fn refuse(upgrade: WebSocketUpgrade, code: u16, reason: String) -> Response {
@@ -145,14 +163,25 @@ async fn send_from_log(
     }
 }
 
+/// Who the socket belongs to.
+struct Me {
+    id: Id,
+    name: String,
+}
+
+/// Typing notices are passed on at most this often per conversation and socket.
+const TYPING_AT_MOST_EVERY: Duration = Duration::from_millis(2000);
+
 async fn session(
     socket: WebSocket,
     state: &AppState,
-    user: Id,
+    me: &Me,
     token: &str,
     mut slot: SocketSlot<'_>,
     since: Option<i64>,
 ) {
+    let user = me.id;
+    let mut typing_sent: Vec<(Id, tokio::time::Instant)> = Vec::new();
     let mut stopping = state.hub.stopping();
     // Subscribe before reading the log, so nothing falls between the two.
     let mut live = state.hub.subscribe(user);
@@ -209,6 +238,9 @@ async fn session(
                 break;
             }
             frame = live.recv() => match frame {
+                Ok(frame) if frame.is_live() => {
+                    if sink.send(WsMessage::Text(Utf8Bytes::from(&*frame.event))).await.is_err() { break }
+                }
                 Ok(frame) if frame.seq <= last_sent => {}
                 Ok(frame) if frame.seq == last_sent + 1 => {
                     if sink.send(WsMessage::Text(Utf8Bytes::from(frame.text()))).await.is_err() { break }
@@ -223,12 +255,17 @@ async fn session(
             incoming = stream.next() => {
                 last_heard = tokio::time::Instant::now();
                 match incoming {
-                    Some(Ok(WsMessage::Text(text))) => {
-                        if matches!(serde_json::from_str::<ControlFrame>(&text), Ok(ControlFrame::Ping))
-                            && sink.send(control(&ControlFrame::Pong)).await.is_err() {
-                            break;
+                    Some(Ok(WsMessage::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
+                        Ok(ClientFrame::Ping) => {
+                            if sink.send(control(&ControlFrame::Pong)).await.is_err() { break }
                         }
-                    }
+                        Ok(ClientFrame::Typing { conversation_id }) => {
+                            if typing_due(&mut typing_sent, conversation_id) {
+                                crate::service::presence::typing(state, user, &me.name, conversation_id).await;
+                            }
+                        }
+                        Err(_) => {}
+                    },
                     Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
                 }

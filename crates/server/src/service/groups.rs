@@ -122,6 +122,7 @@ impl Change {
                 at_all: false,
                 system_data: Some(&data),
                 burn_duration: 0,
+                reply_to_id: None,
             },
         )
         .await?;

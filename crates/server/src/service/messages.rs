@@ -1,6 +1,6 @@
 use confab_api::{
-    DeletedNotice, Event, Id, Message, MessageContent, MessagePage, MessageStatus, MessageType, OutgoingContent,
-    RecalledNotice, SendMessageRequest, MAX_TEXT_CHARS,
+    excerpt, DeletedNotice, Event, Id, Message, MessageContent, MessagePage, MessageStatus, MessageType,
+    OutgoingContent, RecalledNotice, ReplyPreview, SendMessageRequest, MAX_TEXT_CHARS,
 };
 use sqlx::Connection;
 
@@ -41,6 +41,20 @@ pub fn to_api(state: &AppState, row: &MessageRow) -> Message {
         read_count: row.sender_is_viewer.then_some(row.read_count),
         burn_duration: row.burn_duration,
         burn_at: row.burn_at.map(rfc3339),
+        reply_to: row.reply.as_ref().map(reply_preview),
+        edited_at: row.edited_at.map(rfc3339),
+        reactions: row.reactions.clone(),
+    }
+}
+
+fn reply_preview(r: &crate::store::messages::ReplyRow) -> ReplyPreview {
+    ReplyPreview {
+        message_id: r.id,
+        sender_id: r.sender_id,
+        sender_name: r.sender_name.clone(),
+        message_type: MessageType::parse(&r.message_type).unwrap_or_default(),
+        excerpt: excerpt(&r.text),
+        gone: r.gone,
     }
 }
 
@@ -66,7 +80,7 @@ pub async fn history(
 }
 
 /// What a send request boils down to once checked.
-enum Body<'a> {
+pub(super) enum Body<'a> {
     Text(&'a str),
     File(crate::store::files::FileRow),
 }
@@ -134,15 +148,29 @@ fn check_send(req: &SendMessageRequest) -> AppResult<()> {
     }
     check_client_msg_id(&req.client_msg_id)?;
     if let Content::Text(text) = content_of(req, message_type)? {
-        if super::text::is_blank(text) {
-            return Err(AppError::unprocessable("content must not be empty or only invisible characters"));
-        }
-        let chars = text.chars().count();
-        if chars > MAX_TEXT_CHARS {
-            return Err(AppError::unprocessable(format!(
-                "content is {chars} characters; the limit is {MAX_TEXT_CHARS}"
-            )));
-        }
+        check_text(text)?;
+    }
+    Ok(())
+}
+
+/// A text message's text: not blank, not too long.
+pub(super) fn check_text(text: &str) -> AppResult<()> {
+    if super::text::is_blank(text) {
+        return Err(AppError::unprocessable("content must not be empty or only invisible characters"));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(AppError::unprocessable(format!("content is {chars} characters; the limit is {MAX_TEXT_CHARS}")));
+    }
+    Ok(())
+}
+
+/// Someone who left a group (or was removed) still reads what they saw, but changes nothing.
+pub(super) async fn require_active(conn: &mut Conn, me: Id, conversation_id: Id) -> AppResult<()> {
+    if crate::store::groups::kind(conn, conversation_id).await?.as_deref() == Some("group")
+        && !crate::store::groups::membership(conn, conversation_id, me).await?.is_some_and(|m| m.active)
+    {
+        return Err(AppError::forbidden("you are no longer a member of this group"));
     }
     Ok(())
 }
@@ -188,11 +216,29 @@ pub(super) async fn send_in(
         }
     }
 
+    let (message, outbox) = deliver(state, conn, me, req, message_type, &body, client_msg_id).await?;
+    Ok((message, true, outbox))
+}
+
+/// Writes a checked message into the open transaction: the message, its search entry and
+/// mentions, and the events for every member (published by the caller after the commit).
+pub(super) async fn deliver(
+    state: &AppState,
+    conn: &mut Conn,
+    me: Id,
+    req: &SendMessageRequest,
+    message_type: MessageType,
+    body: &Body<'_>,
+    client_msg_id: Option<&str>,
+) -> AppResult<(Message, Outbox)> {
     let (conversation_id, receiver_id) = resolve_target(conn, me, req.receiver_id, req.conversation_id).await?;
+    if let Some(original) = req.reply_to_message_id {
+        check_reply(conn, me, conversation_id, original).await?;
+    }
     let mentions = super::groups::Mentions::check(conn, me, conversation_id, &req.at_user_ids, req.at_all).await?;
     let burn_duration = crate::store::burn::duration(conn, conversation_id).await?;
     let now = now_ms();
-    let (content, file_id) = match &body {
+    let (content, file_id) = match body {
         Body::Text(t) => (*t, None),
         Body::File(f) => ("", Some(f.id)),
     };
@@ -211,9 +257,13 @@ pub(super) async fn send_in(
             at_all: mentions.all(),
             system_data: None,
             burn_duration,
+            reply_to_id: req.reply_to_message_id,
         },
     )
     .await?;
+    if let (MessageType::Text, Body::Text(text)) = (message_type, body) {
+        crate::store::search::index(conn, message_id, text).await?;
+    }
     mentions.record(conn, me, conversation_id, message_id).await?;
     conversations::set_listed_for_members(conn, conversation_id).await?;
     // Everyone but the sender sees the same message (read, no read count): it is read and
@@ -225,7 +275,27 @@ pub(super) async fn send_in(
     outbox.push_shared(&numbered, &theirs);
     let mine = to_api(state, &messages::get(conn, me, message_id).await?.ok_or_else(AppError::internal)?);
     outbox.push(me, events::append(conn, me, Event::NewMessage(mine.clone()), now).await?);
-    Ok((mine, true, outbox))
+    Ok((mine, outbox))
+}
+
+/// A reply answers a message the sender can see in the same conversation, and not one that is
+/// gone or a system notice.
+async fn check_reply(conn: &mut Conn, me: Id, conversation_id: Id, original: Id) -> AppResult<()> {
+    let row = visible_message(conn, me, original).await.map_err(|_| {
+        AppError::unprocessable(format!("replyToMessageId {original}: no such message in this conversation"))
+    })?;
+    if row.conversation_id != conversation_id {
+        return Err(AppError::unprocessable(format!(
+            "replyToMessageId {original} is in another conversation; a reply stays in its conversation"
+        )));
+    }
+    if row.status == "recalled" {
+        return Err(AppError::unprocessable(format!("message {original} was recalled; it cannot be replied to")));
+    }
+    if row.message_type == MessageType::System.as_str() {
+        return Err(AppError::unprocessable("a system notice cannot be replied to"));
+    }
+    Ok(())
 }
 
 /// The conversation a send goes to, and the receiver: by conversationId when given
@@ -295,9 +365,7 @@ pub async fn recall(state: &AppState, me: Id, message_id: Id) -> AppResult<Messa
     let window = state.config.recall_window.as_millis() as i64;
     let now = now_ms();
     if now - row.created_at > window {
-        let secs = window / 1000;
-        let span =
-            if secs >= 60 && secs % 60 == 0 { format!("{} minutes", secs / 60) } else { format!("{secs} seconds") };
+        let span = super::text::span(window / 1000);
         return Err(AppError::conflict(format!("messages can only be recalled within {span} of sending")));
     }
     let mut tx = conn.begin().await?;

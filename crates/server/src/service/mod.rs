@@ -5,12 +5,17 @@ pub mod assistant;
 pub mod auth;
 pub mod burn;
 pub mod conversations;
+pub mod edits;
 pub mod files;
+pub mod forward;
 pub mod groups;
 pub mod maintenance;
 pub mod messages;
 pub mod passwords;
+pub mod presence;
 pub mod rate_limits;
+pub mod reactions;
+pub mod search;
 pub mod send_queue;
 pub mod text;
 

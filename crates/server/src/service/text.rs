@@ -44,9 +44,25 @@ pub fn is_blank(text: &str) -> bool {
     text.chars().all(is_invisible)
 }
 
+/// A window of time as error messages word it: "2 minutes", "24 hours", "90 seconds".
+pub fn span(secs: i64) -> String {
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{} hours", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_read_in_the_largest_whole_unit() {
+        assert_eq!(span(120), "2 minutes");
+        assert_eq!(span(86400), "24 hours");
+        assert_eq!(span(90), "90 seconds");
+    }
 
     #[test]
     fn names_lose_bidi_overrides_and_invisible_characters() {

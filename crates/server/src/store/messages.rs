@@ -1,4 +1,4 @@
-use confab_api::Id;
+use confab_api::{Id, Reaction};
 use sqlx::Row;
 
 use super::files::FileRow;
@@ -28,6 +28,23 @@ pub struct MessageRow {
     pub burn_duration: i64,
     pub burn_at: Option<i64>,
     pub file: Option<FileRow>,
+    pub edited_at: Option<i64>,
+    pub reply: Option<ReplyRow>,
+    /// Filled by [`attach_reactions`].
+    pub reactions: Vec<Reaction>,
+}
+
+/// The message a reply answers, as the viewer may see it.
+#[derive(Debug, Clone, Default)]
+pub struct ReplyRow {
+    pub id: Id,
+    /// Burned (the row is gone), recalled, or deleted by the viewer.
+    pub gone: bool,
+    pub sender_id: Id,
+    pub sender_name: String,
+    pub message_type: String,
+    /// The start of its text, or the file's name.
+    pub text: String,
 }
 
 /// `?1` is the viewer. For the sender, read = some other member has read that far;
@@ -38,12 +55,18 @@ SELECT ?1 AS viewer, m.id, m.conversation_id, m.sender_id, u.display_name AS sen
        CASE WHEN m.sender_id = ?1 THEN (
             SELECT COUNT(*) FROM members o WHERE o.conversation_id = m.conversation_id AND o.user_id <> ?1
                AND o.last_read_message_id >= m.id) ELSE 0 END AS read_count,
-       m.at_user_ids, m.at_all, m.system_data, m.burn_duration, m.burn_at,
+       m.at_user_ids, m.at_all, m.system_data, m.burn_duration, m.burn_at, m.edited_at, m.reply_to_id,
        f.id AS f_id, f.sha256 AS f_sha256, f.file_name AS f_name, f.mime AS f_mime, f.size AS f_size,
-       f.width AS f_width, f.height AS f_height, f.uploader_id AS f_uploader
+       f.width AS f_width, f.height AS f_height, f.uploader_id AS f_uploader,
+       r.id AS r_id, r.sender_id AS r_sender, ru.display_name AS r_sender_name, r.message_type AS r_type,
+       substr(r.content, 1, 400) AS r_content, r.status AS r_status, rf.file_name AS r_file_name,
+       EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.message_id = m.reply_to_id) AS r_hidden
 FROM messages m
 JOIN users u ON u.id = m.sender_id
-LEFT JOIN files f ON f.id = m.file_id";
+LEFT JOIN files f ON f.id = m.file_id
+LEFT JOIN messages r ON r.id = m.reply_to_id
+LEFT JOIN users ru ON ru.id = r.sender_id
+LEFT JOIN files rf ON rf.id = r.file_id";
 
 /// What a member may see: not deleted for them, not before they cleared the conversation, and
 /// nothing after they left or were removed from a group.
@@ -87,14 +110,71 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
         burn_duration: r.get("burn_duration"),
         burn_at: r.get("burn_at"),
         file,
+        edited_at: r.get("edited_at"),
+        reply: r.get::<Option<Id>, _>("reply_to_id").map(|id| reply_from(r, id)),
+        reactions: Vec::new(),
     }
+}
+
+fn reply_from(r: &sqlx::sqlite::SqliteRow, id: Id) -> ReplyRow {
+    let found = r.get::<Option<Id>, _>("r_id").is_some();
+    let gone =
+        !found || r.get::<Option<String>, _>("r_status").as_deref() != Some("normal") || r.get::<bool, _>("r_hidden");
+    if gone {
+        return ReplyRow { id, gone, ..ReplyRow::default() };
+    }
+    let text = r.get::<Option<String>, _>("r_file_name").unwrap_or_else(|| r.get("r_content"));
+    ReplyRow {
+        id,
+        gone,
+        sender_id: r.get("r_sender"),
+        sender_name: r.get("r_sender_name"),
+        message_type: r.get("r_type"),
+        text,
+    }
+}
+
+/// Reads the reactions of `rows` (one query for all of them).
+pub async fn attach_reactions(conn: &mut Conn, rows: &mut [MessageRow]) -> sqlx::Result<()> {
+    let (Some(first), Some(last)) = (rows.iter().map(|r| r.id).min(), rows.iter().map(|r| r.id).max()) else {
+        return Ok(());
+    };
+    let found: Vec<(Id, String, Id)> = sqlx::query_as(
+        "SELECT r.message_id, r.emoji, r.user_id FROM reactions r JOIN messages m ON m.id = r.message_id
+         WHERE m.conversation_id = ?1 AND r.message_id BETWEEN ?2 AND ?3 ORDER BY r.message_id, r.created_at, r.user_id",
+    )
+    .bind(rows[0].conversation_id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(conn)
+    .await?;
+    for row in rows.iter_mut() {
+        let from = found.partition_point(|(m, _, _)| *m < row.id);
+        let to = found.partition_point(|(m, _, _)| *m <= row.id);
+        row.reactions = group_reactions(found[from..to].iter().map(|(_, e, u)| (e.as_str(), *u)));
+    }
+    Ok(())
+}
+
+/// Reactions in the order each emoji was first given, with who gave it, oldest first.
+pub fn group_reactions<'a>(given: impl Iterator<Item = (&'a str, Id)>) -> Vec<Reaction> {
+    let mut out: Vec<Reaction> = Vec::new();
+    for (emoji, user) in given {
+        match out.iter_mut().find(|r| r.emoji == emoji) {
+            Some(r) => r.user_ids.push(user),
+            None => out.push(Reaction { emoji: emoji.to_string(), user_ids: vec![user] }),
+        }
+    }
+    out
 }
 
 /// The message as `viewer` sees it (hidden or cleared ones included: callers check rights).
 pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
     let sql = format!("{SELECT} WHERE m.id = ?2");
-    let row = sqlx::query(&sql).bind(viewer).bind(message_id).fetch_optional(conn).await?;
-    Ok(row.as_ref().map(from_row))
+    let row = sqlx::query(&sql).bind(viewer).bind(message_id).fetch_optional(&mut *conn).await?;
+    let Some(mut row) = row.as_ref().map(from_row) else { return Ok(None) };
+    attach_reactions(conn, std::slice::from_mut(&mut row)).await?;
+    Ok(Some(row))
 }
 
 pub async fn by_client_id(conn: &mut Conn, sender: Id, client_msg_id: &str) -> sqlx::Result<Option<MessageRow>> {
@@ -116,13 +196,14 @@ pub struct NewMessage<'a> {
     pub file_id: Option<Id>,
     pub client_msg_id: Option<&'a str>,
     pub created_at: i64,
+    pub reply_to_id: Option<Id>,
 }
 
 pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id,
-                               created_at, at_user_ids, at_all, system_data, burn_duration)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               created_at, at_user_ids, at_all, system_data, burn_duration, reply_to_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(m.conversation_id)
     .bind(m.sender_id)
@@ -136,6 +217,7 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     .bind(m.at_all)
     .bind(m.system_data)
     .bind(m.burn_duration)
+    .bind(m.reply_to_id)
     .fetch_one(conn)
     .await
 }
@@ -171,6 +253,7 @@ pub async fn history(
         .map(from_row)
         .collect();
     rows.reverse();
+    attach_reactions(&mut *conn, &mut rows).await?;
     let count_sql = format!("SELECT COUNT(*) FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE}");
     let total: i64 = sqlx::query_scalar(&count_sql).bind(viewer).bind(conversation_id).fetch_one(&mut *conn).await?;
     let has_more = match rows.first() {
@@ -219,6 +302,26 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
         .bind(message_id)
         .execute(&mut *conn)
         .await?;
+    // What it said before edits, its reactions, and every logged copy of its text: the edits'
+    // notices and the excerpts replies to it carried.
+    sqlx::query("DELETE FROM message_edits WHERE message_id = ?").bind(message_id).execute(&mut *conn).await?;
+    super::search::unindex(conn, message_id).await?;
+    sqlx::query("DELETE FROM reactions WHERE message_id = ?").bind(message_id).execute(&mut *conn).await?;
+    sqlx::query(
+        "UPDATE events SET payload = json_set(payload, '$.data.content', '')
+         WHERE json_extract(payload, '$.type') = 'message_edited' AND json_extract(payload, '$.data.messageId') = ?",
+    )
+    .bind(message_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE events SET payload = json_set(payload, '$.data.replyTo.excerpt', '', '$.data.replyTo.senderName', '',
+                                              '$.data.replyTo.gone', json('true'))
+         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.replyTo.messageId') = ?",
+    )
+    .bind(message_id)
+    .execute(&mut *conn)
+    .await?;
     let mut withdrawn_blob = None;
     if let Some(file_id) = file_id {
         // Links already handed out stop working, unless the file is still in another message.

@@ -5,10 +5,13 @@
 pub mod assistant;
 pub mod burn;
 pub mod conversations;
+pub mod edits;
 pub mod events;
 pub mod files;
 pub mod groups;
 pub mod messages;
+pub mod reactions;
+pub mod search;
 pub mod users;
 
 use std::path::Path;
@@ -40,6 +43,15 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations").run(&write).await?;
+        // Messages from before search existed: indexed once, a batch per transaction.
+        loop {
+            let mut tx = write.begin().await?;
+            let done = search::backfill(&mut tx, 2000).await?;
+            tx.commit().await?;
+            if done {
+                break;
+            }
+        }
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         Ok(Store { read, write })
     }

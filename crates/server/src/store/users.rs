@@ -160,3 +160,26 @@ pub async fn search(conn: &mut Conn, me: Id, keyword: &str, limit: i64) -> sqlx:
     .await?;
     Ok(rows.iter().map(|r| (user_from(r), r.get::<Option<Id>, _>("conversation_id"))).collect())
 }
+
+/// When the person's last connection closed, if it ever did.
+pub async fn last_seen(conn: &mut Conn, user: Id) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT last_seen_at FROM users WHERE id = ?").bind(user).fetch_one(conn).await
+}
+
+pub async fn set_last_seen(conn: &mut Conn, user: Id, at: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET last_seen_at = ? WHERE id = ?").bind(at).bind(user).execute(conn).await?;
+    Ok(())
+}
+
+/// Everyone the person has a one-to-one chat with.
+pub async fn direct_contacts(conn: &mut Conn, user: Id) -> sqlx::Result<Vec<Id>> {
+    sqlx::query_scalar(
+        "SELECT o.user_id FROM members m
+         JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'single'
+         JOIN members o ON o.conversation_id = m.conversation_id AND o.user_id <> m.user_id
+         WHERE m.user_id = ?",
+    )
+    .bind(user)
+    .fetch_all(conn)
+    .await
+}

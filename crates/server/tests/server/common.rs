@@ -115,8 +115,19 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// The next JSON frame, skipping transport pings.
+    /// The next JSON frame, skipping transport pings and presence notices (people coming online
+    /// and going away: live-only frames most tests are not about).
     pub async fn next(&mut self) -> Value {
+        loop {
+            let f = self.next_any().await;
+            if f["type"] != "presence" {
+                return f;
+            }
+        }
+    }
+
+    /// The next JSON frame of any kind, skipping transport pings.
+    pub async fn next_any(&mut self) -> Value {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
                 .await
@@ -143,9 +154,11 @@ impl Socket {
 
     /// Nothing arrives for a short while.
     pub async fn expect_quiet(&mut self) {
-        if let Ok(Some(Ok(WsMessage::Text(t)))) = tokio::time::timeout(Duration::from_millis(300), self.ws.next()).await
-        {
-            panic!("unexpected frame {t}");
+        let until = tokio::time::Instant::now() + Duration::from_millis(300);
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(until, self.ws.next()).await {
+            if let WsMessage::Text(t) = msg {
+                assert!(t.contains("\"type\":\"presence\""), "unexpected frame {t}");
+            }
         }
     }
 
@@ -154,7 +167,7 @@ impl Socket {
         loop {
             match tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await {
                 Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(WsMessage::Close(_)))) => return true,
-                Ok(Some(Ok(WsMessage::Text(_)))) => return false,
+                Ok(Some(Ok(WsMessage::Text(t)))) if !t.contains("\"type\":\"presence\"") => return false,
                 Ok(Some(Ok(_))) => continue,
                 Err(_) => return false,
             }
