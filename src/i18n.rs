@@ -191,6 +191,45 @@ strings! {
     AiInterrupted => "The reply was interrupted.", "回复中断了。";
     AiStopped => "Stopped", "已停止";
     AiStop => "Stop", "停止";
+    Reply => "Reply", "回复";
+    ReplyingTo => "Replying to {name}", "回复 {name}";
+    Editing => "Editing your message", "正在编辑消息";
+    Edit => "Edit", "编辑";
+    Edited => "edited", "已编辑";
+    EditedAt => "Edited {time}", "编辑于 {time}";
+    CancelCompose => "Cancel (Esc)", "取消（Esc）";
+    OriginalGone => "The original message is no longer available", "原消息已不可见";
+    ShowOriginal => "Go to the message from {name}", "查看 {name} 的原消息";
+    React => "React", "回应";
+    MoreEmoji => "More emoji", "更多表情";
+    EmojiSearch => "Search emoji", "搜索表情";
+    EmojiNone => "No emoji match", "没有匹配的表情";
+    ReactedBy => "{names} reacted with {emoji}", "{names} 回应了 {emoji}";
+    Forward => "Forward", "转发";
+    ForwardTo => "Forward to…", "转发给…";
+    ForwardFilter => "Find a conversation", "查找会话";
+    Forwarded => "Forwarded", "已转发";
+    IsTyping => "{name} is typing…", "{name} 正在输入…";
+    SeveralTyping => "Several people are typing…", "多人正在输入…";
+    Online => "online", "在线";
+    LastSeen => "last seen {time}", "最后在线 {time}";
+    SearchMessages => "Messages", "聊天记录";
+    NoMessagesFound => "No messages found", "没有找到相关消息";
+    MoreResults => "More results", "更多结果";
+    UnreadDivider => "New messages", "以下为新消息";
+    JumpToUnread => "First unread ↑", "第一条未读 ↑";
+    NotifyAsk => "Show a notification when a message arrives while Confab is in the background? Muted chats never notify.", "Confab 在后台时收到新消息，是否弹出通知？免打扰的会话不会通知。";
+    NotifyOn => "Turn on", "开启";
+    NotifyLater => "Not now", "暂不";
+    NotifySound => "Sound with notifications", "通知时播放提示音";
+    ShareTyping => "Show others when I'm typing", "让对方看到我正在输入";
+    Shortcuts => "Keyboard shortcuts", "快捷键";
+    KeySend => "Send the message", "发送消息";
+    KeyNewline => "New line", "换行";
+    KeyEditLast => "Edit your last message (empty message box)", "编辑你的上一条消息（输入框为空时）";
+    KeyCancel => "Cancel a reply or edit; close a dialog", "取消回复或编辑；关闭对话框";
+    KeyMenu => "Actions for the focused message", "对选中的消息进行操作";
+    KeyHelp => "Show these shortcuts", "显示快捷键";
 }
 
 /// A string with `{placeholder}`s filled in.

@@ -4,6 +4,7 @@
 mod web {
     mod assistant;
     mod composer;
+    mod everyday;
     mod files;
     mod groups;
     pub mod harness;

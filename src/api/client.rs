@@ -241,3 +241,36 @@ pub fn set_admin(id: Id, user_id: Id, admin: bool) -> impl Future<Output = ApiRe
 pub fn readers(message_id: Id) -> impl Future<Output = ApiResult<Vec<User>>> {
     request(Method::GET, format!("/api/messages/{message_id}/readers"), NO_BODY)
 }
+
+pub fn edit(message_id: Id, content: &str) -> impl Future<Output = ApiResult<Message>> {
+    let body = EditMessageRequest { content: content.into() };
+    request(Method::PATCH, format!("/api/messages/{message_id}"), Some(&body))
+}
+
+/// Gives (`add`) or takes back a reaction; the message's reactions after.
+pub fn react(message_id: Id, emoji: &str, add: bool) -> impl Future<Output = ApiResult<ReactionsNotice>> {
+    let method = if add { Method::PUT } else { Method::DELETE };
+    let e: String = js_sys::encode_uri_component(emoji).into();
+    request(method, format!("/api/messages/{message_id}/reactions/{e}"), NO_BODY)
+}
+
+pub fn emoji() -> impl Future<Output = ApiResult<Vec<EmojiEntry>>> {
+    request(Method::GET, "/api/emoji".into(), NO_BODY)
+}
+
+pub fn forward(message_ids: Vec<Id>, conversation_ids: Vec<Id>) -> impl Future<Output = ApiResult<ForwardResult>> {
+    request(Method::POST, "/api/messages/forward".into(), Some(&ForwardRequest { message_ids, conversation_ids }))
+}
+
+pub fn search_messages(q: &str, before: Option<Id>) -> impl Future<Output = ApiResult<MessageSearchPage>> {
+    let q: String = js_sys::encode_uri_component(q).into();
+    let mut path = format!("/api/messages/search?q={q}");
+    if let Some(b) = before {
+        path.push_str(&format!("&beforeMessageId={b}"));
+    }
+    request(Method::GET, path, NO_BODY)
+}
+
+pub fn presence(user_id: Id) -> impl Future<Output = ApiResult<Presence>> {
+    request(Method::GET, format!("/api/users/{user_id}/presence"), NO_BODY)
+}

@@ -63,6 +63,13 @@ struct Inner {
 pub struct SocketHandle(Rc<Inner>);
 
 impl SocketHandle {
+    /// Sends a frame now if connected; dropped otherwise (only live-only frames go this way).
+    pub fn send(&self, text: &str) {
+        if let Some(ws) = self.0.ws.borrow().as_ref().filter(|ws| ws.ready_state() == WebSocket::OPEN) {
+            let _ = ws.send_with_str(text);
+        }
+    }
+
     pub fn stop(&self) {
         self.0.stopped.set(true);
         self.0.ping.borrow_mut().take();

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use super::icons::{Icon, Svg};
 use crate::i18n::{fill, use_i18n, K};
+use crate::state::everyday::Compose;
 use crate::state::use_store;
 
 /// Characters left before the counter shows.
@@ -202,12 +203,41 @@ pub fn Composer(
         }
     };
 
+    // A reply or an edit of this conversation's (set from a message's menu, or Up for an edit).
+    let compose = Memo::new(move |_| {
+        let id = conversation_id.get();
+        store.daily.compose.get().filter(|c| c.message().conversation_id == id)
+    });
+    // What was being written before an edit began comes back after it.
+    let stash = StoredValue::new(String::new());
+    Effect::new(move |prev: Option<bool>| {
+        let editing = matches!(compose.get(), Some(Compose::Edit(_)));
+        if let Some(Compose::Edit(m)) = compose.get_untracked() {
+            if prev != Some(true) {
+                stash.set_value(text.get_untracked());
+            }
+            text.set(m.content.text().unwrap_or_default().to_string());
+            request_animation_frame(resize);
+        } else if prev == Some(true) && !editing {
+            text.set(stash.get_value());
+            request_animation_frame(resize);
+        }
+        editing
+    });
+    let cancel_compose = move || store.daily.compose.set(None);
+
     let send = move || {
         let t = text.get_untracked();
         if !sendable(&t) {
             return;
         }
         let id = conversation_id.get_untracked();
+        if let Some(Compose::Edit(m)) = compose.get_untracked() {
+            store.edit_message(&m, t);
+            stash.set_value(String::new());
+            store.daily.compose.set(None);
+            return;
+        }
         let (at, all) = picked.with_value(|p| mentions_in(&t, p));
         picked.set_value(Vec::new());
         mention.set(None);
@@ -224,7 +254,35 @@ pub fn Composer(
     let over = move || count.get().saturating_sub(MAX_TEXT_CHARS);
     let can_send = move || text.with(|t| sendable(t));
 
+    let bar = move || {
+        compose.get().map(|c| {
+            let (label, quote) = match &c {
+                Compose::Reply(m) => {
+                    let quote = match &m.content {
+                        confab_api::MessageContent::Text(t) => confab_api::excerpt(t),
+                        confab_api::MessageContent::File(f) => f.file_name.clone(),
+                    };
+                    (fill(i18n.t(K::ReplyingTo), &[("name", &m.sender_name)]), quote)
+                }
+                Compose::Edit(_) => (i18n.t(K::Editing).to_string(), String::new()),
+            };
+            view! {
+                <div class="compose-bar" role="status">
+                    <div class="compose-what">
+                        <strong>{label}</strong>
+                        {(!quote.is_empty()).then(|| view! { <span class="compose-quote">{quote}</span> })}
+                    </div>
+                    <button type="button" class="icon-btn" aria-label=i18n.t(K::CancelCompose) title=i18n.t(K::CancelCompose)
+                        on:click=move |_| cancel_compose()>
+                        <Svg icon=Icon::Close />
+                    </button>
+                </div>
+            }
+        })
+    };
+
     view! {
+        {bar}
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             <label class="icon-btn attach" title=i18n.t(K::Attach)>
                 <span class="sr-only">{i18n.t(K::Attach)}</span>
@@ -269,7 +327,12 @@ pub fn Composer(
                     text.set(event_target_value(&ev));
                     resize();
                     track_mention();
-                    save_draft_later(conversation_id.get_untracked());
+                    if !text.with_untracked(String::is_empty) {
+                        store.typing_now(conversation_id.get_untracked());
+                    }
+                    if compose.with_untracked(|c| !matches!(c, Some(Compose::Edit(_)))) {
+                        save_draft_later(conversation_id.get_untracked());
+                    }
                 }
                 on:keydown=move |ev: web_sys::KeyboardEvent| {
                     let n = candidates.with_untracked(Vec::len);
@@ -285,6 +348,20 @@ pub fn Composer(
                             }
                             "Escape" => { ev.prevent_default(); mention.set(None); return; }
                             _ => {}
+                        }
+                    }
+                    let composing = ev.is_composing() || ev.key_code() == 229;
+                    if ev.key() == "Escape" && !composing && compose.with_untracked(Option::is_some) {
+                        ev.prevent_default();
+                        cancel_compose();
+                        return;
+                    }
+                    // Up in an empty box edits my last message, as in most chat apps.
+                    if ev.key() == "ArrowUp" && !composing && text.with_untracked(String::is_empty) {
+                        if let Some(m) = store.last_editable(conversation_id.get_untracked()) {
+                            ev.prevent_default();
+                            store.daily.compose.set(Some(Compose::Edit(m)));
+                            return;
                         }
                     }
                     if enter_sends(&ev.key(), ev.shift_key(), ev.is_composing(), ev.key_code()) {

@@ -151,7 +151,10 @@ fn ConversationRow(c: Conversation) -> impl IntoView {
                     <span class="conv-bottom">
                         <span class="conv-preview">
                             {move || {
-                                if !draft.trim().is_empty() && !active() {
+                                let typing = store.daily.typing.with(|l| l.iter().find(|t| t.conversation_id == id).map(|t| t.name.clone()));
+                                if let Some(who) = typing {
+                                    view! { <span class="typing-mark">{fill(i18n.t(K::IsTyping), &[("name", &who)])}</span> }.into_any()
+                                } else if !draft.trim().is_empty() && !active() {
                                     view! {
                                         {at_mark.map(|k| view! { <span class="at-mark">{i18n.t(k)}" "</span> })}
                                         <span class="draft-mark">{i18n.t(K::Draft)}" "</span>{draft.clone()}

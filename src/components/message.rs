@@ -6,6 +6,7 @@ use super::file_card::{FileCard, ImageThumb};
 use super::icons::{Icon, Svg};
 use crate::format::{clock, countdown, duration_label, mention_spans, parse_ms, system_text};
 use crate::i18n::{fill, use_i18n, K};
+use crate::state::everyday::{can_edit, Compose, QUICK_EMOJI};
 use crate::state::{use_store, Delivery, Item};
 
 /// Whether the sender may still recall it (the server's default window).
@@ -32,6 +33,10 @@ pub struct MessageHost {
     pub confirm_delete: Callback<Message>,
     /// The clock burn-after-reading countdowns read (ticks only while one runs).
     pub now: ReadSignal<f64>,
+    /// Brings a message of this thread into view (a reply's quote clicked).
+    pub show: Callback<confab_api::Id>,
+    /// The emoji picker for a message.
+    pub pick_emoji: Callback<Message>,
 }
 
 #[component]
@@ -165,6 +170,61 @@ pub fn MessageRow(
         }
     });
     let message_id = m.message_id;
+    let quote = m.reply_to.clone().map(|q| {
+        let label = if q.gone {
+            i18n.t(K::OriginalGone).to_string()
+        } else {
+            fill(i18n.t(K::ShowOriginal), &[("name", &q.sender_name)])
+        };
+        let text = match q.message_type {
+            MessageType::Image if !q.gone => format!("{} {}", i18n.t(K::PreviewImage), q.excerpt),
+            _ => q.excerpt.clone(),
+        };
+        let target = q.message_id;
+        view! {
+            <button type="button" class="quote" class:gone=q.gone aria-label=label disabled=q.gone
+                on:click=move |_| host.show.run(target)>
+                {(!q.gone).then(|| view! { <span class="quote-name">{q.sender_name.clone()}</span> })}
+                <span class="quote-text">{if q.gone { i18n.t(K::OriginalGone).to_string() } else { text }}</span>
+            </button>
+        }
+    });
+    let edited = m.edited_at.clone().map(|at| {
+        let title = fill(i18n.t(K::EditedAt), &[("time", &clock(parse_ms(&at), i18n.lang()))]);
+        view! { <span class="edited" title=title>{i18n.t(K::Edited)}</span> }
+    });
+    let m_react = m.clone();
+    let peer = peer_name.clone();
+    let reactions = (!m.reactions.is_empty()).then(|| {
+        let names = move |ids: &[confab_api::Id]| -> String {
+            ids.iter()
+                .map(|id| {
+                    if *id == me {
+                        i18n.t(K::You).to_string()
+                    } else {
+                        member_name(store, cid, *id).unwrap_or_else(|| peer.clone())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        view! {
+            <div class="reactions" role="group" aria-label=i18n.t(K::React)>
+                {m.reactions.iter().map(|r| {
+                    let mine_too = r.user_ids.contains(&me);
+                    let title = fill(i18n.t(K::ReactedBy), &[("names", &names(&r.user_ids)), ("emoji", &r.emoji)]);
+                    let (emoji, m) = (r.emoji.clone(), m_react.clone());
+                    view! {
+                        <button type="button" class="reaction" class:mine=mine_too aria-pressed=mine_too.to_string()
+                            title=title.clone() aria-label=title on:click=move |_| store.toggle_reaction(&m, &emoji)>
+                            <span aria-hidden="true">{r.emoji.clone()}</span>
+                            <span class="count" aria-hidden="true">{r.user_ids.len()}</span>
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+        }
+    });
 
     let status = mine.then_some({
         move || {
@@ -210,9 +270,11 @@ pub fn MessageRow(
                 <div class="bubble" class:media=m.message_type != MessageType::Text tabindex="0"
                     on:contextmenu=move |ev| { ev.prevent_default(); open_menu(); }
                     on:keydown=on_key>
+                    {quote}
                     {body}
-                    <span class="meta">{burn}<time>{time}</time>{read_count}{status}</span>
+                    <span class="meta">{burn}{edited}<time>{time}</time>{read_count}{status}</span>
                 </div>
+                {reactions}
                 {move || readers_open.get().then(|| view! { <Readers message_id=message_id /> })}
                 <button type="button" class="icon-btn more" node_ref=menu_btn aria-haspopup="menu"
                     aria-expanded=move || menu_open.get().to_string()
@@ -291,8 +353,48 @@ fn MessageMenu(m: Message, copy: Option<String>, close: Callback<()>) -> impl In
         }
     };
     let (m_recall, m_delete) = (m.clone(), m.clone());
+    let me = store.my_id();
+    let editable = can_edit(&m, me, js_sys::Date::now());
+    let (m_reply, m_edit, m_forward, m_more) = (m.clone(), m.clone(), m.clone(), m.clone());
     view! {
         <div class="menu" role="menu" node_ref=menu on:keydown=on_key>
+            {confirmed.then(|| {
+                let m = m.clone();
+                view! {
+                    <div class="quick-reactions" role="group" aria-label=i18n.t(K::React)>
+                        {QUICK_EMOJI.iter().map(|e| {
+                            let m = m.clone();
+                            view! {
+                                <button type="button" role="menuitem" class="emoji-btn" aria-label=*e
+                                    on:click=move |_| { store.toggle_reaction(&m, e); close.run(()); }>{*e}</button>
+                            }
+                        }).collect_view()}
+                        <button type="button" role="menuitem" class="emoji-btn more-emoji" aria-label=i18n.t(K::MoreEmoji)
+                            title=i18n.t(K::MoreEmoji)
+                            on:click=move |_| { host.pick_emoji.run(m_more.clone()); close.run(()); }>"+"</button>
+                    </div>
+                }
+            })}
+            {confirmed.then(|| view! {
+                <button type="button" role="menuitem" data-action="reply" on:click=move |_| {
+                    store.daily.compose.set(Some(Compose::Reply(m_reply.clone())));
+                    close.run(());
+                    focus_composer();
+                }>{i18n.t(K::Reply)}</button>
+            })}
+            {editable.then(|| view! {
+                <button type="button" role="menuitem" data-action="edit" on:click=move |_| {
+                    store.daily.compose.set(Some(Compose::Edit(m_edit.clone())));
+                    close.run(());
+                    focus_composer();
+                }>{i18n.t(K::Edit)}</button>
+            })}
+            {(confirmed && m.burn_duration == 0).then(|| view! {
+                <button type="button" role="menuitem" data-action="forward" on:click=move |_| {
+                    store.daily.forwarding.set(Some(vec![m_forward.clone()]));
+                    close.run(());
+                }>{i18n.t(K::Forward)}</button>
+            })}
             {copy.map(|text| view! {
                 <button type="button" role="menuitem" on:click=move |_| {
                     if let Some(w) = web_sys::window() {
@@ -319,6 +421,22 @@ fn MessageMenu(m: Message, copy: Option<String>, close: Callback<()>) -> impl In
             <button type="button" role="menuitem" on:click=move |_| close.run(())>{i18n.t(K::Cancel)}</button>
         </div>
     }
+}
+
+/// Puts focus in the message box (after choosing reply or edit from a menu).
+pub fn focus_composer() {
+    request_animation_frame(|| {
+        if let Some(el) = document().query_selector(".composer textarea").ok().flatten() {
+            let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
+        }
+    });
+}
+
+/// A group member's name, from the members list when it is loaded.
+fn member_name(store: crate::state::Store, conversation_id: confab_api::Id, user_id: confab_api::Id) -> Option<String> {
+    store.members.with_untracked(|g| {
+        g.get(&conversation_id)?.iter().find(|u| u.user_id == user_id).map(|u| u.display_name.clone())
+    })
 }
 
 /// Who has read one of my group messages (asked when opened).

@@ -1,4 +1,4 @@
-use confab_api::SearchHit;
+use confab_api::{MessageHit, MessageSearchPage, SearchHit, HIT_END, HIT_START};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -30,16 +30,92 @@ pub fn search_people(generation: StoredValue<u32>, q: String, hits: RwSignal<Opt
     .forget();
 }
 
-/// Finds people by name and opens (or starts) the chat with them.
+/// A snippet's pieces: (text, matched).
+pub fn snippet_parts(snippet: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut marked = false;
+    for c in snippet.chars() {
+        if c == HIT_START || c == HIT_END {
+            if !current.is_empty() {
+                out.push((std::mem::take(&mut current), marked));
+            }
+            marked = c == HIT_START;
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        out.push((current, marked));
+    }
+    out
+}
+
+/// Messages found, after the same pause; `more` adds the next page to what is there.
+fn search_messages(generation: StoredValue<u32>, q: String, found: RwSignal<Option<MessageSearchPage>>) {
+    let gen = generation.get_value();
+    if q.trim().is_empty() {
+        found.set(None);
+        return;
+    }
+    gloo_timers::callback::Timeout::new(250, move || {
+        if generation.get_value() != gen {
+            return;
+        }
+        spawn_local(async move {
+            let page = api::search_messages(q.trim(), None).await.ok();
+            if generation.get_value() == gen {
+                found.set(page);
+            }
+        });
+    })
+    .forget();
+}
+
+/// Finds people by name and opens (or starts) the chat with them; finds messages and jumps to
+/// them in their conversation.
 #[component]
 pub fn SearchBox() -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let hits = RwSignal::new(None::<Vec<SearchHit>>);
+    let found = RwSignal::new(None::<MessageSearchPage>);
     let generation = StoredValue::new(0u32);
 
-    let run_search = move |q: String| search_people(generation, q, hits);
+    let run_search = move |q: String| {
+        search_people(generation, q.clone(), hits);
+        search_messages(generation, q, found);
+    };
+    let clear = move || {
+        query.set(String::new());
+        hits.set(None);
+        found.set(None);
+    };
+    let go_to = move |hit: MessageHit| {
+        clear();
+        store.daily.seek.set(Some((hit.conversation_id, hit.message_id)));
+        crate::router::navigate(&format!("/c/{}", hit.conversation_id));
+    };
+    let more = move || {
+        let Some(last) = found.with_untracked(|f| f.as_ref().and_then(|p| p.list.last().map(|h| h.message_id))) else {
+            return;
+        };
+        let q = query.get_untracked();
+        spawn_local(async move {
+            if let Ok(next) = api::search_messages(q.trim(), Some(last)).await {
+                crate::state::edit(
+                    found,
+                    Box::new(move |f| {
+                        if let Some(f) = f {
+                            f.list.extend(next.list);
+                            f.has_more = next.has_more;
+                        }
+                    }),
+                );
+            }
+        });
+    };
     let open = move |hit: SearchHit| {
         spawn_local(async move {
             let id = match hit.conversation_id {
@@ -47,8 +123,7 @@ pub fn SearchBox() -> impl IntoView {
                 None => store.start_chat(hit.user_id).await.ok(),
             };
             if let Some(id) = id {
-                query.set(String::new());
-                hits.set(None);
+                clear();
                 crate::router::navigate(&format!("/c/{id}"));
             }
         });
@@ -70,11 +145,11 @@ pub fn SearchBox() -> impl IntoView {
                 }
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
-                        query.set(String::new());
-                        hits.set(None);
+                        clear();
                     }
                 }
             />
+            <div class="search-panel" class:open=move || hits.with(Option::is_some) || found.with(Option::is_some)>
             {move || hits.get().map(|list| {
                 view! {
                     <ul class="search-results" aria-label=i18n.t(K::Search)>
@@ -98,6 +173,42 @@ pub fn SearchBox() -> impl IntoView {
                     </ul>
                 }
             })}
+            {move || found.get().map(|page| {
+                let lang = i18n.lang();
+                let now = js_sys::Date::now();
+                view! {
+                    <section class="messages-found" aria-labelledby="messages-found">
+                        <h2 id="messages-found" class="results-title">{i18n.t(K::SearchMessages)}</h2>
+                        {page.list.is_empty().then(|| view! { <p class="empty">{i18n.t(K::NoMessagesFound)}</p> })}
+                        <ul>
+                            {page.list.into_iter().map(|hit| {
+                                let when = crate::format::relative_time(crate::format::parse_ms(&hit.created_at), now, lang);
+                                let parts = snippet_parts(&hit.snippet);
+                                let (title, sender) = (hit.conversation_name.clone(), hit.sender_name.clone());
+                                view! {
+                                    <li>
+                                        <button type="button" class="hit message-hit" on:click=move |_| go_to(hit.clone())>
+                                            <span class="hit-head"><span class="hit-name">{title}</span><time>{when}</time></span>
+                                            <span class="hit-snippet">
+                                                <span class="hit-sender">{sender}": "</span>
+                                                {parts.into_iter().map(|(text, marked)| if marked {
+                                                    view! { <mark>{text}</mark> }.into_any()
+                                                } else {
+                                                    text.into_any()
+                                                }).collect_view()}
+                                            </span>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        {page.has_more.then(|| view! {
+                            <button type="button" class="link-btn more-results" on:click=move |_| more()>{i18n.t(K::MoreResults)}</button>
+                        })}
+                    </section>
+                }
+            })}
+            </div>
         </div>
     }
 }

@@ -3,6 +3,8 @@ use leptos::prelude::*;
 
 use super::avatar::Avatar;
 use super::composer::Composer;
+use super::emoji::EmojiPicker;
+use super::forward::ForwardDialog;
 use super::icons::{Icon, Svg};
 use super::members::{BurnSetting, MembersPanel};
 use super::message::{MessageHost, MessageRow};
@@ -11,6 +13,7 @@ use super::viewer::ImageViewer;
 use super::{Keyed, KeyedList};
 use crate::format::{day_label, parse_ms, same_day};
 use crate::i18n::{fill, use_i18n, K};
+use crate::state::everyday::{first_unread, Unread};
 use crate::state::window::Window;
 use crate::state::{use_store, Item, Thread};
 
@@ -24,23 +27,41 @@ const LOAD_OLDER_WITHIN_PX: i32 = 400;
 // Short-lived values handled at once; boxing the message would cost code size for nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Row {
-    Day { key: String, label: String },
-    Message { item: Item, grouped: bool },
+    Day {
+        key: String,
+        label: String,
+    },
+    /// "New messages": the first unread message of the conversation just opened follows.
+    Unread,
+    Message {
+        item: Item,
+        grouped: bool,
+    },
 }
 
 impl Row {
     pub fn key(&self) -> String {
         match self {
             Row::Day { key, .. } => key.clone(),
+            Row::Unread => "unread".into(),
             // Delivery and receipts update inside the row (an open menu survives them);
             // a recall or a new id rebuilds it.
-            Row::Message { item, grouped } => format!(
-                "{}|{}|{}|{}",
-                item.key,
-                item.message.status == confab_api::MessageStatus::Recalled,
-                grouped,
-                item.message.message_id
-            ),
+            // An edit, a reaction or a quote's original going rebuilds the row (rare).
+            Row::Message { item, grouped } => {
+                let m = &item.message;
+                let reacted: usize = m.reactions.iter().map(|r| r.user_ids.len() * 31 + r.emoji.len()).sum();
+                format!(
+                    "{}|{}|{}|{}|{}|{}|{}|{}",
+                    item.key,
+                    m.status == confab_api::MessageStatus::Recalled,
+                    grouped,
+                    m.message_id,
+                    m.edited_at.as_deref().unwrap_or_default(),
+                    m.reactions.len(),
+                    reacted,
+                    m.reply_to.as_ref().map(|q| q.excerpt.as_str()).unwrap_or_default()
+                )
+            }
         }
     }
 }
@@ -48,10 +69,15 @@ impl Row {
 /// Day separators between days, and grouping of a sender's consecutive messages. The first
 /// row always starts a group under a day separator: in a window of the thread, what is loaded
 /// above it must not change how it looks (it would move what the person is reading).
-pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang) -> Vec<Row> {
+pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang, unread_at: Option<Id>) -> Vec<Row> {
     let mut out = Vec::with_capacity(items.len() + 4);
     let mut prev: Option<(f64, Id)> = None;
     for item in items {
+        if unread_at.is_some_and(|id| id == item.message.message_id) {
+            out.push(Row::Unread);
+            // What follows the divider shows its sender again.
+            prev = prev.map(|(t, _)| (t, 0));
+        }
         let t = parse_ms(&item.message.created_at);
         let new_day = prev.is_none_or(|(p, _)| !same_day(p, t));
         if new_day {
@@ -86,10 +112,15 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
 
     let now = RwSignal::new(js_sys::Date::now());
     let members_open = RwSignal::new(false);
+    // "Jump to a message": load older pages until it is there, then bring it into view.
+    let seeking = RwSignal::new(None::<Id>);
+    let picking = RwSignal::new(None::<Message>);
     provide_context(MessageHost {
         open_image: Callback::new(move |f| viewing.set(Some(f))),
         confirm_delete: Callback::new(move |m| deleting.set(Some(m))),
         now: now.read_only(),
+        show: Callback::new(move |mid| seeking.set(Some(mid))),
+        pick_emoji: Callback::new(move |m| picking.set(Some(m))),
     });
     // Burn-after-reading countdowns tick once a second while any is running; at zero the
     // message goes (the server erases it at the same moment and says so).
@@ -234,8 +265,31 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         }
     });
 
-    // "Jump to mention": load older pages until the message is there, then bring it into view.
-    let seeking = RwSignal::new(None::<Id>);
+    // A search result (or anything else) asked for a message of this conversation.
+    Effect::new(move |_| {
+        if let Some((cid, mid)) = store.daily.seek.get() {
+            if cid == id.get() {
+                store.daily.seek.set(None);
+                seeking.set(Some(mid));
+            }
+        }
+    });
+    // Opened with unread messages: find the first (loading older pages if it is further back),
+    // put the divider above it and go there.
+    Effect::new(move |_| {
+        history.track();
+        let cid = id.get();
+        let Some((_, Unread::Count(n))) = store.daily.unread.get().filter(|(c, _)| *c == cid) else { return };
+        let found = thread_now(store, id, |t| t.loaded.then(|| first_unread(t, store.my_id(), n)));
+        match found {
+            Some(Some(mid)) => {
+                store.daily.unread.set(Some((cid, Unread::At(mid))));
+                seeking.set(Some(mid));
+            }
+            Some(None) => store.load_older(cid),
+            None => {}
+        }
+    });
     Effect::new(move |_| {
         let Some(mid) = seeking.get() else { return };
         history.track();
@@ -253,6 +307,14 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                     let opts = web_sys::ScrollIntoViewOptions::new();
                     opts.set_block(web_sys::ScrollLogicalPosition::Center);
                     el.scroll_into_view_with_scroll_into_view_options(&opts);
+                    // A moment's highlight says which one it is.
+                    if let Ok(Some(row)) = el.closest(".msg") {
+                        let _ = row.class_list().add_1("flash");
+                        gloo_timers::callback::Timeout::new(2000, move || {
+                            let _ = row.class_list().remove_1("flash");
+                        })
+                        .forget();
+                    }
                     let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
                 }
             });
@@ -270,10 +332,18 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     // through every other update of the conversation.
     let not_in_group = Memo::new(move |_| conversation.with(|c| c.as_ref().is_some_and(|c| c.is_not_in_group)));
     let lang = move || i18n.lang();
+    let unread_at = move || {
+        store.daily.unread.with(|u| match u {
+            Some((c, Unread::At(m))) if *c == id.get() => Some(*m),
+            _ => None,
+        })
+    };
     let all_rows = move || {
         let w = window.get();
         store.threads.with(|t| {
-            t.get(&id.get()).map(|t| rows(&t.items[w.range(t)], js_sys::Date::now(), lang())).unwrap_or_default()
+            t.get(&id.get())
+                .map(|t| rows(&t.items[w.range(t)], js_sys::Date::now(), lang(), unread_at()))
+                .unwrap_or_default()
         })
     };
     let peer = move || conversation.get().map(|c| c.target_user_name).unwrap_or_default();
@@ -306,7 +376,17 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                         })
                     } else {
                         // Display names are anyone's to choose: the unique user name tells people apart.
-                        (!c.target_user_handle.is_empty()).then(|| format!("@{}", c.target_user_handle))
+                        let handle = (!c.target_user_handle.is_empty()).then(|| format!("@{}", c.target_user_handle));
+                        let user = c.target_user_id;
+                        let seen = store.daily.presence.with(|p| p.get(&user).cloned()).map(|p| match p.last_seen_at {
+                            _ if p.online => i18n.t(K::Online).to_string(),
+                            Some(at) => fill(i18n.t(K::LastSeen), &[("time", &crate::format::relative_time(parse_ms(&at), js_sys::Date::now(), i18n.lang()))]),
+                            None => String::new(),
+                        }).filter(|s| !s.is_empty());
+                        match (handle, seen) {
+                            (Some(h), Some(s)) => Some(format!("{h} · {s}")),
+                            (h, s) => h.or(s),
+                        }
                     };
                     view! {
                         <Avatar name=c.target_user_name.clone() url=c.target_user_avatar.clone() small=true />
@@ -352,6 +432,9 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                             key: row.key(),
                             view: Box::new(move || match row {
                                 Row::Day { label, .. } => view! { <div class="day" role="separator"><span>{label}</span></div> }.into_any(),
+                                Row::Unread => view! {
+                                    <div class="unread-divider" role="separator" data-message-id="0"><span>{i18n.t(K::UnreadDivider)}</span></div>
+                                }.into_any(),
                                 Row::Message { item, grouped } => view! { <MessageRow item=item grouped=grouped peer_name=peer() group=group /> }.into_any(),
                             }),
                         }).collect();
@@ -362,6 +445,10 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
             {move || unseen.get().then(|| view! {
                 <button type="button" class="new-messages" on:click=move |_| to_bottom()>{i18n.t(K::NewMessages)}</button>
             })}
+            {move || (at_bottom.get() && !unseen.get()).then(unread_at).flatten().map(|mid| view! {
+                <button type="button" class="jump-unread" on:click=move |_| seeking.set(Some(mid))>{i18n.t(K::JumpToUnread)}</button>
+            })}
+            <TypingLine id=id />
             <UploadList conversation_id=id />
             {move || if not_in_group.get() {
                 view! { <p class="not-in-group" role="status">{i18n.t(K::NotInGroup)}</p> }.into_any()
@@ -378,8 +465,34 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
             {move || dragging.get().then(|| view! { <div class="drop-overlay" aria-hidden="true">{i18n.t(K::DropHere)}</div> })}
             {move || viewing.get().map(|f| view! { <ImageViewer file=f on_close=Callback::new(move |_| viewing.set(None)) /> })}
             {move || deleting.get().map(|m| view! { <ConfirmDelete m=m on_done=Callback::new(move |_| deleting.set(None)) /> })}
+            {move || picking.get().map(|m| view! {
+                <EmojiPicker on_pick=Callback::new(move |e: String| store.toggle_reaction(&m, &e))
+                    on_done=Callback::new(move |_| picking.set(None)) />
+            })}
+            {move || store.daily.forwarding.get().map(|list| view! {
+                <ForwardDialog messages=list on_done=Callback::new(move |_| store.daily.forwarding.set(None)) />
+            })}
         </section>
     }
+}
+
+/// "Alice is typing…" while someone in this conversation types (live, gone on its own).
+#[component]
+fn TypingLine(id: Signal<Id>) -> impl IntoView {
+    let store = use_store();
+    let i18n = use_i18n();
+    let text = move || {
+        let cid = id.get();
+        store.daily.typing.with(|list| {
+            let mut names = list.iter().filter(|t| t.conversation_id == cid).map(|t| t.name.clone());
+            match (names.next(), names.next()) {
+                (Some(one), None) => fill(i18n.t(K::IsTyping), &[("name", &one)]),
+                (Some(_), Some(_)) => i18n.t(K::SeveralTyping).to_string(),
+                _ => String::new(),
+            }
+        })
+    };
+    view! { <p class="typing" aria-live="polite">{text}</p> }
 }
 
 /// Reads the thread on screen without subscribing to it.

@@ -10,9 +10,11 @@ use crate::components::icons::{Icon, Svg};
 use crate::components::new_group::NewGroupDialog;
 use crate::components::search::SearchBox;
 use crate::components::sessions::SessionsPanel;
+use crate::components::shortcuts::{NotificationOffer, ShortcutsHelp};
 use crate::components::thread::ThreadView;
 use crate::components::LanguageSwitch;
 use crate::i18n::{fill, use_i18n, K};
+use crate::state::everyday::{set_setting, setting_on, NOTIFY_SOUND, SHARE_TYPING};
 use crate::state::use_store;
 
 /// The list and, from 768 px, the open conversation beside it (`/` and `/c/{id}`): the parent
@@ -67,6 +69,7 @@ pub fn ChatPage() -> impl IntoView {
                     <AccountMenu />
                 </header>
                 <SearchBox />
+                <NotificationOffer />
                 <A href="/assistant" exact=false attr:class="conv-link ai-entry">
                     <span class="ai-avatar" aria-hidden="true"><Svg icon=Icon::Sparkle /></span>
                     <span class="conv-main">
@@ -86,6 +89,7 @@ pub fn ChatPage() -> impl IntoView {
             </main>
             <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
             <OfflineBanner />
+            <ShortcutsHelp />
             {move || new_group.get().then(|| view! { <NewGroupDialog on_close=Callback::new(move |_| new_group.set(false)) /> })}
         </div>
     }
@@ -142,6 +146,11 @@ fn AccountMenu() -> impl IntoView {
                     <button type="button" role="menuitem" on:click=move |_| { open.set(false); sessions.set(true); }>
                         {i18n.t(K::Sessions)}
                     </button>
+                    <button type="button" role="menuitem" on:click=move |_| { open.set(false); store.daily.help_open.set(true); }>
+                        {i18n.t(K::Shortcuts)}
+                    </button>
+                    <Switch key=SHARE_TYPING label=K::ShareTyping />
+                    <Switch key=NOTIFY_SOUND label=K::NotifySound />
                     <button type="button" role="menuitem" on:click=move |_| store.sign_out(false)>{i18n.t(K::SignOut)}</button>
                     <button type="button" role="menuitem" class="danger" on:click=move |_| store.sign_out(true)>
                         {i18n.t(K::SignOutEverywhere)}
@@ -152,6 +161,20 @@ fn AccountMenu() -> impl IntoView {
                 <SessionsPanel on_close=Callback::new(move |_| sessions.set(false)) />
             })}
         </div>
+    }
+}
+
+/// A setting kept in this browser, as a checkable menu item.
+#[component]
+fn Switch(key: &'static str, label: K) -> impl IntoView {
+    let i18n = use_i18n();
+    let on = RwSignal::new(setting_on(key));
+    view! {
+        <button type="button" role="menuitemcheckbox" class="switch" aria-checked=move || on.get().to_string()
+            on:click=move |_| { let v = !on.get_untracked(); set_setting(key, v); on.set(v); }>
+            <span class="check" aria-hidden="true">{move || if on.get() { "✓" } else { "" }}</span>
+            {i18n.t(label)}
+        </button>
     }
 }
 

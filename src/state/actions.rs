@@ -37,6 +37,15 @@ pub fn new_client_msg_id() -> String {
     format!("{:x}-{:08x}", js_sys::Date::now() as u64, (js_sys::Math::random() * u32::MAX as f64) as u32)
 }
 
+/// Sends a frame on the live connection, if there is one.
+pub(super) fn socket_send(text: &str) {
+    SOCKET.with(|s| {
+        if let Some(h) = s.borrow().as_ref() {
+            h.send(text)
+        }
+    });
+}
+
 fn send_request(m: &Message) -> SendMessageRequest {
     let content = match &m.content {
         MessageContent::Text(t) => OutgoingContent::Text(t.clone()),
@@ -45,6 +54,7 @@ fn send_request(m: &Message) -> SendMessageRequest {
     SendMessageRequest {
         at_user_ids: m.at_user_ids.clone(),
         at_all: m.at_all,
+        reply_to_message_id: m.reply_to.as_ref().map(|r| r.message_id),
         ..SendMessageRequest::new(
             (m.receiver_id > 0).then_some(m.receiver_id),
             content,
@@ -169,6 +179,7 @@ impl Store {
                 }
             }
             socket::SocketEvent::Frame(ServerFrame::Control(_)) => {}
+            socket::SocketEvent::Frame(ServerFrame::Live(event)) => self.apply_live(event),
             socket::SocketEvent::Frame(ServerFrame::Event(frame)) => {
                 self.last_seq.set(Some(frame.seq));
                 self.apply_event(frame.event);
@@ -182,6 +193,10 @@ impl Store {
                 let cid = m.conversation_id;
                 let from_other = m.sender_id != self.my_id();
                 let watching = from_other && self.is_watching(cid);
+                if from_other {
+                    self.stopped_typing(cid, m.sender_id);
+                    self.notify(&m);
+                }
                 if self.apply_new_message(m) {
                     self.refresh_conversation(cid);
                 }
@@ -209,6 +224,11 @@ impl Store {
             Event::MessageBurned(n) => self.apply_burned(&n),
             Event::AiSessionUpdated(s) => self.ai.apply_updated(s),
             Event::AiSessionDeleted(g) => self.ai.apply_deleted(g.session_id),
+            Event::MessageEdited(n) => {
+                self.apply_edited(&n);
+                self.refresh_conversation(n.conversation_id);
+            }
+            Event::ReactionsChanged(n) => self.apply_reactions(&n),
         }
     }
 
@@ -267,6 +287,18 @@ impl Store {
         // An unread mention of me is worth a jump, even after reading clears it.
         let mention = self.conversation_now(id).and_then(|c| c.at_data).map(|a| (id, a.message_id));
         self.jump_to.set(mention);
+        // Opened with unread messages: the view goes to the first of them, under a divider.
+        let unread = self.conversation_now(id).map(|c| c.unread_count).unwrap_or(0);
+        let keep = self.daily.unread.with_untracked(|u| u.is_some_and(|(c, _)| c == id));
+        if !keep {
+            self.daily.unread.set((unread > 0).then_some((id, super::everyday::Unread::Count(unread))));
+        }
+        if self.daily.compose.with_untracked(|c| c.as_ref().is_some_and(|c| c.message().conversation_id != id)) {
+            self.daily.compose.set(None);
+        }
+        if let Some(c) = self.conversation_now(id).filter(|c| c.conversation_type == ConversationType::Single) {
+            self.load_presence(c.target_user_id);
+        }
         let loaded = self.threads.with_untracked(|t| t.get(&id).is_some_and(|t| t.loaded));
         if !loaded {
             self.load_thread(id);
@@ -377,10 +409,33 @@ impl Store {
             is_read: false,
             created_at: now_iso(),
             client_msg_id: Some(new_client_msg_id()),
+            reply_to: self.take_reply(conversation_id),
             ..Default::default()
         };
         self.add_pending(message.clone());
         self.deliver(message);
+    }
+
+    /// The message being answered in this conversation, as the reply will quote it (the
+    /// composer is done with it once the reply is sent).
+    fn take_reply(&self, conversation_id: Id) -> Option<ReplyPreview> {
+        let Some(super::everyday::Compose::Reply(m)) = self.daily.compose.get_untracked() else { return None };
+        if m.conversation_id != conversation_id {
+            return None;
+        }
+        self.daily.compose.set(None);
+        let text = match &m.content {
+            MessageContent::Text(t) => t.clone(),
+            MessageContent::File(f) => f.file_name.clone(),
+        };
+        Some(ReplyPreview {
+            message_id: m.message_id,
+            sender_id: m.sender_id,
+            sender_name: m.sender_name.clone(),
+            message_type: m.message_type,
+            excerpt: excerpt(&text),
+            gone: false,
+        })
     }
 
     /// Sends again what failed, with the same clientMsgId (the server will not duplicate it).

@@ -4,6 +4,7 @@
 
 mod actions;
 pub mod assistant;
+pub mod everyday;
 pub mod outbox;
 pub mod uploads;
 pub mod window;
@@ -137,6 +138,23 @@ impl Thread {
         self.items.insert(at, item);
     }
 
+    /// Brings the quotes of message `id` in replies up to date: its new text, or gone (`None`).
+    /// Rare (an edit or a recall), so a pass over what is loaded.
+    pub fn requote(&mut self, id: Id, text: Option<&str>) {
+        for i in self.items.iter_mut() {
+            if let Some(q) = i.message.reply_to.as_mut().filter(|q| q.message_id == id) {
+                match text {
+                    Some(t) => q.excerpt = excerpt(t),
+                    None => {
+                        q.gone = true;
+                        q.excerpt.clear();
+                        q.sender_name.clear();
+                    }
+                }
+            }
+        }
+    }
+
     pub fn oldest_id(&self) -> Option<Id> {
         self.items.first().map(|i| i.message.message_id).filter(|id| *id > 0)
     }
@@ -174,6 +192,8 @@ pub struct Store {
     list_loading: RwSignal<bool>,
     /// The assistant's sessions.
     pub ai: assistant::AiState,
+    /// Replies, edits, reactions, typing, presence, unread divider, notifications.
+    pub daily: everyday::Daily,
 }
 
 impl Default for Store {
@@ -204,6 +224,7 @@ impl Store {
             list_dirty: RwSignal::new(false),
             list_loading: RwSignal::new(false),
             ai: assistant::AiState::new(),
+            daily: everyday::Daily::new(),
         }
     }
 
@@ -383,7 +404,10 @@ impl Store {
 
     /// A burn-after-reading message expired: it leaves the thread (the server erased it).
     pub fn apply_burned(&self, n: &BurnedNotice) {
-        self.update_thread(n.conversation_id, |t| t.remove(n.message_id));
+        self.update_thread(n.conversation_id, |t| {
+            t.remove(n.message_id);
+            t.requote(n.message_id, None);
+        });
     }
 
     pub fn apply_recalled(&self, n: &RecalledNotice) {
@@ -392,12 +416,18 @@ impl Store {
                 let i = &mut t.items[i];
                 i.message.status = MessageStatus::Recalled;
                 i.message.content = MessageContent::Text(String::new());
+                i.message.reactions.clear();
             }
+            // Replies quoting it show it gone (its words must not stay on screen in them).
+            t.requote(n.message_id, None);
         });
     }
 
     pub fn apply_deleted(&self, n: &DeletedNotice) {
-        self.update_thread(n.conversation_id, |t| t.remove(n.message_id));
+        self.update_thread(n.conversation_id, |t| {
+            t.remove(n.message_id);
+            t.requote(n.message_id, None);
+        });
     }
 
     /// An own message shown at once, before the server has it.
@@ -471,6 +501,7 @@ impl Store {
         self.composer_refill.set(None);
         self.announcement.set(String::new());
         self.ai.clear();
+        self.daily.clear();
     }
 }
 

@@ -25,18 +25,19 @@ fn day_separators_and_grouping() {
         item(text_message(5, ME, "mine again", today - 60_000.0)),
         item(text_message(6, PEER, "theirs", today)),
     ];
-    let out = rows(&items, today, Lang::En);
+    let out = rows(&items, today, Lang::En, None);
     let shape: Vec<String> = out
         .iter()
         .map(|r| match r {
             Row::Day { label, .. } => format!("day:{label}"),
+            Row::Unread => "unread".into(),
             Row::Message { item, grouped } => format!("{}{}", item.message.message_id, if *grouped { "+" } else { "" }),
         })
         .collect();
     assert!(shape[0].starts_with("day:"));
     assert!(!shape[0].contains("Yesterday") && !shape[0].contains("Today"), "two days ago shows a date: {shape:?}");
     assert_eq!(&shape[1..], &["1", "day:Yesterday", "2", "3+", "day:Today", "4", "5+", "6"]);
-    let zh = rows(&items, today, Lang::Zh);
+    let zh = rows(&items, today, Lang::Zh, None);
     assert!(matches!(&zh[2], Row::Day { label, .. } if label == "昨天"));
 }
 
