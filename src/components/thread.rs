@@ -295,9 +295,15 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         history.track();
         let found = thread_now(store, id, |t| t.by_id(mid).map(|_| Window::around(t, mid)));
         if let Some(around) = found {
+            // Until the message is in view, scroll events (the page changing under the view)
+            // slide nothing.
+            settling.set_value(true);
             window.set(around);
             at_bottom.set(false);
             request_animation_frame(move || {
+                request_animation_frame(move || {
+                    let _ = settling.try_set_value(false);
+                });
                 let found = scroller.try_get_untracked().flatten().and_then(|el| {
                     el.query_selector(&format!("[data-message-id=\"{mid}\"] .bubble, [data-message-id=\"{mid}\"]"))
                         .ok()
