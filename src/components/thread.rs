@@ -158,10 +158,20 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
     // Only a window of the thread is in the page; it slides a step when either end comes close.
     // While the view is being put at the bottom, the scroll events that causes slide nothing.
     let settling = StoredValue::new(false);
+    let divider_off = RwSignal::new(false);
     let check_scroll = move || {
         let Some(el) = scroller.try_get_untracked().flatten() else { return };
         let from_bottom = -el.scroll_top();
         let live = window.get_untracked().to.is_none();
+        // "First unread ↑" is offered while the divider is out of view.
+        let view = el.get_bounding_client_rect();
+        let off = el.query_selector(".unread-divider").ok().flatten().is_none_or(|d| {
+            let r = d.get_bounding_client_rect();
+            r.bottom() < view.top() || r.top() > view.bottom()
+        });
+        if divider_off.get_untracked() != off {
+            divider_off.set(off);
+        }
         at_bottom.set(live && from_bottom < 60);
         if live && from_bottom < 60 {
             unseen.set(false);
@@ -265,6 +275,14 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
         }
     });
 
+    // The "you were mentioned" button goes once its mention was brought into view.
+    let mention_asked = StoredValue::new(false);
+    let done_with_mention = move |_mid: Id| {
+        if mention_asked.get_value() {
+            mention_asked.set_value(false);
+            store.jump_to.set(None);
+        }
+    };
     // A search result (or anything else) asked for a message of this conversation.
     Effect::new(move |_| {
         if let Some((cid, mid)) = store.daily.seek.get() {
@@ -325,12 +343,12 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 }
             });
             seeking.set(None);
-            store.jump_to.set(None);
+            done_with_mention(mid);
         } else if history.get_untracked().2 {
             store.load_older(id.get_untracked());
         } else {
             seeking.set(None);
-            store.jump_to.set(None);
+            done_with_mention(mid);
         }
     });
 
@@ -415,7 +433,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 })}
             </header>
             {move || store.jump_to.get().filter(|(cid, _)| *cid == id.get()).map(|(_, mid)| view! {
-                <button type="button" class="jump-mention" on:click=move |_| seeking.set(Some(mid))>{i18n.t(K::JumpToMention)}</button>
+                <button type="button" class="jump-mention" on:click=move |_| { mention_asked.set_value(true); seeking.set(Some(mid)); }>{i18n.t(K::JumpToMention)}</button>
             })}
             <div class="scroller" node_ref=scroller on:scroll=move |_| check_scroll()>
                 <div class="rows" role="log" aria-live="off" aria-label=peer>
@@ -451,7 +469,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
             {move || unseen.get().then(|| view! {
                 <button type="button" class="new-messages" on:click=move |_| to_bottom()>{i18n.t(K::NewMessages)}</button>
             })}
-            {move || (at_bottom.get() && !unseen.get()).then(unread_at).flatten().map(|mid| view! {
+            {move || (divider_off.get() && !unseen.get() && store.jump_to.with(Option::is_none)).then(unread_at).flatten().map(|mid| view! {
                 <button type="button" class="jump-unread" on:click=move |_| seeking.set(Some(mid))>{i18n.t(K::JumpToUnread)}</button>
             })}
             <TypingLine id=id />
