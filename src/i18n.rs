@@ -70,8 +70,8 @@ strings! {
     SigningIn => "Signing in…", "正在登录…";
     SwitchLanguage => "中文", "English";
     SwitchLanguageLabel => "Switch language to Chinese", "切换为英文";
-    Search => "Search people", "搜索用户";
-    SearchPlaceholder => "Search people…", "搜索用户…";
+    Search => "Search people and messages", "搜索用户和聊天记录";
+    SearchPlaceholder => "Search people and messages…", "搜索用户和聊天记录…";
     NoResults => "Nobody found", "没有找到用户";
     Conversations => "Conversations", "会话";
     NoConversations => "No conversations yet. Search for someone to start chatting.", "还没有会话。搜索用户开始聊天吧。";
