@@ -44,6 +44,8 @@ pub fn readable_form(snippet: &str) -> String {
 /// its characters, the last word also as the start of a longer one). `None` when nothing in it
 /// can be searched for (only punctuation or spaces).
 pub fn match_query(typed: &str) -> Option<String> {
+    // Control characters (a NUL ends FTS5's query text early) separate words like spaces.
+    let typed: String = typed.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let words: Vec<&str> = typed.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).collect();
     let last = words.len().checked_sub(1)?;
     let parts: Vec<String> = words
@@ -156,6 +158,7 @@ mod tests {
         assert_eq!(match_query("budget rev").unwrap(), "\"budget\" AND \"rev\" *");
         assert_eq!(match_query("say \"hi\"").unwrap(), "\"say\" AND \"\"\"hi\"\"\" *");
         assert_eq!(match_query("  ?! "), None);
+        assert_eq!(match_query("\u{0}abc").unwrap(), "\"abc\" *");
         assert_eq!(match_query(""), None);
     }
 }

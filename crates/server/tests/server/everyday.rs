@@ -308,6 +308,50 @@ async fn search_finds_chinese_and_english_in_what_the_reader_may_see() {
 }
 
 #[tokio::test]
+async fn search_never_fails_on_what_people_type() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (_, b_id) = s.register("bob").await;
+    s.send_text(&a, b_id, "NEAR the \"quoted\" AND-or* thing: x^2").await;
+    for q in [
+        "\"",
+        "\"\"",
+        "a\"b",
+        "NEAR(a b)",
+        "AND",
+        "OR NOT",
+        "*",
+        "a*",
+        "^x",
+        "col:val",
+        "(",
+        ")",
+        "-x",
+        "x -",
+        "\u{0}abc",
+        "\u{2063}",
+        "😀",
+        "👍🏽 ok",
+        "a'b",
+        "%_",
+        "\\",
+        "{x}",
+        "+",
+        "x:y:z",
+        "' OR 1=1 --",
+        "ab\u{301}",
+        "ｗｉｄｅ",
+    ] {
+        let (status, body) = search(&s, &a, q).await;
+        assert!(status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY, "{q:?}: {status} {body}");
+    }
+    let (_, page) = search(&s, &a, "\"quoted\"").await;
+    assert_eq!(hit_texts(&page).len(), 1);
+    let (_, page) = search(&s, &a, "x^2").await;
+    assert_eq!(hit_texts(&page).len(), 1, "punctuation inside a word is a separator, as in the text");
+}
+
+#[tokio::test]
 async fn search_pages_newest_first() {
     let s = TestServer::start().await;
     let (a, _) = s.register("alice").await;
