@@ -206,6 +206,10 @@ strings! {
     EmojiNone => "No emoji match", "没有匹配的表情";
     ReactedBy => "{names} reacted with {emoji}", "{names} 回应了 {emoji}";
     Forward => "Forward", "转发";
+    Select => "Select", "选择";
+    SelectSeveral => "Select messages…", "多选…";
+    SelectedCount => "{n} selected", "已选 {n} 条";
+    ForwardSelected => "Forward", "转发";
     ForwardTo => "Forward to…", "转发给…";
     ForwardFilter => "Find a conversation", "查找会话";
     Forwarded => "Forwarded", "已转发";

@@ -205,6 +205,29 @@ test('30. Bob forwards Alice\'s file to Carol, who downloads identical bytes', a
   assert.ok(Buffer.from(got).equals(bytes), 'identical bytes');
 });
 
+test('30b. Bob selects two messages and forwards them together; Carol gets both, in order', async () => {
+  await sendText(a, 'first of two');
+  await sendText(a, 'second of two');
+  await waitFor(() => msg(b, 'second of two').count(), 'both at Bob');
+  await openMenu(b, 'first of two');
+  await b.getByRole('menuitem', { name: 'Select messages…' }).click();
+  await b.waitForSelector('.select-bar');
+  await msg(b, 'second of two').locator('input.pick').check();
+  assert.match(await b.textContent('.select-bar'), /2 selected/);
+  await shot(b, '30-select');
+  await b.locator('.select-bar').getByRole('button', { name: 'Forward' }).click();
+  await b.waitForSelector('#forward-title');
+  await b.locator('.forward-target:has-text("Carol") input').check();
+  await b.getByRole('button', { name: 'Forward', exact: true }).click();
+  await b.waitForSelector('#forward-title', { state: 'detached' });
+  assert.equal(await b.locator('.select-bar').count(), 0);
+  await waitFor(async () => {
+    const texts = await bubbleTexts(c);
+    const i = texts.indexOf('first of two');
+    return i >= 0 && texts[i + 1] === 'second of two';
+  }, 'both at Carol, in order');
+});
+
 test('31. Opening a chat with unread messages lands on the "New messages" divider', async () => {
   await a.goto(`${BASE}/`);
   await a.waitForSelector('.sidebar');

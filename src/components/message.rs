@@ -91,6 +91,7 @@ pub fn MessageRow(
     let menu_open = RwSignal::new(false);
     let menu_btn = NodeRef::<leptos::html::Button>::new();
     let time = clock(parse_ms(&m.created_at), i18n.lang());
+    let time_label = format!("{} {}", m.sender_name, time);
     let text_for_copy = m.content.text().map(str::to_string);
     let key = item.key.clone();
     let cid = m.conversation_id;
@@ -256,9 +257,25 @@ pub fn MessageRow(
         }
     };
 
+    // Picking several to forward: a checkbox before each message that can go.
+    let selectable = message_id > 0 && m.burn_duration == 0;
+    let picked = move || {
+        store.daily.selecting.with(|s| s.as_ref().filter(|(c, _)| *c == cid).map(|(_, ids)| ids.contains(&message_id)))
+    };
+    let pick_box = move || {
+        picked().filter(|_| selectable).map(|on| {
+            let label = format!("{} {}", i18n.t(K::Select), time_label.clone());
+            view! {
+                <input type="checkbox" class="pick" aria-label=label prop:checked=on
+                    on:change=move |_| store.toggle_selected(cid, message_id) />
+            }
+        })
+    };
     view! {
         <div class="msg" class:mine=mine class:grouped=grouped class:failed=move || live.with(|l| l.0.code() == "failed")
+            class:picked=move || picked() == Some(true)
             data-message-id=m.message_id data-delivery=move || live.with(|l| l.0.code())>
+            {pick_box}
             {(!mine).then(|| if grouped {
                 view! { <span class="avatar-gap"></span> }.into_any()
             } else {
@@ -389,11 +406,19 @@ fn MessageMenu(m: Message, copy: Option<String>, close: Callback<()>) -> impl In
                     focus_composer();
                 }>{i18n.t(K::Edit)}</button>
             })}
-            {(confirmed && m.burn_duration == 0).then(|| view! {
-                <button type="button" role="menuitem" data-action="forward" on:click=move |_| {
-                    store.daily.forwarding.set(Some(vec![m_forward.clone()]));
-                    close.run(());
-                }>{i18n.t(K::Forward)}</button>
+            {(confirmed && m.burn_duration == 0).then(|| {
+                let (cid, mid) = (m.conversation_id, m.message_id);
+                view! {
+                    <button type="button" role="menuitem" data-action="forward" on:click=move |_| {
+                        store.daily.forwarding.set(Some(vec![m_forward.clone()]));
+                        close.run(());
+                    }>{i18n.t(K::Forward)}</button>
+                    <button type="button" role="menuitem" data-action="select" on:click=move |_| {
+                        store.daily.selecting.set(None);
+                        store.toggle_selected(cid, mid);
+                        close.run(());
+                    }>{i18n.t(K::SelectSeveral)}</button>
+                }
             })}
             {copy.map(|text| view! {
                 <button type="button" role="menuitem" on:click=move |_| {

@@ -474,6 +474,18 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
             })}
             <TypingLine id=id />
             <UploadList conversation_id=id />
+            {move || store.daily.selecting.get().filter(|(c, _)| *c == id.get()).map(|(_, ids)| {
+                let n = ids.len();
+                view! {
+                    <div class="select-bar" role="toolbar" aria-label=i18n.t(K::SelectSeveral)>
+                        <span aria-live="polite">{fill(i18n.t(K::SelectedCount), &[("n", &n.to_string())])}</span>
+                        <button type="button" class="btn" on:click=move |_| store.daily.selecting.set(None)>{i18n.t(K::Cancel)}</button>
+                        <button type="button" class="btn primary" disabled=n == 0 on:click=move |_| store.forward_selected()>
+                            {i18n.t(K::ForwardSelected)}
+                        </button>
+                    </div>
+                }
+            })}
             {move || if not_in_group.get() {
                 view! { <p class="not-in-group" role="status">{i18n.t(K::NotInGroup)}</p> }.into_any()
             } else {

@@ -54,6 +54,8 @@ pub struct Daily {
     pub emoji: RwSignal<Option<Vec<EmojiEntry>>>,
     /// Messages chosen to forward (the dialog is open while this is set).
     pub forwarding: RwSignal<Option<Vec<Message>>>,
+    /// Picking several messages of a conversation (to forward them together).
+    pub selecting: RwSignal<Option<(Id, Vec<Id>)>>,
     pub help_open: RwSignal<bool>,
     /// The last typing notice sent: conversation and when.
     typing_sent: StoredValue<(Id, f64)>,
@@ -75,6 +77,7 @@ impl Daily {
             unread: RwSignal::new(None),
             emoji: RwSignal::new(None),
             forwarding: RwSignal::new(None),
+            selecting: RwSignal::new(None),
             help_open: RwSignal::new(false),
             typing_sent: StoredValue::new((0, 0.0)),
         }
@@ -87,6 +90,7 @@ impl Daily {
         self.seek.set(None);
         self.unread.set(None);
         self.forwarding.set(None);
+        self.selecting.set(None);
         self.help_open.set(false);
     }
 }
@@ -137,9 +141,13 @@ fn set_local(key: &str, value: &str) {
     }
 }
 
-/// A person's switch kept in this browser; on unless turned off.
+/// A person's switch kept in this browser: sharing that one is typing is on unless turned off;
+/// the chime is off unless turned on.
 pub fn setting_on(key: &str) -> bool {
-    local(key).as_deref() != Some("off")
+    match local(key).as_deref() {
+        Some(v) => v == "on",
+        None => key != NOTIFY_SOUND,
+    }
 }
 
 pub fn set_setting(key: &str, on: bool) {
@@ -177,6 +185,42 @@ pub fn answer_notification_offer(turn_on: bool, done: impl FnOnce() + 'static) {
 }
 
 impl Store {
+    /// Adds a message to the selection, or takes it out.
+    pub fn toggle_selected(&self, conversation_id: Id, message_id: Id) {
+        edit(
+            self.daily.selecting,
+            Box::new(move |s| {
+                let (cid, ids) = s.get_or_insert_with(|| (conversation_id, Vec::new()));
+                if *cid != conversation_id {
+                    *cid = conversation_id;
+                    ids.clear();
+                }
+                match ids.iter().position(|i| *i == message_id) {
+                    Some(at) => {
+                        ids.remove(at);
+                    }
+                    None => ids.push(message_id),
+                }
+            }),
+        );
+    }
+
+    /// The selected messages, oldest first, to the forward dialog; the selection ends.
+    pub fn forward_selected(&self) {
+        let Some((cid, ids)) = self.daily.selecting.get_untracked() else { return };
+        let list: Vec<Message> = self.threads.with_untracked(|t| {
+            t.get(&cid)
+                .map(|t| {
+                    t.items.iter().filter(|i| ids.contains(&i.message.message_id)).map(|i| i.message.clone()).collect()
+                })
+                .unwrap_or_default()
+        });
+        self.daily.selecting.set(None);
+        if !list.is_empty() {
+            self.daily.forwarding.set(Some(list));
+        }
+    }
+
     pub fn apply_edited(&self, n: &EditedNotice) {
         self.update_thread(n.conversation_id, |t| {
             if let Ok(i) = t.slot(n.message_id) {

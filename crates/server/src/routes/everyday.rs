@@ -47,7 +47,8 @@ pub async fn versions_route(
 #[utoipa::path(put, path = "/api/messages/{messageId}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
     params(("messageId" = i64, Path), ("emoji" = String, Path, description = "one emoji, URL-encoded")),
     responses((status = 200, body = ReactionsNotice, description = "the message's reactions now (adding twice changes nothing)"),
-              (status = 404), (status = 409, description = "recalled, or too many emoji"),
+              (status = 403, description = "left the group"), (status = 404),
+              (status = 409, description = "recalled, or too many emoji"),
               (status = 422, description = "not one emoji")))]
 pub async fn react_route(
     State(state): State<AppState>,
@@ -60,7 +61,8 @@ pub async fn react_route(
 /// DELETE /api/messages/{messageId}/reactions/{emoji}
 #[utoipa::path(delete, path = "/api/messages/{messageId}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
     params(("messageId" = i64, Path), ("emoji" = String, Path, description = "one emoji, URL-encoded")),
-    responses((status = 200, body = ReactionsNotice, description = "the message's reactions now"), (status = 404),
+    responses((status = 200, body = ReactionsNotice, description = "the message's reactions now"),
+              (status = 403, description = "left the group"), (status = 404),
               (status = 422, description = "not one emoji")))]
 pub async fn unreact_route(
     State(state): State<AppState>,

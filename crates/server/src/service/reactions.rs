@@ -25,10 +25,11 @@ pub async fn react(state: &AppState, me: Id, message_id: Id, emoji: &str, add: b
     check_emoji(emoji)?;
     let mut conn = state.store.writer().await?;
     let row = visible_message(&mut conn, me, message_id).await?;
-    if row.status == "recalled" {
+    // Taking one back is always fine (a recalled message has none left to take).
+    if add && row.status == "recalled" {
         return Err(AppError::conflict("that message was recalled"));
     }
-    if row.message_type == MessageType::System.as_str() {
+    if add && row.message_type == MessageType::System.as_str() {
         return Err(AppError::unprocessable("a system notice takes no reactions"));
     }
     require_active(&mut conn, me, row.conversation_id).await?;
