@@ -159,3 +159,18 @@ export async function call(base, method, path, token, body) {
   assert.ok(res.ok, `${method} ${path}: ${res.status} ${json.message}`);
   return json.data;
 }
+
+/// A page per person, each in its own browser context (its own storage), signed up as
+/// `[userName, displayName]`; `prepare(context)` runs first (permissions, init scripts).
+export async function people(browser, base, who, { viewport = { width: 1280, height: 800 }, prepare } = {}) {
+  const pages = [];
+  for (const [userName, displayName] of who) {
+    const ctx = await browser.newContext({ viewport, locale: 'en-US' });
+    if (prepare) await prepare(ctx);
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => console.error('page error:', e.message));
+    await register(p, base, userName, displayName);
+    pages.push(p);
+  }
+  return pages;
+}

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { launch, BASE } from '../lib/browser.js';
-import { waitFor, shot, register, api, bubbleTexts, sendText, audit, openConversationWith } from '../lib/helpers.js';
+import { waitFor, shot, people, api, bubbleTexts, sendText, audit, openConversationWith } from '../lib/helpers.js';
 
 const WIDE = { width: 1280, height: 800 };
 const stamp = Date.now().toString(36);
@@ -31,21 +31,14 @@ const RECORD_NOTIFICATIONS = () => {
 
 before(async () => {
   browser = await launch();
-  const pages = [];
-  for (let i = 0; i < 3; i++) {
-    const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const prepare = async (ctx) => {
     await ctx.grantPermissions(['notifications'], { origin: BASE });
     await ctx.addInitScript(RECORD_NOTIFICATIONS);
-    const p = await ctx.newPage();
-    p.on('pageerror', (e) => console.error('page error:', e.message));
-    pages.push(p);
-  }
-  [a, b, c] = pages;
-  await register(a, BASE, NAMES.alice, 'Alice');
-  await register(b, BASE, NAMES.bob, 'Bob');
-  await register(c, BASE, NAMES.carol, 'Carol');
-  const who = async (p) => (await api(p, 'GET', '/api/users/me')).data.userId;
-  ids = { alice: await who(a), bob: await who(b), carol: await who(c) };
+  };
+  const who = [[NAMES.alice, 'Alice'], [NAMES.bob, 'Bob'], [NAMES.carol, 'Carol']];
+  [a, b, c] = await people(browser, BASE, who, { viewport: WIDE, prepare });
+  const idOf = async (p) => (await api(p, 'GET', '/api/users/me')).data.userId;
+  ids = { alice: await idOf(a), bob: await idOf(b), carol: await idOf(c) };
 });
 
 after(async () => {

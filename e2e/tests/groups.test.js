@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, BASE } from '../lib/browser.js';
-import { waitFor, shot, register, bubbleTexts, sendText, audit } from '../lib/helpers.js';
+import { waitFor, shot, people, bubbleTexts, sendText, audit } from '../lib/helpers.js';
 
 const WIDE = { width: 1280, height: 800 };
 const stamp = Date.now().toString(36);
@@ -17,17 +17,7 @@ const notices = (page) => page.$$eval('.thread .msg-notice.system', (els) => els
 
 before(async () => {
   browser = await launch();
-  const pages = [];
-  for (let i = 0; i < 3; i++) {
-    const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
-    const p = await ctx.newPage();
-    p.on('pageerror', (e) => console.error('page error:', e.message));
-    pages.push(p);
-  }
-  [a, b, c] = pages;
-  await register(a, BASE, NAMES.alice, 'Alice');
-  await register(b, BASE, NAMES.bob, 'Bob');
-  await register(c, BASE, NAMES.carol, 'Carol');
+  [a, b, c] = await people(browser, BASE, [[NAMES.alice, 'Alice'], [NAMES.bob, 'Bob'], [NAMES.carol, 'Carol']], { viewport: WIDE });
 });
 
 after(async () => {
