@@ -641,6 +641,17 @@ pub struct Health {
     pub status: String,
 }
 
+/// `GET /api/ready`: whether this instance can serve — its database and its event bus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Readiness {
+    /// `"ok"` or what is wrong.
+    pub database: String,
+    /// `"in-process"` for one instance; the bus's state when several share one.
+    pub bus: String,
+}
+
 // ---------------------------------------------------------------------------------------------
 // WebSocket
 

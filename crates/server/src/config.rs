@@ -16,6 +16,9 @@ pub struct Config {
     pub recall_window: Duration,
     /// How long after sending a text message its sender may edit it.
     pub edit_window: Duration,
+    /// A scraper presenting this bearer token may read `/metrics` from anywhere (without it,
+    /// only this machine may).
+    pub metrics_token: Option<String>,
     /// How long a signed file URL stays valid.
     pub file_url_ttl: Duration,
     /// How long per-user events are kept for reconnect catch-up.
@@ -152,6 +155,7 @@ impl Config {
             max_upload_bytes: confab_api::DEFAULT_MAX_UPLOAD_BYTES,
             recall_window: Duration::from_secs(confab_api::DEFAULT_RECALL_WINDOW_SECS as u64),
             edit_window: Duration::from_secs(confab_api::DEFAULT_EDIT_WINDOW_SECS as u64),
+            metrics_token: None,
             file_url_ttl: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(7 * 24 * 3600),
             token_idle_ttl: Duration::from_secs(30 * 24 * 3600),

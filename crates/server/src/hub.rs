@@ -13,6 +13,8 @@ use tokio::sync::{broadcast, watch};
 pub struct Frame {
     pub seq: i64,
     pub event: Arc<str>,
+    /// When the change it tells of was committed and published (fan-out latency).
+    pub published: std::time::Instant,
 }
 
 impl Frame {
@@ -25,7 +27,7 @@ impl Frame {
 impl Frame {
     /// A live-only frame (typing, presence): no sequence number, not logged, not replayed.
     pub fn live(event: Arc<str>) -> Frame {
-        Frame { seq: 0, event }
+        Frame { seq: 0, event, published: std::time::Instant::now() }
     }
 
     pub fn is_live(&self) -> bool {
@@ -39,12 +41,15 @@ pub struct Outbox(Vec<(Id, Frame)>);
 
 impl Outbox {
     pub fn push(&mut self, user_id: Id, (seq, event): (i64, Arc<str>)) {
-        self.0.push((user_id, Frame { seq, event }));
+        self.0.push((user_id, Frame { seq, event, published: std::time::Instant::now() }));
     }
 
     /// The same event for several people, each with their own sequence number.
     pub fn push_shared(&mut self, numbered: &[(Id, i64)], event: &Arc<str>) {
-        self.0.extend(numbered.iter().map(|&(user_id, seq)| (user_id, Frame { seq, event: event.clone() })));
+        let now = std::time::Instant::now();
+        self.0.extend(
+            numbered.iter().map(|&(user_id, seq)| (user_id, Frame { seq, event: event.clone(), published: now })),
+        );
     }
 
     pub fn extend(&mut self, other: Outbox) {
@@ -139,8 +144,10 @@ impl Hub {
     }
 
     pub fn publish(&self, outbox: Outbox) {
+        let now = std::time::Instant::now();
         let mut channels = self.channels.lock().expect("hub lock");
-        for (user_id, frame) in outbox.0 {
+        for (user_id, mut frame) in outbox.0 {
+            frame.published = now;
             if let Some(tx) = channels.get(&user_id) {
                 if tx.send(frame).is_err() {
                     // Nobody listens any more.

@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod hub;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 mod serve;
@@ -41,6 +42,7 @@ impl AppState {
     pub async fn open(config: Config) -> anyhow::Result<AppState> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+        metrics::handle();
         let store = store::Store::open(&config.data_dir.join("confab.db")).await?;
         let files = service::files::FileStore::open(&config)?;
         Ok(AppState {

@@ -31,6 +31,10 @@ struct Args {
     /// Seconds during which a sender may edit a text message.
     #[arg(long, env = "CONFAB_EDIT_WINDOW_SECS", default_value_t = confab_api::DEFAULT_EDIT_WINDOW_SECS as u64)]
     edit_window_secs: u64,
+    /// Bearer token a Prometheus scraper presents to read /metrics from another machine
+    /// (without it, /metrics answers only this machine).
+    #[arg(long, env = "CONFAB_METRICS_TOKEN")]
+    metrics_token: Option<String>,
     /// Sign-in attempts per client address, as BURST/SECONDS (BURST at once, then one per SECONDS).
     #[arg(long, env = "CONFAB_LOGIN_PER_IP", default_value = "20/3", value_parser = Rate::parse)]
     login_per_ip: Rate,
@@ -100,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
     config.max_upload_bytes = args.max_upload_bytes;
     config.recall_window = Duration::from_secs(args.recall_window_secs);
     config.edit_window = Duration::from_secs(args.edit_window_secs);
+    config.metrics_token = args.metrics_token.filter(|t| !t.is_empty());
     config.rates = RateLimits {
         login_per_ip: args.login_per_ip,
         login_per_account: args.login_per_account,

@@ -28,7 +28,7 @@ impl Modify for BearerAuth {
     info(title = "Confab API", description = "Chat over REST + WebSocket. Every JSON response is an envelope {code, message, data}; the schemas shown are `data`."),
     modifiers(&BearerAuth),
     paths(
-        routes::auth::health_route, routes::auth::register_route, routes::auth::login_route,
+        routes::auth::health_route, routes::auth::ready_route, routes::auth::register_route, routes::auth::login_route,
         routes::auth::logout_route, routes::auth::logout_all_route, routes::auth::sessions_route,
         routes::auth::end_session_route, routes::auth::me_route,
         routes::conversations::list_route, routes::conversations::get_route,

@@ -16,6 +16,7 @@ mod server {
     mod input;
     pub mod model;
     mod openim;
+    mod ops;
     mod recall;
     mod seed001;
     mod seed004;

@@ -1,10 +1,11 @@
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::response::Response;
-use confab_api::{AuthResponse, AuthSession, Health, LoginRequest, RegisterRequest, User};
+use confab_api::{AuthResponse, AuthSession, Health, LoginRequest, Readiness, RegisterRequest, User};
 
-use crate::error::{created, ok, ApiJson, ApiPath, AppError, AppResult};
+use crate::error::{created, ok, respond, ApiJson, ApiPath, AppError, AppResult};
 use crate::service::auth;
 use crate::AppState;
 
@@ -39,6 +40,21 @@ impl FromRequestParts<AppState> for AuthUser {
 #[utoipa::path(get, path = "/api/health", tag = "auth", responses((status = 200, body = Health)))]
 pub async fn health_route() -> Response {
     ok(Health { status: "ok".into() })
+}
+
+/// GET /api/ready
+#[utoipa::path(get, path = "/api/ready", tag = "auth",
+    responses((status = 200, body = Readiness, description = "ready to serve"),
+              (status = 503, body = Readiness, description = "the database or the bus cannot be reached")))]
+pub async fn ready_route(State(state): State<AppState>) -> Response {
+    let database = match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.check()).await {
+        Ok(Ok(())) => "ok".to_string(),
+        Ok(Err(e)) => format!("error: {e}"),
+        Err(_) => "error: no answer within 2 s".to_string(),
+    };
+    let ready = database == "ok";
+    let body = Readiness { database, bus: "in-process".into() };
+    respond(if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
 }
 
 /// POST /api/auth/register

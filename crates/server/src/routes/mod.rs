@@ -85,6 +85,7 @@ pub fn app(state: AppState) -> Router {
         .route("/chat/sessions/{session_id}", delete(assistant::delete_route))
         .route("/chat/sessions/{session_id}/messages", get(assistant::history_route))
         .route("/chat/sessions/{session_id}/chat", post(assistant::chat_route))
+        .route("/ready", get(auth::ready_route))
         .merge(compat::api_routes())
         .fallback(|| async { AppError::not_found("no such API endpoint") })
         .method_not_allowed_fallback(|| async {
@@ -92,7 +93,8 @@ pub fn app(state: AppState) -> Router {
         })
         // A request body must keep arriving; a stalled upload frees its connection.
         .layer(RequestBodyTimeoutLayer::new(state.config.body_idle_timeout))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::in_flight));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::in_flight))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track));
 
     // Seed 004's paths at the root, with the API's own limits.
     let root_compat = compat::root_routes()
@@ -100,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::in_flight));
 
     Router::new()
+        .route("/metrics", get(crate::metrics::metrics_route))
         .nest("/api", api)
         .merge(root_compat)
         .fallback_service(web::service(state.config.static_dir.as_deref()))

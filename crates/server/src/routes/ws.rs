@@ -244,6 +244,7 @@ async fn session(
                 Ok(frame) if frame.seq <= last_sent => {}
                 Ok(frame) if frame.seq == last_sent + 1 => {
                     if sink.send(WsMessage::Text(Utf8Bytes::from(frame.text()))).await.is_err() { break }
+                    metrics::histogram!(crate::metrics::FANOUT_SECONDS).record(frame.published.elapsed().as_secs_f64());
                     last_sent = frame.seq;
                 }
                 // A gap (or a slow reader that lagged): the log has everything, in order.

@@ -67,6 +67,8 @@ pub fn spawn(state: AppState) {
 async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
     let mut answers: Vec<(oneshot::Sender<Answer>, Answer)> = Vec::with_capacity(batch.len());
     let mut outbox = Outbox::default();
+    let started = std::time::Instant::now();
+    metrics::histogram!(crate::metrics::SEND_BATCH).record(batch.len() as f64);
     let result: AppResult<()> = async {
         let mut conn = state.store.writer().await?;
         let mut tx = conn.begin().await?;
@@ -85,6 +87,9 @@ async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
             }
         }
         tx.commit().await?;
+        metrics::histogram!(crate::metrics::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
+        let new = answers.iter().filter(|(_, a)| matches!(a, Ok((_, true)))).count();
+        metrics::counter!(crate::metrics::SENDS).increment(new as u64);
         // Published while the writer is still held, so each person's events reach the hub in
         // sequence order.
         state.hub.publish(std::mem::take(&mut outbox));

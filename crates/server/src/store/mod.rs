@@ -67,6 +67,12 @@ impl Store {
         self.write.acquire().await
     }
 
+    /// Whether the database answers (readiness).
+    pub async fn check(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
     /// Folds the write-ahead log into the database file and empties it, so that erased
     /// content leaves no old copy behind in the log.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
