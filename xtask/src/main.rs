@@ -180,6 +180,7 @@ fn test(args: &[String]) -> Result {
         "warnings",
     ]))?;
 
+    tools::ensure_nats()?;
     step("server and API tests (cargo test)");
     sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server", "-p", "confab-bench"]))?;
     schemathesis::run()?;

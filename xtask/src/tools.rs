@@ -111,6 +111,15 @@ pub fn ensure_browser() -> Result {
     Ok(())
 }
 
+/// NATS for the server suite's cluster test (two instances on one bus), from Debian's packages.
+pub fn ensure_nats() -> Result {
+    let installed = ["/usr/sbin/nats-server", "/usr/bin/nats-server"].iter().any(|p| std::path::Path::new(p).exists());
+    if !installed {
+        apt_install(&["nats-server"])?;
+    }
+    Ok(())
+}
+
 /// The e2e suite's npm packages (Playwright without its browser download, axe-core).
 pub fn ensure_e2e_packages() -> Result {
     ensure_npm_packages(&root().join("e2e"), "@axe-core/playwright")

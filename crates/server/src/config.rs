@@ -19,6 +19,9 @@ pub struct Config {
     /// A scraper presenting this bearer token may read `/metrics` from anywhere (without it,
     /// only this machine may).
     pub metrics_token: Option<String>,
+    /// The NATS server several instances share for live events (`nats://host:4222`); without it
+    /// events go from this process's changes to its own sockets only.
+    pub nats_url: Option<String>,
     /// How long a signed file URL stays valid.
     pub file_url_ttl: Duration,
     /// How long per-user events are kept for reconnect catch-up.
@@ -156,6 +159,7 @@ impl Config {
             recall_window: Duration::from_secs(confab_api::DEFAULT_RECALL_WINDOW_SECS as u64),
             edit_window: Duration::from_secs(confab_api::DEFAULT_EDIT_WINDOW_SECS as u64),
             metrics_token: None,
+            nats_url: None,
             file_url_ttl: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(7 * 24 * 3600),
             token_idle_ttl: Duration::from_secs(30 * 24 * 3600),

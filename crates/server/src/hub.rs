@@ -1,8 +1,10 @@
 //! In-process fan-out of per-user events to that user's WebSocket connections.
 //! Kept behind this one type so a NATS or Redis backend can replace it for several instances.
 
+mod nats;
+
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use confab_api::Id;
 use tokio::sync::{broadcast, watch};
@@ -59,6 +61,8 @@ impl Outbox {
 
 pub struct Hub {
     channels: Mutex<HashMap<Id, broadcast::Sender<Frame>>>,
+    /// Set when several instances share a NATS bus; without it frames go straight to sockets here.
+    bus: OnceLock<nats::Nats>,
     sockets: Mutex<Sockets>,
     limits: SocketLimits,
     /// Set once when the server stops: every socket closes with 1001.
@@ -123,7 +127,13 @@ impl Drop for SocketSlot<'_> {
 
 impl Hub {
     pub fn new(limits: SocketLimits) -> Hub {
-        Hub { channels: Mutex::default(), sockets: Mutex::default(), limits, stopping: watch::channel(false).0 }
+        Hub {
+            channels: Mutex::default(),
+            bus: OnceLock::new(),
+            sockets: Mutex::default(),
+            limits,
+            stopping: watch::channel(false).0,
+        }
     }
 }
 
@@ -143,22 +153,60 @@ impl Hub {
         channels.entry(user_id).or_insert_with(|| broadcast::channel(BUFFER).0).subscribe()
     }
 
+    /// Delivers a committed change's frames: through the bus when there is one (every
+    /// instance, this one included, delivers to the sockets it holds), else here directly.
     pub fn publish(&self, outbox: Outbox) {
         let now = std::time::Instant::now();
+        if let Some(bus) = self.bus.get() {
+            for (user_id, mut frame) in outbox.0 {
+                frame.published = now;
+                bus.send(user_id, frame);
+            }
+            return;
+        }
         let mut channels = self.channels.lock().expect("hub lock");
         for (user_id, mut frame) in outbox.0 {
             frame.published = now;
-            if let Some(tx) = channels.get(&user_id) {
-                if tx.send(frame).is_err() {
-                    // Nobody listens any more.
-                    channels.remove(&user_id);
-                }
+            Self::deliver(&mut channels, user_id, frame);
+        }
+    }
+
+    fn deliver(channels: &mut HashMap<Id, broadcast::Sender<Frame>>, user_id: Id, frame: Frame) {
+        if let Some(tx) = channels.get(&user_id) {
+            if tx.send(frame).is_err() {
+                // Nobody listens any more.
+                channels.remove(&user_id);
             }
         }
     }
 
+    /// A frame from the bus, for the sockets of `user_id` on this instance.
+    fn deliver_here(&self, user_id: Id, frame: Frame) {
+        Self::deliver(&mut self.channels.lock().expect("hub lock"), user_id, frame);
+    }
+
+    /// Joins the NATS bus at `url`: from now on frames go through it.
+    pub async fn connect_nats(self: &Arc<Hub>, url: &str) -> anyhow::Result<()> {
+        let bus = nats::Nats::start(url, Arc::downgrade(self)).await?;
+        if self.bus.set(bus).is_err() {
+            anyhow::bail!("the hub is already on a bus");
+        }
+        Ok(())
+    }
+
+    /// Whether the bus is usable, and its state in words (`in-process` without one).
+    pub fn bus_state(&self) -> (bool, String) {
+        self.bus.get().map_or((true, "in-process".into()), nats::Nats::state)
+    }
+
     /// Sends a live-only frame to whichever of `users` are connected here.
     pub fn publish_live(&self, users: &[Id], event: &Arc<str>) {
+        if let Some(bus) = self.bus.get() {
+            for user_id in users {
+                bus.send(*user_id, Frame::live(event.clone()));
+            }
+            return;
+        }
         let channels = self.channels.lock().expect("hub lock");
         for user_id in users {
             if let Some(tx) = channels.get(user_id) {

@@ -45,11 +45,15 @@ impl AppState {
         metrics::handle();
         let store = store::Store::open(&config.data_dir.join("confab.db")).await?;
         let files = service::files::FileStore::open(&config)?;
+        let hub = Arc::new(hub::Hub::new(config.sockets));
+        if let Some(url) = &config.nats_url {
+            hub.connect_nats(url).await.with_context(|| format!("cannot join the NATS bus at {url}"))?;
+        }
         Ok(AppState {
             passwords: Arc::new(service::passwords::PasswordHasher::new(&config.hashing)),
             account_limits: Arc::new(service::rate_limits::AccountLimits::new(config.rates.login_per_account)),
             address_limits: Arc::new(routes::limits::AddressLimits::new(&config.rates)),
-            hub: Arc::new(hub::Hub::new(config.sockets)),
+            hub,
             burner: Arc::default(),
             sends: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),

@@ -35,6 +35,9 @@ struct Args {
     /// (without it, /metrics answers only this machine).
     #[arg(long, env = "CONFAB_METRICS_TOKEN")]
     metrics_token: Option<String>,
+    /// NATS server shared by several instances for live events (e.g. nats://127.0.0.1:4222).
+    #[arg(long, env = "CONFAB_NATS_URL")]
+    nats_url: Option<String>,
     /// Sign-in attempts per client address, as BURST/SECONDS (BURST at once, then one per SECONDS).
     #[arg(long, env = "CONFAB_LOGIN_PER_IP", default_value = "20/3", value_parser = Rate::parse)]
     login_per_ip: Rate,
@@ -105,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
     config.recall_window = Duration::from_secs(args.recall_window_secs);
     config.edit_window = Duration::from_secs(args.edit_window_secs);
     config.metrics_token = args.metrics_token.filter(|t| !t.is_empty());
+    config.nats_url = args.nats_url.filter(|u| !u.is_empty());
     config.rates = RateLimits {
         login_per_ip: args.login_per_ip,
         login_per_account: args.login_per_account,

@@ -21,6 +21,7 @@ pub const SEND_BATCH: &str = "confab_send_batch_size";
 pub const COMMIT_SECONDS: &str = "confab_db_commit_seconds";
 pub const SOCKETS: &str = "confab_websocket_connections";
 pub const FANOUT_SECONDS: &str = "confab_fanout_seconds";
+pub const BUS_SECONDS: &str = "confab_bus_seconds";
 
 /// Seconds buckets from 0.5 ms to 10 s (chat latencies are mostly a few milliseconds).
 const BUCKETS: [f64; 14] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -53,6 +54,11 @@ pub fn handle() -> &'static PrometheusHandle {
             FANOUT_SECONDS,
             metrics::Unit::Seconds,
             "From a change being committed to its event being written to a socket"
+        );
+        metrics::describe_histogram!(
+            BUS_SECONDS,
+            metrics::Unit::Seconds,
+            "From a frame being published on the NATS bus to this instance receiving it"
         );
         handle
     })

@@ -6,6 +6,7 @@ mod server {
     mod auth;
     mod burn;
     mod chat;
+    mod cluster;
     pub mod common;
     mod durability;
     mod everyday;

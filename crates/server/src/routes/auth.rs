@@ -52,8 +52,9 @@ pub async fn ready_route(State(state): State<AppState>) -> Response {
         Ok(Err(e)) => format!("error: {e}"),
         Err(_) => "error: no answer within 2 s".to_string(),
     };
-    let ready = database == "ok";
-    let body = Readiness { database, bus: "in-process".into() };
+    let (bus_ok, bus) = state.hub.bus_state();
+    let ready = database == "ok" && bus_ok;
+    let body = Readiness { database, bus };
     respond(if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
 }
 

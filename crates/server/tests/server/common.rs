@@ -232,3 +232,84 @@ pub fn db_bytes(s: &TestServer) -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
+
+/// The server binary as its own process (to be killed with SIGKILL, or to run several).
+pub struct Process {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Process {
+    pub fn start(dir: &std::path::Path, extra: &[&str]) -> Process {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_confab-server"))
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("server binary starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("the server prints its URL").unwrap();
+            if let Some(url) = line.strip_prefix("Confab is running at ") {
+                break url.trim().to_string();
+            }
+        };
+        Process { child, base }
+    }
+
+    pub fn kill(mut self) {
+        // SIGKILL: no clean stop, no final checkpoint.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A NATS server of its own on a free port, stopped when dropped. `cargo xtask test` installs
+/// Debian's `nats-server` when it is missing.
+pub struct NatsServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl NatsServer {
+    pub async fn start() -> NatsServer {
+        let bin = std::env::var("NATS_SERVER").ok().or_else(|| {
+            ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+                .iter()
+                .find(|p| std::path::Path::new(p).exists())
+                .map(|p| p.to_string())
+        });
+        let bin = bin.expect("nats-server is not installed (cargo xtask test installs Debian's nats-server)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(bin)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server starts");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(tokio::time::Instant::now() < deadline, "nats-server did not listen on {port}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        NatsServer { child, url: format!("nats://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

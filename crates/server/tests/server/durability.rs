@@ -3,13 +3,11 @@
 //! killed (`kill -9`) in the middle of a stream of sends.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::TestServer;
+use super::common::{Process, TestServer};
 
 /// Every message of a conversation, oldest first, paging back with the cursor.
 async fn all_messages(s: &TestServer, token: &str, cid: i64) -> Vec<Value> {
@@ -97,42 +95,10 @@ async fn concurrent_sends_are_each_answered_once_and_a_refused_one_spoils_nothin
     bob_socket.expect_quiet().await;
 }
 
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    fn start(dir: &std::path::Path) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_confab-server"))
-            .args(["--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server binary starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("the server prints its URL").unwrap();
-            if let Some(url) = line.strip_prefix("Confab is running at ") {
-                break url.trim().to_string();
-            }
-        };
-        Process { child, base }
-    }
-
-    fn kill(mut self) {
-        // SIGKILL: no clean stop, no final checkpoint.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
 #[tokio::test]
 async fn every_acknowledged_send_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Process::start(dir.path());
+    let server = Process::start(dir.path(), &[]);
     let mut s = TestServer::start().await;
     s.base = server.base.clone();
     let (alice, _) = s.register("k9_alice").await;
@@ -168,7 +134,7 @@ async fn every_acknowledged_send_survives_kill_9() {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() > 50, "the senders got going before the kill ({} acknowledged)", acked.len());
 
-    let server = Process::start(dir.path());
+    let server = Process::start(dir.path(), &[]);
     s.base = server.base.clone();
     let stored = all_messages(&s, &bob, cid).await;
     let texts: Vec<String> = stored.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();

@@ -1,0 +1,105 @@
+//! The hub's bus between instances: NATS (`async-nats`). Every instance publishes the frames it
+//! produces on `confab.u.{userId}` and subscribes to `confab.u.*`, delivering to the sockets it
+//! holds — its own frames included, so there is one path whatever instance a person is on.
+//! Order per person: events are numbered in the database and published by one task per
+//! instance in commit order; a socket that sees a gap (two instances' frames crossing) re-reads
+//! the log, which has everything.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use confab_api::Id;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::{Frame, Hub};
+
+const SUBJECT_PREFIX: &str = "confab.u.";
+/// Frames waiting to go out at most; beyond it they are dropped (the log still has them, and a
+/// socket that sees the gap reads it from there).
+const OUTGOING: usize = 65_536;
+
+pub struct Nats {
+    client: async_nats::Client,
+    outgoing: mpsc::Sender<(Id, Frame)>,
+}
+
+fn micros_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+}
+
+/// `{seq} {published, µs since the epoch}\n{event}`.
+fn encode(frame: &Frame) -> bytes::Bytes {
+    bytes::Bytes::from(format!("{} {}\n{}", frame.seq, micros_now(), frame.event))
+}
+
+/// The frame and how long ago (µs) it was published, from a payload.
+fn decode(payload: &[u8]) -> Option<(Frame, u64)> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let (head, event) = text.split_once('\n')?;
+    let (seq, at) = head.split_once(' ')?;
+    let frame = Frame { seq: seq.parse().ok()?, event: Arc::from(event), published: std::time::Instant::now() };
+    Some((frame, micros_now().saturating_sub(at.parse().ok()?)))
+}
+
+impl Nats {
+    /// Connects, and starts the publishing task and the task that delivers what arrives.
+    pub async fn start(url: &str, hub: std::sync::Weak<Hub>) -> anyhow::Result<Nats> {
+        let client = async_nats::ConnectOptions::new().name("confab-server").connect(url).await?;
+        let mut subscription = client.subscribe(format!("{SUBJECT_PREFIX}*")).await?;
+        client.flush().await?;
+        let (outgoing, mut rx) = mpsc::channel::<(Id, Frame)>(OUTGOING);
+        let publisher = client.clone();
+        tokio::spawn(async move {
+            while let Some((user, frame)) = rx.recv().await {
+                if let Err(e) = publisher.publish(format!("{SUBJECT_PREFIX}{user}"), encode(&frame)).await {
+                    tracing::warn!("could not publish to NATS: {e}");
+                }
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(message) = subscription.next().await {
+                let Some(hub) = hub.upgrade() else { break };
+                let user = message.subject.as_str().strip_prefix(SUBJECT_PREFIX).and_then(|u| u.parse::<Id>().ok());
+                if let (Some(user), Some((frame, age_us))) = (user, decode(&message.payload)) {
+                    metrics::histogram!(crate::metrics::BUS_SECONDS).record(age_us as f64 / 1e6);
+                    hub.deliver_here(user, frame);
+                }
+            }
+        });
+        Ok(Nats { client, outgoing })
+    }
+
+    /// Queues the frame for every instance (never blocks: called with the writer held).
+    pub fn send(&self, user: Id, frame: Frame) {
+        if self.outgoing.try_send((user, frame)).is_err() {
+            tracing::warn!("NATS publishing is behind; a frame was left to the event log");
+        }
+    }
+
+    pub fn state(&self) -> (bool, String) {
+        match self.client.connection_state() {
+            async_nats::connection::State::Connected => (true, "nats: connected".into()),
+            other => (false, format!("nats: {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_cross_the_bus_unchanged() {
+        let frame = Frame {
+            seq: 42,
+            event: Arc::from("{\"type\":\"x\",\"data\":\"a\\nb\"}"),
+            published: std::time::Instant::now(),
+        };
+        let (back, age) = decode(&encode(&frame)).unwrap();
+        assert_eq!(back.seq, 42);
+        assert_eq!(&*back.event, &*frame.event);
+        assert!(age < 5_000_000);
+        assert!(decode(b"garbage").is_none());
+    }
+}
