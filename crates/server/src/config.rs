@@ -22,6 +22,9 @@ pub struct Config {
     /// The NATS server several instances share for live events (`nats://host:4222`); without it
     /// events go from this process's changes to its own sockets only.
     pub nats_url: Option<String>,
+    /// The secret file links are signed with, shared by every instance of a cluster (without
+    /// it, a random key kept in the data dir).
+    pub file_url_key: Option<String>,
     /// How long a signed file URL stays valid.
     pub file_url_ttl: Duration,
     /// How long per-user events are kept for reconnect catch-up.
@@ -160,6 +163,7 @@ impl Config {
             edit_window: Duration::from_secs(confab_api::DEFAULT_EDIT_WINDOW_SECS as u64),
             metrics_token: None,
             nats_url: None,
+            file_url_key: None,
             file_url_ttl: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(7 * 24 * 3600),
             token_idle_ttl: Duration::from_secs(30 * 24 * 3600),

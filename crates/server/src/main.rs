@@ -38,6 +38,9 @@ struct Args {
     /// NATS server shared by several instances for live events (e.g. nats://127.0.0.1:4222).
     #[arg(long, env = "CONFAB_NATS_URL")]
     nats_url: Option<String>,
+    /// Secret that signs file links; give every instance of a cluster the same one.
+    #[arg(long, env = "CONFAB_FILE_URL_KEY", hide_env_values = true)]
+    file_url_key: Option<String>,
     /// Sign-in attempts per client address, as BURST/SECONDS (BURST at once, then one per SECONDS).
     #[arg(long, env = "CONFAB_LOGIN_PER_IP", default_value = "20/3", value_parser = Rate::parse)]
     login_per_ip: Rate,
@@ -109,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
     config.edit_window = Duration::from_secs(args.edit_window_secs);
     config.metrics_token = args.metrics_token.filter(|t| !t.is_empty());
     config.nats_url = args.nats_url.filter(|u| !u.is_empty());
+    config.file_url_key = args.file_url_key.filter(|k| !k.is_empty());
     config.rates = RateLimits {
         login_per_ip: args.login_per_ip,
         login_per_account: args.login_per_account,

@@ -34,18 +34,33 @@ pub struct FileStore {
 impl FileStore {
     pub fn open(config: &Config) -> anyhow::Result<FileStore> {
         let root = config.data_dir.join("files");
-        // Partial uploads left by a crash or a kill are never finished: start with none.
-        let _ = std::fs::remove_dir_all(root.join("tmp"));
         std::fs::create_dir_all(root.join("tmp"))?;
-        // The signing key lives with the data, so URLs stay valid across restarts.
-        let key_path = config.data_dir.join("url-signing.key");
-        let key = match std::fs::read(&key_path) {
-            Ok(bytes) if bytes.len() == 32 => bytes.try_into().expect("32 bytes"),
-            _ => {
-                let mut key = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut key);
-                std::fs::write(&key_path, key)?;
-                key
+        // Partial uploads left by a crash or a kill are never finished. Another instance sharing
+        // the directory may be receiving one right now: an upload that is still arriving was
+        // written to within the body idle timeout, so only older ones go.
+        let stale = (config.body_idle_timeout * 2).max(std::time::Duration::from_secs(60));
+        for entry in std::fs::read_dir(root.join("tmp"))?.flatten() {
+            let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if age.is_some_and(|a| a > stale) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        let key = match &config.file_url_key {
+            // Several instances sign with the key they are given, so a link one of them handed
+            // out works on all of them.
+            Some(secret) => Sha256::digest(secret.as_bytes()).into(),
+            // One instance keeps its key with the data, so links stay valid across restarts.
+            None => {
+                let key_path = config.data_dir.join("url-signing.key");
+                match std::fs::read(&key_path) {
+                    Ok(bytes) if bytes.len() == 32 => bytes.try_into().expect("32 bytes"),
+                    _ => {
+                        let mut key = [0u8; 32];
+                        rand::rngs::OsRng.fill_bytes(&mut key);
+                        std::fs::write(&key_path, key)?;
+                        key
+                    }
+                }
             }
         };
         Ok(FileStore { root, key, ttl_secs: config.file_url_ttl.as_secs().max(1) })

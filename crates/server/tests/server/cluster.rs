@@ -73,7 +73,7 @@ async fn next_of(ws: &mut Socket, kind: &str) -> Value {
 }
 
 fn start(dir: &std::path::Path, nats: &NatsServer) -> (Process, Instance) {
-    let p = Process::start(dir, &["--nats-url", &nats.url]);
+    let p = Process::start(dir, &["--nats-url", &nats.url, "--file-url-key", "shared-cluster-secret"]);
     let i = Instance { base: p.base.clone() };
     (p, i)
 }
@@ -134,6 +134,26 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
             break;
         }
     }
+
+    // A file uploaded through one downloads through two with the link one signed.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"cluster bytes".to_vec()).file_name("c.txt").mime_str("text/plain").unwrap(),
+    );
+    let up: Value = reqwest::Client::new()
+        .post(format!("{}/api/files", one.base))
+        .bearer_auth(&alice)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = up["data"]["fileUrl"].as_str().unwrap().to_string();
+    let got = reqwest::get(format!("{}{link}", two.base)).await.unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), b"cluster bytes");
 
     // Instance one dies (SIGKILL) while Bob keeps sending through two.
     one_process.kill();

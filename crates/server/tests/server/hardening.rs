@@ -328,8 +328,13 @@ async fn recalled_and_never_sent_files_leave_no_bytes_and_quotas_hold() {
     // A partial upload left behind by a crash is gone after a restart.
     let partial = s.dir.path().join("files/tmp/partial-upload");
     std::fs::write(&partial, b"half a file").unwrap();
+    let arriving = s.dir.path().join("files/tmp/still-arriving");
+    std::fs::write(&arriving, b"being written by another instance").unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&partial).unwrap().set_modified(an_hour_ago).unwrap();
     s.restart().await;
     assert!(!partial.exists());
+    assert!(arriving.exists(), "an upload written to just now may be another instance's");
 }
 
 #[tokio::test]
