@@ -25,6 +25,9 @@ pub struct Config {
     /// The secret file links are signed with, shared by every instance of a cluster (without
     /// it, a random key kept in the data dir).
     pub file_url_key: Option<String>,
+    /// Reverse proxies (nginx in front of a cluster) whose `X-Forwarded-For` gives the client's
+    /// address; none by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long a signed file URL stays valid.
     pub file_url_ttl: Duration,
     /// How long per-user events are kept for reconnect catch-up.
@@ -164,6 +167,7 @@ impl Config {
             metrics_token: None,
             nats_url: None,
             file_url_key: None,
+            trusted_proxies: Vec::new(),
             file_url_ttl: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(7 * 24 * 3600),
             token_idle_ttl: Duration::from_secs(30 * 24 * 3600),

@@ -98,6 +98,7 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let timeouts = serve::Timeouts {
         header_read: state.config.header_read_timeout,
         shutdown_deadline: state.config.shutdown_deadline,
+        trusted_proxies: state.config.trusted_proxies.clone().into(),
     };
     let task = tokio::spawn(async move {
         let stopped = async move {

@@ -41,6 +41,10 @@ struct Args {
     /// Secret that signs file links; give every instance of a cluster the same one.
     #[arg(long, env = "CONFAB_FILE_URL_KEY", hide_env_values = true)]
     file_url_key: Option<String>,
+    /// Addresses of reverse proxies in front of this server, comma-separated; their
+    /// X-Forwarded-For tells the client's address (for per-address limits).
+    #[arg(long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Sign-in attempts per client address, as BURST/SECONDS (BURST at once, then one per SECONDS).
     #[arg(long, env = "CONFAB_LOGIN_PER_IP", default_value = "20/3", value_parser = Rate::parse)]
     login_per_ip: Rate,
@@ -113,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
     config.metrics_token = args.metrics_token.filter(|t| !t.is_empty());
     config.nats_url = args.nats_url.filter(|u| !u.is_empty());
     config.file_url_key = args.file_url_key.filter(|k| !k.is_empty());
+    config.trusted_proxies = args.trusted_proxies;
     config.rates = RateLimits {
         login_per_ip: args.login_per_ip,
         login_per_account: args.login_per_account,

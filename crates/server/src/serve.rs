@@ -22,6 +22,25 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub struct Timeouts {
     pub header_read: Duration,
     pub shutdown_deadline: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (the client's address for rate
+    /// limits comes from it when the connection is theirs).
+    pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy — then the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_address(peer: SocketAddr, forwarded_for: Option<&str>, trusted: &[std::net::IpAddr]) -> SocketAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer;
+    }
+    let Some(list) = forwarded_for else { return peer };
+    for entry in list.rsplit(',') {
+        let Ok(ip) = entry.trim().parse::<std::net::IpAddr>() else { return peer };
+        if !trusted.contains(&ip) {
+            return SocketAddr::new(ip, 0);
+        }
+    }
+    peer
 }
 
 pub async fn serve(listener: TcpListener, app: Router, timeouts: Timeouts, stop: impl Future<Output = ()>) {
@@ -45,8 +64,11 @@ pub async fn serve(listener: TcpListener, app: Router, timeouts: Timeouts, stop:
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let trusted = timeouts.trusted_proxies.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+            let client = client_address(peer, forwarded, &trusted);
+            req.extensions_mut().insert(ConnectInfo::<SocketAddr>(client));
             app.clone().oneshot(req)
         });
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
@@ -58,5 +80,26 @@ pub async fn serve(listener: TcpListener, app: Router, timeouts: Timeouts, stop:
     drop(listener);
     if tokio::time::timeout(timeouts.shutdown_deadline, graceful.shutdown()).await.is_err() {
         tracing::warn!("stopping with requests still in flight after {:?}", timeouts.shutdown_deadline);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let stranger: SocketAddr = "203.0.113.9:5000".parse().unwrap();
+        let trusted = ["127.0.0.1".parse().unwrap()];
+        let ip = |a: SocketAddr| a.ip().to_string();
+        assert_eq!(ip(client_address(proxy, Some("198.51.100.7"), &trusted)), "198.51.100.7");
+        // The client may write anything on the left; the proxy's own entry is the rightmost.
+        assert_eq!(ip(client_address(proxy, Some("10.9.9.9, 198.51.100.7"), &trusted)), "198.51.100.7");
+        assert_eq!(ip(client_address(proxy, Some("198.51.100.7, 127.0.0.1"), &trusted)), "198.51.100.7");
+        assert_eq!(ip(client_address(stranger, Some("198.51.100.7"), &trusted)), "203.0.113.9", "not a proxy of ours");
+        assert_eq!(ip(client_address(proxy, None, &trusted)), "127.0.0.1");
+        assert_eq!(ip(client_address(proxy, Some("not an address"), &trusted)), "127.0.0.1");
+        assert_eq!(ip(client_address(proxy, Some("198.51.100.7"), &[])), "127.0.0.1", "no proxies trusted by default");
     }
 }
