@@ -5,6 +5,7 @@
 
 mod bench;
 mod budget;
+mod cluster;
 mod e2e;
 mod schemathesis;
 mod synapse;
@@ -23,13 +24,15 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("dist") => dist(),
         Some("bench") => bench::run(&args[1..]),
+        Some("cluster") => cluster::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer]>");
+            eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer] | cluster [server options]>");
             eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");
             eprintln!("  dev   server with demo data + `trunk serve` with live reload (for designers)");
             eprintln!("  test  every suite: server and API tests, wasm-bindgen-test in Chromium, size budget, e2e");
             eprintln!("  dist  release build of the web app (dist/) and the server");
             eprintln!("  bench throughput, delivery latency, fan-out and memory of the release server (crates/bench)");
+            eprintln!("  cluster  NATS + two server instances + nginx in front, on free ports; prints the URL");
             return ExitCode::from(2);
         }
     };
@@ -107,7 +110,7 @@ pub fn wasm_env(cmd: &mut Command) -> &mut Command {
     cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", flags)
 }
 
-fn build_server(profile: &str) -> Result {
+pub fn build_server(profile: &str) -> Result {
     step(&format!("building confab-server ({profile})"));
     sh(cargo().args(["build", "-p", "confab-server", "--profile", profile]))
 }

@@ -111,11 +111,33 @@ pub fn ensure_browser() -> Result {
     Ok(())
 }
 
+fn first_existing(paths: &[&str]) -> Option<String> {
+    paths.iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
+}
+
+/// Debian's nats-server.
+pub fn nats_server() -> Result<String> {
+    first_existing(&["/usr/sbin/nats-server", "/usr/bin/nats-server"]).ok_or_else(|| "nats-server is not installed".into())
+}
+
+/// Debian's nginx.
+pub fn nginx() -> Result<String> {
+    first_existing(&["/usr/sbin/nginx", "/usr/bin/nginx"]).ok_or_else(|| "nginx is not installed".into())
+}
+
 /// NATS for the server suite's cluster test (two instances on one bus), from Debian's packages.
 pub fn ensure_nats() -> Result {
-    let installed = ["/usr/sbin/nats-server", "/usr/bin/nats-server"].iter().any(|p| std::path::Path::new(p).exists());
-    if !installed {
+    if nats_server().is_err() {
         apt_install(&["nats-server"])?;
+    }
+    Ok(())
+}
+
+/// What `cargo xtask cluster` runs besides Confab: NATS between the instances, nginx in front.
+pub fn ensure_cluster_packages() -> Result {
+    ensure_nats()?;
+    if nginx().is_err() {
+        apt_install(&["nginx"])?;
     }
     Ok(())
 }

@@ -240,13 +240,27 @@ impl Hub {
 
     /// Closes every socket opened with this token.
     pub fn revoke(&self, token_hash: &[u8]) {
+        match self.bus.get() {
+            Some(bus) => bus.revoke(nats::Revocation::Token(token_hash.to_vec())),
+            None => self.revoke_here(token_hash),
+        }
+    }
+
+    fn revoke_here(&self, token_hash: &[u8]) {
         if let Some((_, tx)) = self.sockets.lock().expect("hub lock").tokens.remove(token_hash) {
             tx.send_replace(true);
         }
     }
 
-    /// Closes every socket of `user` (signed out everywhere).
+    /// Closes every socket of `user` (signed out everywhere), on every instance.
     pub fn revoke_user(&self, user: Id) {
+        match self.bus.get() {
+            Some(bus) => bus.revoke(nats::Revocation::User(user)),
+            None => self.revoke_user_here(user),
+        }
+    }
+
+    fn revoke_user_here(&self, user: Id) {
         self.sockets.lock().expect("hub lock").tokens.retain(|_, (owner, tx)| {
             if *owner == user {
                 tx.send_replace(true);

@@ -15,6 +15,15 @@ use tokio::sync::mpsc;
 use super::{Frame, Hub};
 
 const SUBJECT_PREFIX: &str = "confab.u.";
+/// Sign-outs: every instance closes the sockets of a revoked token or person.
+const REVOKE_TOKEN: &str = "confab.revoke.token";
+const REVOKE_USER: &str = "confab.revoke.user";
+
+/// A sign-out every instance must carry out.
+pub enum Revocation {
+    Token(Vec<u8>),
+    User(Id),
+}
 /// Frames waiting to go out at most; beyond it they are dropped (the log still has them, and a
 /// socket that sees the gap reads it from there).
 const OUTGOING: usize = 65_536;
@@ -22,6 +31,26 @@ const OUTGOING: usize = 65_536;
 pub struct Nats {
     client: async_nats::Client,
     outgoing: mpsc::Sender<(Id, Frame)>,
+}
+
+/// Applies sign-outs that arrive from any instance (this one included).
+async fn carry_out_revocations(client: async_nats::Client, hub: std::sync::Weak<Hub>) -> anyhow::Result<()> {
+    let mut subscription = client.subscribe("confab.revoke.*").await?;
+    tokio::spawn(async move {
+        while let Some(message) = subscription.next().await {
+            let Some(hub) = hub.upgrade() else { break };
+            match message.subject.as_str() {
+                REVOKE_TOKEN => hub.revoke_here(&message.payload),
+                REVOKE_USER => {
+                    if let Some(user) = std::str::from_utf8(&message.payload).ok().and_then(|u| u.parse().ok()) {
+                        hub.revoke_user_here(user);
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    Ok(())
 }
 
 fn micros_now() -> u64 {
@@ -47,6 +76,7 @@ impl Nats {
     pub async fn start(url: &str, hub: std::sync::Weak<Hub>) -> anyhow::Result<Nats> {
         let client = async_nats::ConnectOptions::new().name("confab-server").connect(url).await?;
         let mut subscription = client.subscribe(format!("{SUBJECT_PREFIX}*")).await?;
+        carry_out_revocations(client.clone(), hub.clone()).await?;
         client.flush().await?;
         let (outgoing, mut rx) = mpsc::channel::<(Id, Frame)>(OUTGOING);
         let publisher = client.clone();
@@ -75,6 +105,21 @@ impl Nats {
         if self.outgoing.try_send((user, frame)).is_err() {
             tracing::warn!("NATS publishing is behind; a frame was left to the event log");
         }
+    }
+
+    /// Tells every instance to close the sockets of a token or a person. A sign-out must not
+    /// wait behind a queue of frames, nor be dropped with them: it goes out on its own.
+    pub fn revoke(&self, what: Revocation) {
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let (subject, payload) = match what {
+                Revocation::Token(hash) => (REVOKE_TOKEN, bytes::Bytes::from(hash)),
+                Revocation::User(user) => (REVOKE_USER, bytes::Bytes::from(user.to_string())),
+            };
+            if let Err(e) = client.publish(subject, payload).await {
+                tracing::warn!("could not tell the other instances of a sign-out: {e}");
+            }
+        });
     }
 
     pub fn state(&self) -> (bool, String) {

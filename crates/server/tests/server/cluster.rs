@@ -113,6 +113,12 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
         }
     }
 
+    // Signing out everywhere through one closes Carol's socket on two at once.
+    let (status, _) = one.call(reqwest::Method::POST, "/api/auth/logout-all", Some(&carol), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(3), super::common::close_code(&mut carol_ws.ws)).await;
+    assert_eq!(closed.expect("closed within 3 s"), Some(4001));
+
     // A read receipt and a recall cross too.
     let mut bob_ws = two.socket(&bob, None).await;
     bob_ws.until_ready().await;
