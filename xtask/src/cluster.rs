@@ -129,10 +129,8 @@ pub fn start(profile: &str, extra: &[&str]) -> Result<Cluster> {
     let port = free_port()?;
     let conf = dir.join("nginx.conf");
     std::fs::write(&conf, nginx_conf(&dir, port, &ports)).map_err(|e| e.to_string())?;
-    let nginx = spawn(
-        Command::new(tools::nginx()?).arg("-c").arg(&conf).arg("-p").arg(&dir).stderr(Stdio::null()),
-        "nginx",
-    )?;
+    let nginx =
+        spawn(Command::new(tools::nginx()?).arg("-c").arg(&conf).arg("-p").arg(&dir).stderr(Stdio::null()), "nginx")?;
     cluster.children.push(nginx);
     wait_for_port(port, "nginx")?;
     cluster.url = format!("http://127.0.0.1:{port}");

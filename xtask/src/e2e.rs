@@ -115,3 +115,32 @@ pub fn run() -> Result {
         .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port))
         .env("CONFAB_MODEL_URL", &model.url))
 }
+
+/// The same suite once more through nginx in front of two instances on a NATS bus: every
+/// request and every WebSocket may land on either instance.
+pub fn run_on_cluster() -> Result {
+    tools::ensure_e2e_packages()?;
+    let model = FakeModel::start()?;
+    sh(cargo().args(["build", "-p", "confab-server"]))?;
+    let cluster = crate::cluster::start(
+        "dev",
+        &[
+            "--register-per-ip",
+            "100000/0.001",
+            "--login-per-ip",
+            "100000/0.001",
+            "--max-upload-bytes",
+            "5242880",
+            "--ai-url",
+            &model.url,
+            "--ai-model",
+            "stand-in",
+        ],
+    )?;
+    step(&format!("end-to-end tests through nginx at {} (instances {})", cluster.url, cluster.instances.join(", ")));
+    sh(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/"])
+        .current_dir(root().join("e2e"))
+        .env("CONFAB_URL", &cluster.url)
+        .env("CONFAB_MODEL_URL", &model.url))
+}

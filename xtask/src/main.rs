@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Some("dist") => dist(),
         Some("bench") => bench::run(&args[1..]),
         Some("cluster") => cluster::run(&args[1..]),
+        Some("e2e-cluster") => e2e::run_on_cluster(),
         _ => {
             eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer] | cluster [server options]>");
             eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");

@@ -117,7 +117,8 @@ fn first_existing(paths: &[&str]) -> Option<String> {
 
 /// Debian's nats-server.
 pub fn nats_server() -> Result<String> {
-    first_existing(&["/usr/sbin/nats-server", "/usr/bin/nats-server"]).ok_or_else(|| "nats-server is not installed".into())
+    first_existing(&["/usr/sbin/nats-server", "/usr/bin/nats-server"])
+        .ok_or_else(|| "nats-server is not installed".into())
 }
 
 /// Debian's nginx.

@@ -185,9 +185,22 @@ impl Hub {
         Self::deliver(&mut self.channels.lock().expect("hub lock"), user_id, frame);
     }
 
-    /// Joins the NATS bus at `url`: from now on frames go through it.
-    pub async fn connect_nats(self: &Arc<Hub>, url: &str) -> anyhow::Result<()> {
-        let bus = nats::Nats::start(url, Arc::downgrade(self)).await?;
+    /// Tells the other instances of a sign-in attempt on `account` (they count it against
+    /// the account's limit too); nothing without a bus.
+    pub fn share_login_attempt(&self, account: Id) {
+        if let Some(bus) = self.bus.get() {
+            bus.share_login_attempt(account);
+        }
+    }
+
+    /// Joins the NATS bus at `url`: from now on frames go through it; sign-in attempts counted
+    /// elsewhere are counted in `limits` too.
+    pub async fn connect_nats(
+        self: &Arc<Hub>,
+        url: &str,
+        limits: Arc<crate::service::rate_limits::AccountLimits>,
+    ) -> anyhow::Result<()> {
+        let bus = nats::Nats::start(url, Arc::downgrade(self), limits).await?;
         if self.bus.set(bus).is_err() {
             anyhow::bail!("the hub is already on a bus");
         }

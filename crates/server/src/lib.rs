@@ -46,12 +46,15 @@ impl AppState {
         let store = store::Store::open(&config.data_dir.join("confab.db")).await?;
         let files = service::files::FileStore::open(&config)?;
         let hub = Arc::new(hub::Hub::new(config.sockets));
+        let account_limits = Arc::new(service::rate_limits::AccountLimits::new(config.rates.login_per_account));
         if let Some(url) = &config.nats_url {
-            hub.connect_nats(url).await.with_context(|| format!("cannot join the NATS bus at {url}"))?;
+            hub.connect_nats(url, account_limits.clone())
+                .await
+                .with_context(|| format!("cannot join the NATS bus at {url}"))?;
         }
         Ok(AppState {
             passwords: Arc::new(service::passwords::PasswordHasher::new(&config.hashing)),
-            account_limits: Arc::new(service::rate_limits::AccountLimits::new(config.rates.login_per_account)),
+            account_limits,
             address_limits: Arc::new(routes::limits::AddressLimits::new(&config.rates)),
             hub,
             burner: Arc::default(),

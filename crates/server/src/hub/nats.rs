@@ -18,6 +18,9 @@ const SUBJECT_PREFIX: &str = "confab.u.";
 /// Sign-outs: every instance closes the sockets of a revoked token or person.
 const REVOKE_TOKEN: &str = "confab.revoke.token";
 const REVOKE_USER: &str = "confab.revoke.user";
+/// Sign-in attempts, `{instance} {account}`: each instance counts the others' against the
+/// account's limit.
+const LOGIN: &str = "confab.login";
 
 /// A sign-out every instance must carry out.
 pub enum Revocation {
@@ -31,6 +34,29 @@ const OUTGOING: usize = 65_536;
 pub struct Nats {
     client: async_nats::Client,
     outgoing: mpsc::Sender<(Id, Frame)>,
+    /// This instance on the bus (its own sign-in attempts are counted where they happen).
+    instance: String,
+}
+
+async fn count_login_attempts(
+    client: &async_nats::Client,
+    instance: String,
+    limits: Arc<crate::service::rate_limits::AccountLimits>,
+) -> anyhow::Result<()> {
+    let mut subscription = client.subscribe(LOGIN).await?;
+    tokio::spawn(async move {
+        while let Some(message) = subscription.next().await {
+            let text = std::str::from_utf8(&message.payload).unwrap_or_default();
+            if let Some((from, account)) = text.split_once(' ') {
+                if from != instance {
+                    if let Ok(account) = account.parse() {
+                        limits.count_elsewhere(account);
+                    }
+                }
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Applies sign-outs that arrive from any instance (this one included).
@@ -73,10 +99,16 @@ fn decode(payload: &[u8]) -> Option<(Frame, u64)> {
 
 impl Nats {
     /// Connects, and starts the publishing task and the task that delivers what arrives.
-    pub async fn start(url: &str, hub: std::sync::Weak<Hub>) -> anyhow::Result<Nats> {
+    pub async fn start(
+        url: &str,
+        hub: std::sync::Weak<Hub>,
+        limits: Arc<crate::service::rate_limits::AccountLimits>,
+    ) -> anyhow::Result<Nats> {
         let client = async_nats::ConnectOptions::new().name("confab-server").connect(url).await?;
         let mut subscription = client.subscribe(format!("{SUBJECT_PREFIX}*")).await?;
         carry_out_revocations(client.clone(), hub.clone()).await?;
+        let instance = format!("{:016x}", rand::random::<u64>());
+        count_login_attempts(&client, instance.clone(), limits).await?;
         client.flush().await?;
         let (outgoing, mut rx) = mpsc::channel::<(Id, Frame)>(OUTGOING);
         let publisher = client.clone();
@@ -97,7 +129,7 @@ impl Nats {
                 }
             }
         });
-        Ok(Nats { client, outgoing })
+        Ok(Nats { client, outgoing, instance })
     }
 
     /// Queues the frame for every instance (never blocks: called with the writer held).
@@ -119,6 +151,13 @@ impl Nats {
             if let Err(e) = client.publish(subject, payload).await {
                 tracing::warn!("could not tell the other instances of a sign-out: {e}");
             }
+        });
+    }
+
+    pub fn share_login_attempt(&self, account: Id) {
+        let (client, payload) = (self.client.clone(), format!("{} {account}", self.instance));
+        tokio::spawn(async move {
+            let _ = client.publish(LOGIN, payload.into()).await;
         });
     }
 

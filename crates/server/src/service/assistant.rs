@@ -11,7 +11,6 @@ use confab_api::{
     valid_session_id, AiChatRequest, AiDeleted, AiHistory, AiReplyStatus, AiRole, AiSession, AiSessionGone, Event, Id,
     MAX_AI_MESSAGE_CHARS,
 };
-use sqlx::Connection;
 use tokio::sync::{mpsc, Notify};
 
 use crate::ai::{self, AiClient};
@@ -162,7 +161,7 @@ pub async fn delete(state: &AppState, me: Id, key: &str) -> AppResult<AiDeleted>
     let session = owned(&mut conn, me, key).await?;
     // A reply being written stops first; its relay then finds the session gone and saves nothing.
     state.assistant.stop(key);
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let count = store::delete(&mut tx, me, key, session.id).await?;
     let gone = Event::AiSessionDeleted(AiSessionGone { session_id: session.session_key.clone() });
     let mut outbox = Outbox::default();
@@ -327,7 +326,7 @@ async fn session_updated(conn: &mut crate::store::Conn, me: Id, session: i64, no
 async fn save(state: &AppState, session: i64, me: Id, text: &str, status: Option<AiReplyStatus>) -> AppResult<()> {
     let mut conn = state.store.writer().await?;
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     if !store::exists(&mut tx, session).await? {
         return Ok(());
     }

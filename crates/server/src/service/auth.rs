@@ -109,6 +109,7 @@ pub async fn login(state: &AppState, req: LoginRequest, user_agent: &str) -> App
         users::credentials(&mut conn, req.user_name.trim()).await?
     };
     if let Some(c) = &found {
+        state.hub.share_login_attempt(c.user.user_id);
         state.account_limits.login_attempt(c.user.user_id)?;
     }
     let hash = found.as_ref().map(|c| c.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());

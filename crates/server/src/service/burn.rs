@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use confab_api::{BurnedNotice, Conversation, Event, Id, SystemKind, MAX_BURN_SECS};
-use sqlx::Connection;
 use tokio::sync::Notify;
 
 use super::conversations::broadcast_to_members;
@@ -125,7 +124,7 @@ pub async fn burn_due(state: &AppState, now: i64) -> AppResult<usize> {
     if due.is_empty() {
         return Ok(0);
     }
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let mut blobs = Vec::new();
     let mut outbox = Outbox::default();
     let mut touched = std::collections::BTreeSet::new();

@@ -1,7 +1,6 @@
 use confab_api::{
     Conversation, ConversationPage, Event, Id, PatchConversationRequest, ReadReceipt, SearchHit, MAX_DRAFT_CHARS,
 };
-use sqlx::Connection;
 
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
@@ -62,7 +61,7 @@ pub async fn open_private(state: &AppState, me: Id, other: Id) -> AppResult<(Con
         return Err(AppError::not_found(format!("no user {other}")));
     }
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let (cid, created) = conversations::find_or_create_direct(&mut tx, me, other, now).await?;
     let mut outbox = Outbox::default();
     if conversations::set_listed(&mut tx, me, cid).await? {
@@ -96,7 +95,7 @@ pub async fn patch(
     let current_burn = crate::store::burn::duration(&mut conn, conversation_id).await?;
     let burn = super::burn::requested(req.is_private_chat, req.burn_duration, current_burn)?;
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let settings = conversations::Settings {
         is_pinned: req.is_pinned,
         recv_msg_opt: req.recv_msg_opt,
@@ -119,7 +118,7 @@ pub async fn mark_read(state: &AppState, me: Id, conversation_id: Id) -> AppResu
     let mut conn = state.store.writer().await?;
     require_member(&mut conn, me, conversation_id).await?;
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let mut burning = 0;
     let outbox = match conversations::mark_read(&mut tx, me, conversation_id).await? {
         Some((before, last)) => {
@@ -164,7 +163,7 @@ pub async fn mark_unread(state: &AppState, me: Id, conversation_id: Id) -> AppRe
     let mut conn = state.store.writer().await?;
     require_member(&mut conn, me, conversation_id).await?;
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let changed = conversations::set_marked_unread(&mut tx, me, conversation_id, true).await?;
     let view = conversations::get(&mut tx, me, conversation_id).await?.ok_or_else(AppError::internal)?;
     let mut outbox = Outbox::default();

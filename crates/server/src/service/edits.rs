@@ -2,7 +2,6 @@
 //! the server keeps what it said before (recall erases that too).
 
 use confab_api::{EditedNotice, Event, Id, Message, MessageType, MessageVersion};
-use sqlx::Connection;
 
 use super::conversations::broadcast_to_members;
 use super::messages::{check_text, require_active, to_api, visible_message};
@@ -36,7 +35,7 @@ pub async fn edit(state: &AppState, me: Id, message_id: Id, content: &str) -> Ap
     if row.content == content {
         return Ok(to_api(state, &row));
     }
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     edits::replace(&mut tx, message_id, &row.content, content, now).await?;
     let notice = EditedNotice {
         message_id,

@@ -4,7 +4,6 @@
 
 use confab_api::{ForwardRequest, ForwardResult, Id, MessageType, OutgoingContent, SendMessageRequest};
 use confab_api::{MAX_FORWARD_MESSAGES, MAX_FORWARD_TARGETS};
-use sqlx::Connection;
 
 use super::messages::{deliver, visible_message, Body};
 use crate::error::{AppError, AppResult};
@@ -46,7 +45,7 @@ pub async fn forward(state: &AppState, me: Id, req: ForwardRequest) -> AppResult
     }
     // Oldest first, as they were said.
     originals.sort_by_key(|r| r.id);
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let mut outbox = Outbox::default();
     let mut list = Vec::with_capacity(originals.len() * targets.len());
     for target in &targets {

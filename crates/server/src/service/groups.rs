@@ -7,7 +7,6 @@ use confab_api::{
     Conversation, CreateGroupRequest, Event, GroupMember, Id, NamedUser, PatchGroupRequest, SystemKind, SystemNotice,
     User,
 };
-use sqlx::Connection;
 
 use super::messages::to_api;
 use super::text::clean_name;
@@ -178,7 +177,7 @@ pub async fn create(state: &AppState, me: Id, req: CreateGroupRequest) -> AppRes
         return Err(AppError::unprocessable(format!("a group has at most {limit} members")));
     }
     let mut conn = state.store.writer().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let others = people(&mut tx, me, &req.member_ids).await?;
     if others.len() + 1 > limit {
         return Err(AppError::unprocessable(format!("a group has at most {limit} members")));
@@ -209,7 +208,7 @@ pub async fn patch(state: &AppState, me: Id, cid: Id, req: PatchGroupRequest) ->
         return Err(AppError::unprocessable(format!("the announcement must be at most {MAX_ANNOUNCEMENT} characters")));
     }
     let mut conn = state.store.writer().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let m = access(&mut tx, me, cid).await?;
     if !is_manager(&m) {
         return Err(AppError::forbidden("only the owner and admins can change the group's name or announcement"));
@@ -234,7 +233,7 @@ pub async fn add(state: &AppState, me: Id, cid: Id, ids: &[Id]) -> AppResult<Vec
         return Err(AppError::unprocessable("userIds must name at least one person"));
     }
     let mut conn = state.store.writer().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let m = access(&mut tx, me, cid).await?;
     if !is_manager(&m) {
         return Err(AppError::forbidden("only the owner and admins can add members"));
@@ -264,7 +263,7 @@ pub async fn remove(state: &AppState, me: Id, cid: Id, user: Id) -> AppResult<()
         return Err(AppError::unprocessable("to leave a group, use leave"));
     }
     let mut conn = state.store.writer().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let m = access(&mut tx, me, cid).await?;
     let target = groups::membership(&mut tx, cid, user)
         .await?
@@ -289,7 +288,7 @@ pub async fn remove(state: &AppState, me: Id, cid: Id, user: Id) -> AppResult<()
 
 pub async fn leave(state: &AppState, me: Id, cid: Id) -> AppResult<()> {
     let mut conn = state.store.writer().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let m = access(&mut tx, me, cid).await?;
     let mut change = Change::new(&mut tx, me, cid).await?;
     change.also.push(me);
@@ -307,7 +306,7 @@ pub async fn leave(state: &AppState, me: Id, cid: Id) -> AppResult<()> {
 
 pub async fn set_admin(state: &AppState, me: Id, cid: Id, user: Id, admin: bool) -> AppResult<Vec<GroupMember>> {
     let mut conn = state.store.writer().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let m = access(&mut tx, me, cid).await?;
     if m.role != "owner" {
         return Err(AppError::forbidden("only the owner can make or unmake admins"));

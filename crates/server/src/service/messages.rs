@@ -2,7 +2,6 @@ use confab_api::{
     excerpt, DeletedNotice, Event, Id, Message, MessageContent, MessagePage, MessageStatus, MessageType,
     OutgoingContent, RecalledNotice, ReplyPreview, SendMessageRequest, MAX_TEXT_CHARS,
 };
-use sqlx::Connection;
 
 use super::conversations::{broadcast_to_members, require_member};
 use crate::error::{AppError, AppResult};
@@ -368,7 +367,7 @@ pub async fn recall(state: &AppState, me: Id, message_id: Id) -> AppResult<Messa
         let span = super::text::span(window / 1000);
         return Err(AppError::conflict(format!("messages can only be recalled within {span} of sending")));
     }
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let withdrawn_blob = messages::recall(&mut tx, message_id).await?;
     let notice = RecalledNotice { message_id, conversation_id: row.conversation_id };
     let outbox = broadcast_to_members(&mut tx, row.conversation_id, now, Event::MessageRecalled(notice)).await?;
@@ -391,7 +390,7 @@ pub async fn delete_for_me(state: &AppState, me: Id, message_id: Id) -> AppResul
     let mut conn = state.store.writer().await?;
     let row = visible_message(&mut conn, me, message_id).await?;
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let mut outbox = Outbox::default();
     if messages::hide_for(&mut tx, me, message_id).await? {
         let notice = DeletedNotice { message_id, conversation_id: row.conversation_id };

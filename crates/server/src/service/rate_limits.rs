@@ -33,6 +33,12 @@ impl AccountLimits {
         })
     }
 
+    /// An attempt another instance of the cluster counted: it counts here too, so that
+    /// several instances do not multiply the attempts an account allows.
+    pub fn count_elsewhere(&self, account: Id) {
+        let _ = self.login.check_key(&account);
+    }
+
     /// Forgets accounts whose buckets are full again.
     pub fn forget_idle(&self) {
         self.login.retain_recent();

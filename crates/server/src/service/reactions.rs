@@ -2,7 +2,6 @@
 //! conversation sees the counts change live.
 
 use confab_api::{Event, Id, MessageType, ReactionsNotice, MAX_REACTIONS_PER_PERSON, MAX_REACTION_KINDS};
-use sqlx::Connection;
 
 use super::conversations::broadcast_to_members;
 use super::messages::{require_active, visible_message};
@@ -47,7 +46,7 @@ pub async fn react(state: &AppState, me: Id, message_id: Id, emoji: &str, add: b
         }
     }
     let now = now_ms();
-    let mut tx = conn.begin().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
     let changed = if add {
         reactions::add(&mut tx, message_id, emoji, me, now).await?
     } else {

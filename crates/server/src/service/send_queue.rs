@@ -71,7 +71,7 @@ async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
     metrics::histogram!(crate::metrics::SEND_BATCH).record(batch.len() as f64);
     let result: AppResult<()> = async {
         let mut conn = state.store.writer().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = crate::store::begin(&mut conn).await?;
         for job in batch.drain(..) {
             let mut one = tx.begin().await?;
             match super::messages::send_in(state, &mut one, job.me, &job.req).await {

@@ -24,6 +24,15 @@ use sqlx::{Sqlite, SqlitePool};
 
 pub type Conn = sqlx::SqliteConnection;
 
+/// Starts a write transaction that holds the database's write lock from its first statement
+/// (`BEGIN IMMEDIATE`). Several processes may share the file (a cluster on one machine); a
+/// transaction that began by reading could otherwise fail to take the lock if another process
+/// wrote in between, instead of waiting its turn.
+pub async fn begin(conn: &mut Conn) -> sqlx::Result<sqlx::Transaction<'_, sqlx::Sqlite>> {
+    use sqlx::Connection;
+    conn.begin_with("BEGIN IMMEDIATE").await
+}
+
 #[derive(Clone)]
 pub struct Store {
     read: SqlitePool,

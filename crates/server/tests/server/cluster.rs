@@ -116,7 +116,8 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     // Signing out everywhere through one closes Carol's socket on two at once.
     let (status, _) = one.call(reqwest::Method::POST, "/api/auth/logout-all", Some(&carol), None).await;
     assert_eq!(status, StatusCode::OK);
-    let closed = tokio::time::timeout(std::time::Duration::from_secs(3), super::common::close_code(&mut carol_ws.ws)).await;
+    let closed =
+        tokio::time::timeout(std::time::Duration::from_secs(3), super::common::close_code(&mut carol_ws.ws)).await;
     assert_eq!(closed.expect("closed within 3 s"), Some(4001));
 
     // A read receipt and a recall cross too.
@@ -160,6 +161,20 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     let got = reqwest::get(format!("{}{link}", two.base)).await.unwrap();
     assert_eq!(got.status(), StatusCode::OK);
     assert_eq!(got.bytes().await.unwrap().as_ref(), b"cluster bytes");
+
+    // Wrong passwords for one account, spread over both instances, count as one series.
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let instance = if i % 2 == 0 { &one } else { &two };
+        let body = json!({"userName": "dave-guessed", "password": "wrong password"});
+        if i == 0 {
+            instance.register("dave-guessed").await;
+        }
+        statuses.push(instance.call(reqwest::Method::POST, "/api/auth/login", None, Some(body)).await.0);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
 
     // Instance one dies (SIGKILL) while Bob keeps sending through two.
     one_process.kill();
