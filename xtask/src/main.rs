@@ -214,6 +214,7 @@ fn test(args: &[String]) -> Result {
 
     if e2e {
         e2e::run()?;
+        e2e::run_on_cluster()?;
     }
     eprintln!("\nall suites passed in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
