@@ -228,6 +228,18 @@ impl Hub {
         }
     }
 
+    /// Whether the person has a socket open on any instance (asking the others over the bus
+    /// when there is one and they have none here).
+    pub async fn online_anywhere(&self, user: Id) -> bool {
+        if self.is_online(user) {
+            return true;
+        }
+        match self.bus.get() {
+            Some(bus) => bus.online_elsewhere(user).await,
+            None => false,
+        }
+    }
+
     /// Whether the person has a socket open here.
     pub fn is_online(&self, user: Id) -> bool {
         self.sockets.lock().expect("hub lock").per_user.contains_key(&user)

@@ -21,6 +21,10 @@ const REVOKE_USER: &str = "confab.revoke.user";
 /// Sign-in attempts, `{instance} {account}`: each instance counts the others' against the
 /// account's limit.
 const LOGIN: &str = "confab.login";
+/// "Does anyone hold a socket of this person?": only instances that do answer.
+const WHO_HOLDS: &str = "confab.presence.ask";
+/// How long to wait for such an answer.
+const ASK_FOR: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A sign-out every instance must carry out.
 pub enum Revocation {
@@ -36,6 +40,24 @@ pub struct Nats {
     outgoing: mpsc::Sender<(Id, Frame)>,
     /// This instance on the bus (its own sign-in attempts are counted where they happen).
     instance: String,
+}
+
+/// Answers "does anyone hold a socket of this person?" when this instance does.
+async fn answer_presence(client: &async_nats::Client, hub: std::sync::Weak<Hub>) -> anyhow::Result<()> {
+    let mut subscription = client.subscribe(WHO_HOLDS).await?;
+    let client = client.clone();
+    tokio::spawn(async move {
+        while let Some(message) = subscription.next().await {
+            let Some(hub) = hub.upgrade() else { break };
+            let user = std::str::from_utf8(&message.payload).ok().and_then(|u| u.parse::<Id>().ok());
+            if let (Some(user), Some(reply)) = (user, message.reply) {
+                if hub.is_online(user) {
+                    let _ = client.publish(reply, "1".into()).await;
+                }
+            }
+        }
+    });
+    Ok(())
 }
 
 async fn count_login_attempts(
@@ -109,6 +131,7 @@ impl Nats {
         carry_out_revocations(client.clone(), hub.clone()).await?;
         let instance = format!("{:016x}", rand::random::<u64>());
         count_login_attempts(&client, instance.clone(), limits).await?;
+        answer_presence(&client, hub.clone()).await?;
         client.flush().await?;
         let (outgoing, mut rx) = mpsc::channel::<(Id, Frame)>(OUTGOING);
         let publisher = client.clone();
@@ -152,6 +175,12 @@ impl Nats {
                 tracing::warn!("could not tell the other instances of a sign-out: {e}");
             }
         });
+    }
+
+    /// Whether another instance holds a socket of `user` (the first answer within a moment).
+    pub async fn online_elsewhere(&self, user: Id) -> bool {
+        let ask = self.client.request(WHO_HOLDS, user.to_string().into());
+        matches!(tokio::time::timeout(ASK_FOR, ask).await, Ok(Ok(_)))
     }
 
     pub fn share_login_attempt(&self, account: Id) {

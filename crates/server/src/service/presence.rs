@@ -26,7 +26,7 @@ pub async fn of(state: &AppState, me: Id, user: Id) -> AppResult<Presence> {
     if user == me || conversations::find_direct(&mut conn, me, user).await?.is_none() {
         return Err(AppError::not_found(format!("no chat with user {user}")));
     }
-    let online = state.hub.is_online(user);
+    let online = state.hub.online_anywhere(user).await;
     let last_seen = if online { None } else { users::last_seen(&mut conn, user).await? };
     Ok(Presence { online, last_seen_at: last_seen.map(rfc3339) })
 }
@@ -42,7 +42,7 @@ pub fn went_away(state: &AppState, user: Id) {
     let state = state.clone();
     tokio::spawn(async move {
         tokio::time::sleep(OFFLINE_AFTER).await;
-        if state.hub.is_online(user) {
+        if state.hub.online_anywhere(user).await {
             return;
         }
         let now = now_ms();

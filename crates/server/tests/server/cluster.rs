@@ -123,6 +123,10 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     // A read receipt and a recall cross too.
     let mut bob_ws = two.socket(&bob, None).await;
     bob_ws.until_ready().await;
+    // Bob is online on two: Alice asking one hears so.
+    let (_, presence) =
+        one.call(reqwest::Method::GET, &format!("/api/users/{bob_id}/presence"), Some(&alice), None).await;
+    assert_eq!(presence["data"]["online"], true, "{presence}");
     let (status, _) =
         one.call(reqwest::Method::PUT, &format!("/api/conversations/{cid}/read"), Some(&alice), None).await;
     assert_eq!(status, StatusCode::OK);
