@@ -8,6 +8,9 @@ use crate::{cargo, root, sh, step, Result};
 
 pub fn run(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
+    if args.iter().any(|a| a == "--cluster") {
+        return run_on_cluster(quick);
+    }
     crate::build_web()?;
     crate::tools::ensure_e2e_packages()?;
     step("building the load generator (release)");
@@ -49,4 +52,22 @@ pub fn run(args: &[String]) -> Result {
 
 fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// `--cluster`: the same load through nginx in front of two instances on a NATS bus (one
+/// machine; the instances share the database file), to compare with one instance.
+fn run_on_cluster(quick: bool) -> Result {
+    crate::build_web()?;
+    step("building the load generator and the server (release)");
+    sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
+    crate::build_server("serve")?;
+    let limits = ["--max-sockets", "20000", "--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"];
+    let cluster = crate::cluster::start("serve", &limits)?;
+    step(&format!("measuring through nginx and two instances on {} core(s){}", cores(), if quick { " (quick)" } else { "" }));
+    let mut cmd = Command::new(root().join("target/serve/confab-bench"));
+    cmd.args(["--url", &cluster.url]);
+    if quick {
+        cmd.arg("--quick");
+    }
+    sh(&mut cmd)
 }
