@@ -63,7 +63,11 @@ fn run_on_cluster(quick: bool) -> Result {
     crate::build_server("serve")?;
     let limits = ["--max-sockets", "20000", "--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"];
     let cluster = crate::cluster::start("serve", &limits)?;
-    step(&format!("measuring through nginx and two instances on {} core(s){}", cores(), if quick { " (quick)" } else { "" }));
+    step(&format!(
+        "measuring through nginx and two instances on {} core(s){}",
+        cores(),
+        if quick { " (quick)" } else { "" }
+    ));
     let mut cmd = Command::new(root().join("target/serve/confab-bench"));
     cmd.args(["--url", &cluster.url]);
     if quick {

@@ -97,7 +97,9 @@ pub fn start(profile: &str, extra: &[&str]) -> Result<Cluster> {
 
     let nats_port = free_port()?;
     let nats = spawn(
-        Command::new(tools::nats_server()?).args(["-a", "127.0.0.1", "-p", &nats_port.to_string()]).stderr(Stdio::null()),
+        Command::new(tools::nats_server()?)
+            .args(["-a", "127.0.0.1", "-p", &nats_port.to_string()])
+            .stderr(Stdio::null()),
         "nats-server",
     )?;
     cluster.children.push(nats);

@@ -53,14 +53,16 @@ impl Store {
         let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations").run(&write).await?;
         // Messages from before search existed: indexed once, a batch per transaction.
+        let mut conn = write.acquire().await?;
         loop {
-            let mut tx = write.begin().await?;
+            let mut tx = begin(&mut conn).await?;
             let done = search::backfill(&mut tx, 2000).await?;
             tx.commit().await?;
             if done {
                 break;
             }
         }
+        drop(conn);
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         Ok(Store { read, write })
     }

@@ -352,6 +352,23 @@ async fn search_never_fails_on_what_people_type() {
 }
 
 #[tokio::test]
+async fn messages_from_before_search_existed_are_indexed_at_start() {
+    let mut s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (_, b_id) = s.register("bob").await;
+    s.send_text(&a, b_id, "archived words from last year").await;
+    {
+        // As a database from before the search index: no entries, the backfill not yet run.
+        let mut w = s.server.as_ref().unwrap().state.store.writer().await.unwrap();
+        sqlx::query("DELETE FROM message_search").execute(&mut *w).await.unwrap();
+        sqlx::query("UPDATE search_backfill SET next_id = 0").execute(&mut *w).await.unwrap();
+    }
+    assert!(hit_texts(&search(&s, &a, "archived").await.1).is_empty());
+    s.restart().await;
+    assert_eq!(hit_texts(&search(&s, &a, "archived").await.1), vec!["archived words from last year"]);
+}
+
+#[tokio::test]
 async fn search_pages_newest_first() {
     let s = TestServer::start().await;
     let (a, _) = s.register("alice").await;
