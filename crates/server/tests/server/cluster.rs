@@ -7,7 +7,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{NatsServer, Process, Socket};
+use super::common::{upload_to, NatsServer, Process, Socket};
 
 struct Instance {
     base: String,
@@ -147,20 +147,7 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     }
 
     // A file uploaded through one downloads through two with the link one signed.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"cluster bytes".to_vec()).file_name("c.txt").mime_str("text/plain").unwrap(),
-    );
-    let up: Value = reqwest::Client::new()
-        .post(format!("{}/api/files", one.base))
-        .bearer_auth(&alice)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, up) = upload_to(&one.base, &alice, "c.txt", "text/plain", b"cluster bytes".to_vec()).await;
     let link = up["data"]["fileUrl"].as_str().unwrap().to_string();
     let got = reqwest::get(format!("{}{link}", two.base)).await.unwrap();
     assert_eq!(got.status(), StatusCode::OK);

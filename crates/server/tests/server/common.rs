@@ -198,9 +198,20 @@ pub async fn close_code(ws: &mut RawSocket) -> Option<u16> {
 
 /// Uploads `bytes` as the multipart field `file`; the status and the envelope.
 pub async fn upload(s: &TestServer, token: &str, name: &str, mime: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    upload_to(&s.base, token, name, mime, bytes).await
+}
+
+/// Uploads to the server at `base` (any instance).
+pub async fn upload_to(base: &str, token: &str, name: &str, mime: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
     let form = reqwest::multipart::Form::new()
         .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).unwrap());
-    let res = s.http.post(format!("{}/api/files", s.base)).bearer_auth(token).multipart(form).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/files"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let status = res.status();
     (status, res.json().await.unwrap())
 }
