@@ -220,11 +220,9 @@ impl Hub {
             }
             return;
         }
-        let channels = self.channels.lock().expect("hub lock");
+        let mut channels = self.channels.lock().expect("hub lock");
         for user_id in users {
-            if let Some(tx) = channels.get(user_id) {
-                let _ = tx.send(Frame::live(event.clone()));
-            }
+            Self::deliver(&mut channels, *user_id, Frame::live(event.clone()));
         }
     }
 

@@ -70,7 +70,7 @@ LEFT JOIN files rf ON rf.id = r.file_id";
 
 /// What a member may see: not deleted for them, not before they cleared the conversation, and
 /// nothing after they left or were removed from a group.
-const VISIBLE: &str = "
+pub(super) const VISIBLE: &str = "
   NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.message_id = m.id)
   AND m.id > (SELECT cleared_before_id FROM members WHERE conversation_id = m.conversation_id AND user_id = ?1)
   AND m.id <= (SELECT COALESCE(left_at_message_id, 9223372036854775807) FROM members

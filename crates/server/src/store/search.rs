@@ -121,24 +121,19 @@ pub async fn find(
     before: Option<Id>,
     limit: i64,
 ) -> sqlx::Result<Vec<HitRow>> {
-    sqlx::query_as(
+    // The history's own visibility rule (it also requires membership: a non-member has no
+    // cleared_before_id to compare with).
+    let visible = super::messages::VISIBLE;
+    let sql = format!(
         "SELECT m.id, m.conversation_id, m.sender_id, u.display_name AS sender_name, m.created_at, m.message_type,
                 snippet(message_search, 0, char(2), char(3), '…', 16) AS snippet
          FROM message_search s
          JOIN messages m ON m.id = s.rowid
-         JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?1
          JOIN users u ON u.id = m.sender_id
-         WHERE message_search MATCH ?2 AND (?3 IS NULL OR m.id < ?3) AND m.status = 'normal'
-           AND m.id > mb.cleared_before_id AND m.id <= COALESCE(mb.left_at_message_id, 9223372036854775807)
-           AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.message_id = m.id)
-         ORDER BY m.id DESC LIMIT ?4",
-    )
-    .bind(viewer)
-    .bind(query)
-    .bind(before)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+         WHERE message_search MATCH ?2 AND (?3 IS NULL OR m.id < ?3) AND m.status = 'normal' AND {visible}
+         ORDER BY m.id DESC LIMIT ?4"
+    );
+    sqlx::query_as(&sql).bind(viewer).bind(query).bind(before).bind(limit).fetch_all(conn).await
 }
 
 #[cfg(test)]
