@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::common::{contains, db_bytes, stored_files, upload, Socket, TestServer};
+use super::common::{contains, db_bytes, stored_files, upload, TestServer};
 
 async fn patch(s: &TestServer, token: &str, cid: i64, body: Value) -> (StatusCode, Value) {
     s.call(Method::PATCH, &format!("/api/conversations/{cid}"), Some(token), Some(body)).await
@@ -18,16 +18,6 @@ async fn put(s: &TestServer, token: &str, path: &str) -> (StatusCode, Value) {
 async fn history_ids(s: &TestServer, token: &str, cid: i64) -> Vec<i64> {
     let (_, body) = s.get(&format!("/api/conversations/{cid}/messages?pageSize=100"), token).await;
     body["data"]["list"].as_array().unwrap().iter().map(|m| m["messageId"].as_i64().unwrap()).collect()
-}
-
-/// Frames until one of `kind` arrives (within the socket's 5 s per frame).
-async fn until(ws: &mut Socket, kind: &str) -> Value {
-    loop {
-        let f = ws.next().await;
-        if f["type"] == kind {
-            return f;
-        }
-    }
 }
 
 /// Alice and Bob with a one-to-one chat and burn after reading on at `secs`.
@@ -57,12 +47,12 @@ async fn a_read_message_burns_on_both_screens_and_leaves_no_bytes() {
     assert_eq!(body["data"]["isPrivateChat"], true);
     assert_eq!(body["data"]["burnDuration"], 1);
     for ws in [&mut a_ws, &mut b_ws] {
-        let notice = until(ws, "new_message").await;
+        let notice = ws.next_of("new_message").await;
         assert_eq!(notice["data"]["messageType"], "system");
         assert_eq!(notice["data"]["system"]["kind"], "burn_after_reading");
         assert_eq!(notice["data"]["system"]["text"], "1");
         assert_eq!(notice["data"]["system"]["actorName"], "BOB");
-        let updated = until(ws, "conversation_updated").await;
+        let updated = ws.next_of("conversation_updated").await;
         assert_eq!(updated["data"]["burnDuration"], 1);
     }
 
@@ -87,7 +77,7 @@ async fn a_read_message_burns_on_both_screens_and_leaves_no_bytes() {
     for ws in [&mut a_ws, &mut b_ws] {
         let mut burned = Vec::new();
         while burned.len() < 2 {
-            let f = until(ws, "message_burned").await;
+            let f = ws.next_of("message_burned").await;
             assert_eq!(f["data"]["conversationId"], cid);
             burned.push(f["data"]["messageId"].as_i64().unwrap());
         }
@@ -191,7 +181,7 @@ async fn mark_unread_and_read_from_the_list_reach_the_other_tabs() {
 
     // Read without opening (seed 003's dismiss-notification).
     assert_eq!(put(&s, &b, &format!("/api/conversations/{cid}/read")).await.0, StatusCode::OK);
-    let read = until(&mut other_tab, "read").await;
+    let read = other_tab.next_of("read").await;
     assert_eq!(read["data"]["readerId"], b_id);
     let (_, unread) = s.get("/api/messages/unread-count", &b).await;
     assert_eq!(unread["data"]["totalUnread"], 0);
@@ -200,7 +190,7 @@ async fn mark_unread_and_read_from_the_list_reach_the_other_tabs() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["unreadCount"], 1);
     assert_eq!(body["data"]["isMarkedUnread"], true);
-    let updated = until(&mut other_tab, "conversation_updated").await;
+    let updated = other_tab.next_of("conversation_updated").await;
     assert_eq!(updated["data"]["unreadCount"], 1);
     let (_, unread) = s.get("/api/messages/unread-count", &b).await;
     assert_eq!(unread["data"]["totalUnread"], 1, "counted in the total like any unread chat");
@@ -220,9 +210,9 @@ async fn mark_unread_and_read_from_the_list_reach_the_other_tabs() {
 
     // Marked unread with nothing new, then read: the mark goes and the other tab hears.
     put(&s, &b, &format!("/api/conversations/{cid}/unread")).await;
-    until(&mut other_tab, "conversation_updated").await;
+    other_tab.next_of("conversation_updated").await;
     put(&s, &b, &format!("/api/conversations/{cid}/read")).await;
-    let cleared = until(&mut other_tab, "read").await;
+    let cleared = other_tab.next_of("read").await;
     assert_eq!(cleared["data"]["readerId"], b_id);
     let (_, view) = s.get(&format!("/api/conversations/{cid}"), &b).await;
     assert_eq!(view["data"]["unreadCount"], 0);

@@ -7,74 +7,17 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{upload_to, NatsServer, Process, Socket};
+use super::common::{upload_to, Api, NatsServer, Process};
 
-struct Instance {
-    base: String,
+/// `data` of an answer that must succeed.
+fn ok((status, body): (StatusCode, Value)) -> Value {
+    assert!(status.is_success(), "{status} {body}");
+    body["data"].clone()
 }
 
-impl Instance {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = reqwest::Client::new().request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        (res.status(), res.json().await.unwrap())
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Value {
-        let (status, body) = self.call(reqwest::Method::POST, path, Some(token), Some(body)).await;
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body["data"].clone()
-    }
-
-    async fn register(&self, name: &str) -> (String, i64) {
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "/api/auth/register",
-                None,
-                Some(json!({"userName": name, "password": "correct horse", "displayName": name})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        (body["data"]["token"].as_str().unwrap().into(), body["data"]["user"]["userId"].as_i64().unwrap())
-    }
-
-    async fn socket(&self, token: &str, since: Option<i64>) -> Socket {
-        let host = self.base.trim_start_matches("http://");
-        let mut url = format!("ws://{host}/api/ws/chat?token={token}");
-        if let Some(s) = since {
-            url.push_str(&format!("&sinceSeq={s}"));
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("socket connects");
-        Socket { ws }
-    }
-}
-
-/// The next frame of this type.
-async fn next_of(ws: &mut Socket, kind: &str) -> Value {
-    loop {
-        let f = ws.next().await;
-        if f["type"] == kind {
-            return f;
-        }
-    }
-}
-
-fn start(dir: &std::path::Path, nats: &NatsServer) -> (Process, Instance) {
+fn start(dir: &std::path::Path, nats: &NatsServer) -> (Process, Api) {
     let p = Process::start(dir, &["--nats-url", &nats.url, "--file-url-key", "shared-cluster-secret"]);
-    let i = Instance { base: p.base.clone() };
+    let i = Api::new(p.base.clone());
     (p, i)
 }
 
@@ -97,17 +40,18 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     carol_ws.until_ready().await;
 
     // A single chat: Bob sends through instance two, Alice's socket is on instance one.
-    let sent = two.post("/api/messages", &bob, json!({"receiverId": alice_id, "content": "across instances"})).await;
-    let f = next_of(&mut alice_ws, "new_message").await;
+    let sent =
+        ok(two.post("/api/messages", &bob, json!({"receiverId": alice_id, "content": "across instances"})).await);
+    let f = alice_ws.next_of("new_message").await;
     assert_eq!(f["data"]["content"], "across instances");
     let cid = sent["conversationId"].as_i64().unwrap();
 
     // A group: Alice writes through one, Carol reads on two.
-    let group = one.post("/api/groups", &alice, json!({"name": "Crossing", "memberIds": [bob_id, carol_id]})).await;
+    let group = ok(one.post("/api/groups", &alice, json!({"name": "Crossing", "memberIds": [bob_id, carol_id]})).await);
     let gid = group["conversationId"].as_i64().unwrap();
-    one.post("/api/messages", &alice, json!({"conversationId": gid, "content": "hello group"})).await;
+    ok(one.post("/api/messages", &alice, json!({"conversationId": gid, "content": "hello group"})).await);
     loop {
-        let f = next_of(&mut carol_ws, "new_message").await;
+        let f = carol_ws.next_of("new_message").await;
         if f["data"]["content"] == "hello group" {
             break;
         }
@@ -130,13 +74,13 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     let (status, _) =
         one.call(reqwest::Method::PUT, &format!("/api/conversations/{cid}/read"), Some(&alice), None).await;
     assert_eq!(status, StatusCode::OK);
-    let receipt = next_of(&mut bob_ws, "read").await;
+    let receipt = bob_ws.next_of("read").await;
     assert_eq!(receipt["data"]["readerId"], alice_id);
-    let mine = one.post("/api/messages", &alice, json!({"receiverId": bob_id, "content": "oops"})).await;
-    assert_eq!(next_of(&mut bob_ws, "new_message").await["data"]["content"], "oops");
-    one.post(&format!("/api/messages/{}/recall", mine["messageId"]), &alice, json!({})).await;
-    assert_eq!(next_of(&mut bob_ws, "message_recalled").await["data"]["messageId"], mine["messageId"]);
-    let reply = two.post("/api/messages", &bob, json!({"receiverId": alice_id, "content": "read this"})).await;
+    let mine = ok(one.post("/api/messages", &alice, json!({"receiverId": bob_id, "content": "oops"})).await);
+    assert_eq!(bob_ws.next_of("new_message").await["data"]["content"], "oops");
+    ok(one.post(&format!("/api/messages/{}/recall", mine["messageId"]), &alice, json!({})).await);
+    assert_eq!(bob_ws.next_of("message_recalled").await["data"]["messageId"], mine["messageId"]);
+    let reply = ok(two.post("/api/messages", &bob, json!({"receiverId": alice_id, "content": "read this"})).await);
     // Alice, on one, sees everything up to here; remember where she is.
     loop {
         let f = alice_ws.next().await;
@@ -172,9 +116,9 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     drop(alice_ws);
     let mut expected = Vec::new();
     for i in 0..30 {
-        let m = two
+        let m = ok(two
             .post("/api/messages", &bob, json!({"receiverId": alice_id, "content": format!("while away {i}")}))
-            .await;
+            .await);
         expected.push(m["messageId"].as_i64().unwrap());
     }
     // Alice comes back through two, from where she was: each message once, in order.
@@ -189,6 +133,6 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     let seqs: Vec<i64> = frames.iter().map(|f| f["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "gap-free: {seqs:?}");
     // And live from now on, from either instance's writes.
-    two.post("/api/messages", &bob, json!({"receiverId": alice_id, "content": "live again"})).await;
-    assert_eq!(next_of(&mut alice_ws, "new_message").await["data"]["content"], "live again");
+    ok(two.post("/api/messages", &bob, json!({"receiverId": alice_id, "content": "live again"})).await);
+    assert_eq!(alice_ws.next_of("new_message").await["data"]["content"], "live again");
 }

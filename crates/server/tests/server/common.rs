@@ -6,12 +6,28 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+/// A server running in this test process, spoken to through [`Api`] (its methods and `base`,
+/// `http` are the server's).
 pub struct TestServer {
     pub server: Option<RunningServer>,
     pub dir: tempfile::TempDir,
+    pub api: Api,
+    pub config: Config,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+/// Speaks the API to the server at `base`: one in this process, or a process of its own
+/// (an instance of a cluster, a server to be killed).
+#[derive(Clone)]
+pub struct Api {
     pub http: reqwest::Client,
     pub base: String,
-    pub config: Config,
 }
 
 /// A test server's settings: the defaults, except that every test comes from 127.0.0.1 and
@@ -34,20 +50,26 @@ impl TestServer {
         let mut config = config_in(dir.path());
         adjust(&mut config);
         let server = confab_server::spawn(config.clone()).await.expect("server starts");
-        let base = format!("http://{}", server.addr);
-        TestServer { server: Some(server), dir, http: reqwest::Client::new(), base, config }
+        let api = Api::new(format!("http://{}", server.addr));
+        TestServer { server: Some(server), dir, api, config }
     }
 
     /// Stops the server cleanly and starts a new one on the same data dir.
     pub async fn restart(&mut self) {
         self.server.take().unwrap().stop().await;
         let server = confab_server::spawn(self.config.clone()).await.expect("server restarts");
-        self.base = format!("http://{}", server.addr);
+        self.api.base = format!("http://{}", server.addr);
         self.server = Some(server);
     }
 
     pub fn addr(&self) -> std::net::SocketAddr {
         self.server.as_ref().unwrap().addr
+    }
+}
+
+impl Api {
+    pub fn new(base: String) -> Api {
+        Api { http: reqwest::Client::new(), base }
     }
 
     pub async fn call(
@@ -101,7 +123,8 @@ impl TestServer {
     }
 
     pub async fn socket(&self, token: &str, since: Option<i64>) -> Socket {
-        let mut url = format!("ws://{}/api/ws/chat?token={token}", self.addr());
+        let host = self.base.trim_start_matches("http://");
+        let mut url = format!("ws://{host}/api/ws/chat?token={token}");
         if let Some(s) = since {
             url.push_str(&format!("&sinceSeq={s}"));
         }
@@ -121,6 +144,16 @@ impl Socket {
         loop {
             let f = self.next_any().await;
             if f["type"] != "presence" {
+                return f;
+            }
+        }
+    }
+
+    /// The next frame of this type (presence included), skipping the others.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let f = self.next_any().await;
+            if f["type"] == kind {
                 return f;
             }
         }

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashSet};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{Process, TestServer};
+use super::common::{Api, Process, TestServer};
 
 /// Every message of a conversation, oldest first, paging back with the cursor.
-async fn all_messages(s: &TestServer, token: &str, cid: i64) -> Vec<Value> {
+async fn all_messages(s: &Api, token: &str, cid: i64) -> Vec<Value> {
     let mut out = Vec::new();
     let mut before = None::<i64>;
     loop {
@@ -99,8 +99,7 @@ async fn concurrent_sends_are_each_answered_once_and_a_refused_one_spoils_nothin
 async fn every_acknowledged_send_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let server = Process::start(dir.path(), &[]);
-    let mut s = TestServer::start().await;
-    s.base = server.base.clone();
+    let mut s = Api::new(server.base.clone());
     let (alice, _) = s.register("k9_alice").await;
     let (bob, bob_id) = s.register("k9_bob").await;
     let cid = s.send_text(&alice, bob_id, "start").await["conversationId"].as_i64().unwrap();

@@ -6,20 +6,10 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::common::{contains, db_bytes, upload, Socket, TestServer};
+use super::common::{contains, db_bytes, upload, TestServer};
 
 fn id(v: &Value) -> i64 {
     v["messageId"].as_i64().unwrap()
-}
-
-/// The next frame of this type (skipping others).
-async fn frame_of(ws: &mut Socket, kind: &str) -> Value {
-    loop {
-        let f = ws.next_any().await;
-        if f["type"] == kind {
-            return f;
-        }
-    }
 }
 
 async fn reply(s: &TestServer, token: &str, conversation: i64, to: i64, text: &str) -> (StatusCode, Value) {
@@ -102,7 +92,7 @@ async fn only_the_sender_edits_everyone_sees_it_and_recall_erases_every_version(
     assert_eq!(edited["data"]["content"], "meet at the red door");
     assert!(edited["data"]["editedAt"].is_string());
     for ws in [&mut a_ws, &mut b_ws] {
-        let f = frame_of(ws, "message_edited").await;
+        let f = ws.next_of("message_edited").await;
         assert_eq!(f["data"]["messageId"], mid);
         assert_eq!(f["data"]["conversationId"], cid);
         assert_eq!(f["data"]["content"], "meet at the red door");
@@ -156,7 +146,7 @@ async fn members_react_and_everyone_sees_the_counts() {
     let (status, body) = s.call(Method::PUT, &thumbs, Some(&a), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["reactions"], json!([{"emoji": "👍", "userIds": [b_id, a_id]}]));
-    let f = frame_of(&mut a_ws, "reactions_changed").await;
+    let f = a_ws.next_of("reactions_changed").await;
     assert_eq!(f["data"]["reactions"][0]["userIds"], json!([b_id]));
     // Adding twice changes nothing and says nothing.
     let (_, again) = s.call(Method::PUT, &thumbs, Some(&a), None).await;
@@ -195,7 +185,7 @@ async fn typing_reaches_the_other_members_only_and_is_not_replayed() {
     c_ws.until_ready().await;
 
     a_ws.send_text(&json!({"type": "typing", "conversationId": cid}).to_string()).await;
-    let f = frame_of(&mut b_ws, "typing").await;
+    let f = b_ws.next_of("typing").await;
     assert!(f.get("seq").is_none(), "typing is live only: {f}");
     assert_eq!(f["data"], json!({"conversationId": cid, "userId": a_ws_id(&s, &a).await, "userName": "ALICE"}));
     // Repeats within the throttle are dropped; a non-member's typing reaches nobody.
@@ -231,12 +221,12 @@ async fn presence_is_told_to_contacts_and_asked_by_them_only() {
     let mut b_ws = s.socket(&b, None).await;
     b_ws.until_ready().await;
     let a_ws = s.socket(&a, None).await;
-    let f = frame_of(&mut b_ws, "presence").await;
+    let f = b_ws.next_of("presence").await;
     assert_eq!(f["data"], json!({"userId": a_id, "online": true}));
     let (_, p) = s.get(&format!("/api/users/{a_id}/presence"), &b).await;
     assert_eq!(p["data"]["online"], true);
     a_ws.close().await;
-    let f = frame_of(&mut b_ws, "presence").await;
+    let f = b_ws.next_of("presence").await;
     assert_eq!(f["data"]["online"], false);
     assert!(f["data"]["lastSeenAt"].is_string());
     let (_, p) = s.get(&format!("/api/users/{a_id}/presence"), &b).await;
@@ -423,7 +413,7 @@ async fn forwarding_copies_text_and_files_to_conversations_the_forwarder_is_in()
     assert_eq!(list[0]["messageType"], "file", "oldest first");
     assert_eq!(list[0]["senderId"], b_id);
     assert_eq!(list[1]["content"], "see the attached report");
-    assert_eq!(frame_of(&mut c_ws, "new_message").await["data"]["messageType"], "file");
+    assert_eq!(c_ws.next_of("new_message").await["data"]["messageType"], "file");
     let (_, history) = s.get(&format!("/api/conversations/{bob_carol}/messages"), &c).await;
     let url = history["data"]["list"][1]["content"]["fileUrl"].as_str().unwrap().to_string();
     let got = reqwest::get(format!("{}{url}", s.base)).await.unwrap().bytes().await.unwrap();
