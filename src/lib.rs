@@ -20,7 +20,8 @@ use state::Store;
 
 const LANG_KEY: &str = "confab.lang";
 
-fn local_storage() -> Option<web_sys::Storage> {
+/// The browser's localStorage (absent in private modes that refuse it).
+pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

@@ -11,10 +11,7 @@ use crate::state::{use_store, Delivery, Item};
 
 /// Whether the sender may still recall it (the server's default window).
 pub fn can_recall(m: &Message, me: i64, now_ms: f64) -> bool {
-    m.sender_id == me
-        && m.message_id > 0
-        && m.status == MessageStatus::Normal
-        && now_ms - parse_ms(&m.created_at) < confab_api::DEFAULT_RECALL_WINDOW_SECS as f64 * 1000.0
+    crate::state::everyday::mine_within(m, me, now_ms, confab_api::DEFAULT_RECALL_WINDOW_SECS)
 }
 
 fn status_code(label: K) -> &'static str {

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use super::{Delivery, Store};
 use crate::api::{self, socket, ApiError};
+use crate::local_storage as storage;
 
 thread_local! {
     static SOCKET: std::cell::RefCell<Option<socket::SocketHandle>> = const { std::cell::RefCell::new(None) };
@@ -21,15 +22,11 @@ const OUTBOX_RETRY_MS: u32 = 5_000;
 const PAGE: u32 = 40;
 const TOKEN_KEY: &str = "confab.token";
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 pub fn saved_token() -> Option<String> {
     storage()?.get_item(TOKEN_KEY).ok()?
 }
 
-fn now_iso() -> String {
+pub(super) fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
 }
 

@@ -132,11 +132,11 @@ pub fn toggled(reactions: &[Reaction], emoji: &str, me: Id) -> Vec<Reaction> {
 pub const QUICK_EMOJI: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
 
 fn local(key: &str) -> Option<String> {
-    web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+    crate::local_storage()?.get_item(key).ok()?
 }
 
 fn set_local(key: &str, value: &str) {
-    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+    if let Some(s) = crate::local_storage() {
         let _ = s.set_item(key, value);
     }
 }
@@ -326,8 +326,12 @@ impl Store {
         if before == text {
             return;
         }
-        let optimistic =
-            EditedNotice { message_id: id, conversation_id: cid, content: text.clone(), edited_at: now_iso() };
+        let optimistic = EditedNotice {
+            message_id: id,
+            conversation_id: cid,
+            content: text.clone(),
+            edited_at: super::actions::now_iso(),
+        };
         self.apply_edited(&optimistic);
         spawn_local(async move {
             match api::edit(id, &text).await {
@@ -396,7 +400,7 @@ impl Store {
     /// A message arrived while the tab is in the background: a notification, unless the chat
     /// is muted (a mention of me notifies anyway).
     pub fn notify(&self, m: &Message) {
-        if page_visible_now() || notification_permission() != Some(web_sys::NotificationPermission::Granted) {
+        if super::page_visible() || notification_permission() != Some(web_sys::NotificationPermission::Granted) {
             return;
         }
         let me = self.my_id();
@@ -432,10 +436,6 @@ impl Store {
     }
 }
 
-fn page_visible_now() -> bool {
-    super::page_visible()
-}
-
 /// A short, soft two-note chime (Web Audio; no sound file to fetch).
 fn chime() {
     let Ok(ctx) = web_sys::AudioContext::new() else { return };
@@ -454,15 +454,16 @@ fn chime() {
     }
 }
 
-fn now_iso() -> String {
-    String::from(js_sys::Date::new_0().to_iso_string())
+/// Whether it is my confirmed, not recalled message, sent less than `window_secs` ago (the
+/// recall and edit windows).
+pub fn mine_within(m: &Message, me: Id, now_ms: f64, window_secs: i64) -> bool {
+    m.sender_id == me
+        && m.message_id > 0
+        && m.status == MessageStatus::Normal
+        && now_ms - crate::format::parse_ms(&m.created_at) < window_secs as f64 * 1000.0
 }
 
 /// Whether I may still edit this message (text, mine, not recalled, inside the edit window).
 pub fn can_edit(m: &Message, me: Id, now_ms: f64) -> bool {
-    m.sender_id == me
-        && m.message_id > 0
-        && m.message_type == MessageType::Text
-        && m.status == MessageStatus::Normal
-        && now_ms - crate::format::parse_ms(&m.created_at) < DEFAULT_EDIT_WINDOW_SECS as f64 * 1000.0
+    m.message_type == MessageType::Text && mine_within(m, me, now_ms, DEFAULT_EDIT_WINDOW_SECS)
 }

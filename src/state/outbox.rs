@@ -2,16 +2,13 @@
 //! reload, a crash or a dead connection does not lose them, and they go out once (the
 //! server de-duplicates by `clientMsgId`), in the order they were written, when it is back.
 
+use crate::local_storage as storage;
 use confab_api::{Id, Message};
 
 const KEY_PREFIX: &str = "confab.outbox.";
 
 fn key(user: Id) -> String {
     format!("{KEY_PREFIX}{user}")
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
 }
 
 /// What `user` still has to send, oldest first.
