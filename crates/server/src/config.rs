@@ -19,6 +19,9 @@ pub struct Config {
     /// A scraper presenting this bearer token may read `/metrics` from anywhere (without it,
     /// only this machine may).
     pub metrics_token: Option<String>,
+    /// A PostgreSQL database (`postgres://…`) instead of SQLite in `data_dir`, for several
+    /// instances to share.
+    pub database_url: Option<String>,
     /// The NATS server several instances share for live events (`nats://host:4222`); without it
     /// events go from this process's changes to its own sockets only.
     pub nats_url: Option<String>,
@@ -165,6 +168,7 @@ impl Config {
             recall_window: Duration::from_secs(confab_api::DEFAULT_RECALL_WINDOW_SECS as u64),
             edit_window: Duration::from_secs(confab_api::DEFAULT_EDIT_WINDOW_SECS as u64),
             metrics_token: None,
+            database_url: None,
             nats_url: None,
             file_url_key: None,
             trusted_proxies: Vec::new(),

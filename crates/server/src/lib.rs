@@ -43,7 +43,7 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
         metrics::handle();
-        let store = store::Store::open(&config.data_dir.join("confab.db")).await?;
+        let store = store::Store::open(&config.data_dir, config.database_url.as_deref()).await?;
         let files = service::files::FileStore::open(&config)?;
         let hub = Arc::new(hub::Hub::new(config.sockets));
         let account_limits = Arc::new(service::rate_limits::AccountLimits::new(config.rates.login_per_account));

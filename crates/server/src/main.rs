@@ -35,6 +35,10 @@ struct Args {
     /// (without it, /metrics answers only this machine).
     #[arg(long, env = "CONFAB_METRICS_TOKEN")]
     metrics_token: Option<String>,
+    /// PostgreSQL database shared by several instances (postgres://user:password@host/db);
+    /// without it, SQLite in the data dir.
+    #[arg(long, env = "CONFAB_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// NATS server shared by several instances for live events (e.g. nats://127.0.0.1:4222).
     #[arg(long, env = "CONFAB_NATS_URL")]
     nats_url: Option<String>,
@@ -115,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
     config.recall_window = Duration::from_secs(args.recall_window_secs);
     config.edit_window = Duration::from_secs(args.edit_window_secs);
     config.metrics_token = args.metrics_token.filter(|t| !t.is_empty());
+    config.database_url = args.database_url.filter(|u| !u.is_empty());
     config.nats_url = args.nats_url.filter(|u| !u.is_empty());
     config.file_url_key = args.file_url_key.filter(|k| !k.is_empty());
     config.trusted_proxies = args.trusted_proxies;

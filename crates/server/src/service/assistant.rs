@@ -201,7 +201,7 @@ pub async fn chat(state: &AppState, me: Id, key: &str, req: AiChatRequest) -> Ap
     let slot = assistant.claim(key, me)?;
     let now = now_ms();
     // The transaction owns the writer connection: committing hands it back at once.
-    let mut tx = sqlx::Transaction::begin(conn, None).await?;
+    let mut tx = crate::store::begin_owned(conn).await?;
     let session = match existing {
         Some(s) => s,
         None => {

@@ -54,7 +54,7 @@ pub fn requested(on: Option<bool>, secs: Option<i64>, current: i64) -> AppResult
 /// conversation as they now see it.
 pub async fn set(
     state: &AppState,
-    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    mut tx: crate::store::Tx<'_>,
     me: Id,
     conversation_id: Id,
     secs: i64,

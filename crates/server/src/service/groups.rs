@@ -140,11 +140,7 @@ impl Change {
     }
 
     /// Everyone concerned gets the conversation as they now see it; then commit and publish.
-    pub(super) async fn finish(
-        mut self,
-        state: &AppState,
-        mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
-    ) -> AppResult<()> {
+    pub(super) async fn finish(mut self, state: &AppState, mut tx: crate::store::Tx<'_>) -> AppResult<()> {
         for member in self.audience(&mut tx).await? {
             if let Some(view) = conversations::get(&mut tx, member, self.cid).await? {
                 let event = Event::ConversationUpdated(view);

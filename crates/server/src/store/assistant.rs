@@ -2,7 +2,7 @@
 
 use confab_api::{AiMessage, AiReplyStatus, AiRole, AiSession, Id};
 
-use super::Conn;
+use super::{Conn, Flag};
 use crate::time::rfc3339;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -15,7 +15,7 @@ pub struct SessionRow {
 }
 
 pub async fn by_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<SessionRow>> {
-    sqlx::query_as("SELECT id, owner_id, session_key, title, created_at FROM ai_sessions WHERE session_key = ?")
+    sqlx::query_as("SELECT id, owner_id, session_key, title, created_at FROM ai_sessions WHERE session_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await
@@ -23,7 +23,7 @@ pub async fn by_key(conn: &mut Conn, key: &str) -> sqlx::Result<Option<SessionRo
 
 pub async fn create(conn: &mut Conn, key: &str, owner: Id, title: &str, now: i64) -> sqlx::Result<SessionRow> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO ai_sessions (session_key, owner_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO ai_sessions (session_key, owner_id, title, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(key)
     .bind(owner)
@@ -36,7 +36,7 @@ pub async fn create(conn: &mut Conn, key: &str, owner: Id, title: &str, now: i64
 }
 
 pub async fn count_for(conn: &mut Conn, owner: Id) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ai_sessions WHERE owner_id = ?").bind(owner).fetch_one(conn).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM ai_sessions WHERE owner_id = $1").bind(owner).fetch_one(conn).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -70,7 +70,7 @@ const SUMMARY: &str = "SELECT s.session_key, s.title, s.created_at, s.updated_at
 /// The owner's sessions, most recently used first.
 pub async fn list(conn: &mut Conn, owner: Id) -> sqlx::Result<Vec<AiSession>> {
     let rows: Vec<SummaryRow> =
-        sqlx::query_as(&format!("{SUMMARY} WHERE s.owner_id = ? ORDER BY s.updated_at DESC, s.id DESC"))
+        sqlx::query_as(&format!("{SUMMARY} WHERE s.owner_id = $1 ORDER BY s.updated_at DESC, s.id DESC"))
             .bind(owner)
             .fetch_all(conn)
             .await?;
@@ -78,7 +78,7 @@ pub async fn list(conn: &mut Conn, owner: Id) -> sqlx::Result<Vec<AiSession>> {
 }
 
 pub async fn summary(conn: &mut Conn, session: i64) -> sqlx::Result<AiSession> {
-    let row: SummaryRow = sqlx::query_as(&format!("{SUMMARY} WHERE s.id = ?")).bind(session).fetch_one(conn).await?;
+    let row: SummaryRow = sqlx::query_as(&format!("{SUMMARY} WHERE s.id = $1")).bind(session).fetch_one(conn).await?;
     Ok(row.into())
 }
 
@@ -115,7 +115,7 @@ impl MessageRow {
 
 /// The session's messages, oldest first.
 pub async fn messages(conn: &mut Conn, session: i64) -> sqlx::Result<Vec<MessageRow>> {
-    sqlx::query_as("SELECT id, role, content, status, created_at FROM ai_messages WHERE session_id = ? ORDER BY id")
+    sqlx::query_as("SELECT id, role, content, status, created_at FROM ai_messages WHERE session_id = $1 ORDER BY id")
         .bind(session)
         .fetch_all(conn)
         .await
@@ -124,7 +124,7 @@ pub async fn messages(conn: &mut Conn, session: i64) -> sqlx::Result<Vec<Message
 /// The newest `limit` messages, newest first (the context sent to the model is cut from these).
 pub async fn newest(conn: &mut Conn, session: i64, limit: i64) -> sqlx::Result<Vec<MessageRow>> {
     sqlx::query_as(
-        "SELECT id, role, content, status, created_at FROM ai_messages WHERE session_id = ? ORDER BY id DESC LIMIT ?",
+        "SELECT id, role, content, status, created_at FROM ai_messages WHERE session_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(session)
     .bind(limit)
@@ -133,7 +133,7 @@ pub async fn newest(conn: &mut Conn, session: i64, limit: i64) -> sqlx::Result<V
 }
 
 pub async fn message_count(conn: &mut Conn, session: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ai_messages WHERE session_id = ?").bind(session).fetch_one(conn).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM ai_messages WHERE session_id = $1").bind(session).fetch_one(conn).await
 }
 
 pub async fn add_message(
@@ -152,7 +152,7 @@ pub async fn add_message(
         AiReplyStatus::Stopped => "stopped",
         AiReplyStatus::Failed => "failed",
     });
-    sqlx::query("INSERT INTO ai_messages (session_id, role, content, status, created_at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO ai_messages (session_id, role, content, status, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(session)
         .bind(role)
         .bind(content)
@@ -160,12 +160,12 @@ pub async fn add_message(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("UPDATE ai_sessions SET updated_at = ? WHERE id = ?").bind(now).bind(session).execute(conn).await?;
+    sqlx::query("UPDATE ai_sessions SET updated_at = $1 WHERE id = $2").bind(now).bind(session).execute(conn).await?;
     Ok(())
 }
 
 pub async fn delete_message(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM ai_messages WHERE id = ?").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM ai_messages WHERE id = $1").bind(id).execute(conn).await?;
     Ok(())
 }
 
@@ -175,19 +175,23 @@ pub async fn delete(conn: &mut Conn, owner: Id, key: &str, session: i64) -> sqlx
     let count = message_count(conn, session).await?;
     sqlx::query(
         "UPDATE events SET payload = json_set(payload, '$.data.last_message', NULL)
-         WHERE user_id = ? AND json_extract(payload, '$.type') = 'ai_session_updated'
-           AND json_extract(payload, '$.data.session_id') = ?",
+         WHERE user_id = $1 AND json_extract(payload, '$.type') = 'ai_session_updated'
+           AND json_extract(payload, '$.data.session_id') = $2",
     )
     .bind(owner)
     .bind(key)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM ai_messages WHERE session_id = ?").bind(session).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM ai_sessions WHERE id = ?").bind(session).execute(conn).await?;
+    sqlx::query("DELETE FROM ai_messages WHERE session_id = $1").bind(session).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM ai_sessions WHERE id = $1").bind(session).execute(conn).await?;
     Ok(count)
 }
 
 /// Whether the session still exists (a reply being written may outlive a deletion).
 pub async fn exists(conn: &mut Conn, session: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ai_sessions WHERE id = ?)").bind(session).fetch_one(conn).await
+    let found: Flag = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ai_sessions WHERE id = $1)")
+        .bind(session)
+        .fetch_one(conn)
+        .await?;
+    Ok(found.0)
 }

@@ -6,7 +6,7 @@ use super::Conn;
 
 /// Seconds messages sent now will live once read (0: burn after reading is off).
 pub async fn duration(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<i64> {
-    let secs: Option<i64> = sqlx::query_scalar("SELECT burn_duration FROM conversations WHERE id = ?")
+    let secs: Option<i64> = sqlx::query_scalar("SELECT burn_duration FROM conversations WHERE id = $1")
         .bind(conversation_id)
         .fetch_optional(conn)
         .await?;
@@ -14,7 +14,7 @@ pub async fn duration(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<i64>
 }
 
 pub async fn set_duration(conn: &mut Conn, conversation_id: Id, secs: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE conversations SET burn_duration = ? WHERE id = ?")
+    sqlx::query("UPDATE conversations SET burn_duration = $1 WHERE id = $2")
         .bind(secs)
         .bind(conversation_id)
         .execute(conn)
@@ -26,8 +26,8 @@ pub async fn set_duration(conn: &mut Conn, conversation_id: Id, secs: i64) -> sq
 /// returns how many started.
 pub async fn start_timers(conn: &mut Conn, conversation_id: Id, reader: Id, up_to: Id, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE messages SET burn_at = ?1 + burn_duration * 1000
-         WHERE conversation_id = ?2 AND id <= ?3 AND sender_id <> ?4
+        "UPDATE messages SET burn_at = $1 + burn_duration * 1000
+         WHERE conversation_id = $2 AND id <= $3 AND sender_id <> $4
            AND burn_duration > 0 AND burn_at IS NULL AND status = 'normal'",
     )
     .bind(now)
@@ -47,7 +47,7 @@ pub async fn next_due(conn: &mut Conn) -> sqlx::Result<Option<i64>> {
 /// Messages whose time is up: (message, conversation), oldest first, at most `limit`.
 pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> sqlx::Result<Vec<(Id, Id)>> {
     sqlx::query_as(
-        "SELECT id, conversation_id FROM messages WHERE burn_at IS NOT NULL AND burn_at <= ? ORDER BY burn_at LIMIT ?",
+        "SELECT id, conversation_id FROM messages WHERE burn_at IS NOT NULL AND burn_at <= $1 ORDER BY burn_at LIMIT $2",
     )
     .bind(now)
     .bind(limit)
@@ -62,13 +62,13 @@ pub async fn erase(conn: &mut Conn, message_id: Id, conversation_id: Id) -> sqlx
     let blob = super::messages::erase_content(conn, message_id).await?;
     sqlx::query(
         "UPDATE events SET payload = json_object('seq', seq, 'type', 'message_burned',
-                'data', json_object('messageId', ?1, 'conversationId', ?2))
-         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = ?1",
+                'data', json_object('messageId', $1, 'conversationId', $2))
+         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = $1",
     )
     .bind(message_id)
     .bind(conversation_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM messages WHERE id = ?").bind(message_id).execute(conn).await?;
+    sqlx::query("DELETE FROM messages WHERE id = $1").bind(message_id).execute(conn).await?;
     Ok(blob)
 }

@@ -5,7 +5,7 @@ use super::Conn;
 use crate::time::rfc3339;
 
 /// A member's view of every conversation, with the other side, the last message it can see
-/// and its own unread count; `?1` is the member. Pinned first, then newest activity.
+/// and its own unread count; `$1` is the member. Pinned first, then newest activity.
 const VIEW: &str = "
 SELECT c.id, c.kind, c.name AS group_name, c.announcement, c.burn_duration, me.marked_unread, me.is_pinned, me.recv_msg_opt, me.draft_text,
        me.role AS my_role, me.left_at_message_id AS left_at, me.group_at_type,
@@ -34,11 +34,11 @@ LEFT JOIN messages lm ON lm.id = (
        AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = me.user_id AND h.message_id = x.id)
      ORDER BY x.id DESC LIMIT 1)
 LEFT JOIN files lf ON lf.id = lm.file_id
-WHERE me.user_id = ?1";
+WHERE me.user_id = $1";
 
 const ORDER: &str = " ORDER BY me.is_pinned DESC, COALESCE(lm.created_at, c.created_at) DESC, c.id DESC";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Conversation {
+fn from_row(r: &sqlx::any::AnyRow) -> Conversation {
     let last_type: Option<String> = r.get("lm_type");
     let last_type = last_type.as_deref().and_then(MessageType::parse);
     let recalled = r.get::<Option<String>, _>("lm_status").as_deref() == Some("recalled");
@@ -112,9 +112,9 @@ pub fn role_of(s: &str) -> GroupRole {
 
 /// One page of a member's conversation list, and how many it has in all.
 pub async fn list(conn: &mut Conn, me: Id, limit: i64, offset: i64) -> sqlx::Result<(Vec<Conversation>, i64)> {
-    let sql = format!("{VIEW} AND me.listed = 1 {ORDER} LIMIT ?2 OFFSET ?3");
+    let sql = format!("{VIEW} AND me.listed = 1 {ORDER} LIMIT $2 OFFSET $3");
     let rows = sqlx::query(&sql).bind(me).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE user_id = ? AND listed = 1")
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE user_id = $1 AND listed = 1")
         .bind(me)
         .fetch_one(conn)
         .await?;
@@ -123,19 +123,21 @@ pub async fn list(conn: &mut Conn, me: Id, limit: i64, offset: i64) -> sqlx::Res
 
 /// The member's view of one conversation; `None` if they are not a member.
 pub async fn get(conn: &mut Conn, me: Id, conversation_id: Id) -> sqlx::Result<Option<Conversation>> {
-    let sql = format!("{VIEW} AND c.id = ?2");
+    let sql = format!("{VIEW} AND c.id = $2");
     let row = sqlx::query(&sql).bind(me).bind(conversation_id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(from_row))
 }
 
 /// Sum of unread counts over conversations that are not muted.
 pub async fn total_unread(conn: &mut Conn, me: Id) -> sqlx::Result<i64> {
-    let sql = format!("SELECT COALESCE(SUM(unread), 0) FROM ({VIEW} AND me.listed = 1 AND me.recv_msg_opt <> 1)");
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(unread), 0) AS BIGINT) FROM ({VIEW} AND me.listed = 1 AND me.recv_msg_opt <> 1) AS v"
+    );
     sqlx::query_scalar(&sql).bind(me).fetch_one(conn).await
 }
 
 pub async fn is_member(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?")
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2")
         .bind(conversation_id)
         .bind(user_id)
         .fetch_optional(conn)
@@ -146,7 +148,7 @@ pub async fn is_member(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
 /// The members who are in the conversation now (not those who left or were removed).
 pub async fn member_ids(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<Vec<Id>> {
     sqlx::query_scalar(
-        "SELECT user_id FROM members WHERE conversation_id = ? AND left_at_message_id IS NULL ORDER BY user_id",
+        "SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL ORDER BY user_id",
     )
     .bind(conversation_id)
     .fetch_all(conn)
@@ -159,7 +161,7 @@ fn direct_key(a: Id, b: Id) -> String {
 
 /// The one-to-one conversation of two users, if there is one.
 pub async fn find_direct(conn: &mut Conn, me: Id, other: Id) -> sqlx::Result<Option<Id>> {
-    sqlx::query_scalar("SELECT id FROM conversations WHERE direct_key = ?")
+    sqlx::query_scalar("SELECT id FROM conversations WHERE direct_key = $1")
         .bind(direct_key(me, other))
         .fetch_optional(conn)
         .await
@@ -172,14 +174,14 @@ pub async fn find_or_create_direct(conn: &mut Conn, me: Id, other: Id, now: i64)
     }
     let key = direct_key(me, other);
     let id: Id = sqlx::query_scalar(
-        "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('single', ?, ?) RETURNING id",
+        "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('single', $1, $2) RETURNING id",
     )
     .bind(&key)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
     for user in [me, other] {
-        sqlx::query("INSERT INTO members (conversation_id, user_id, joined_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO members (conversation_id, user_id, joined_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(user)
             .bind(now)
@@ -191,7 +193,7 @@ pub async fn find_or_create_direct(conn: &mut Conn, me: Id, other: Id, now: i64)
 
 /// Shows the conversation in the member's list; `true` if it was hidden before.
 pub async fn set_listed(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE members SET listed = 1 WHERE conversation_id = ? AND user_id = ? AND listed = 0")
+    let done = sqlx::query("UPDATE members SET listed = 1 WHERE conversation_id = $1 AND user_id = $2 AND listed = 0")
         .bind(conversation_id)
         .bind(user_id)
         .execute(conn)
@@ -202,7 +204,7 @@ pub async fn set_listed(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sq
 /// Puts the conversation back in every current member's list (a new message in it).
 pub async fn set_listed_for_members(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE members SET listed = 1 WHERE conversation_id = ? AND listed = 0 AND left_at_message_id IS NULL",
+        "UPDATE members SET listed = 1 WHERE conversation_id = $1 AND listed = 0 AND left_at_message_id IS NULL",
     )
     .bind(conversation_id)
     .execute(conn)
@@ -218,10 +220,10 @@ pub struct Settings {
 
 pub async fn update_settings(conn: &mut Conn, user_id: Id, conversation_id: Id, s: &Settings) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE members SET is_pinned = COALESCE(?, is_pinned), recv_msg_opt = COALESCE(?, recv_msg_opt),
-                draft_text_time = CASE WHEN ?3 IS NOT NULL AND ?3 <> draft_text THEN ?6 ELSE draft_text_time END,
-                draft_text = COALESCE(?3, draft_text), listed = 1
-         WHERE conversation_id = ?4 AND user_id = ?5",
+        "UPDATE members SET is_pinned = COALESCE($1, is_pinned), recv_msg_opt = COALESCE($2, recv_msg_opt),
+                draft_text_time = CASE WHEN $3 IS NOT NULL AND $3 <> draft_text THEN $6 ELSE draft_text_time END,
+                draft_text = COALESCE($3, draft_text), listed = 1
+         WHERE conversation_id = $4 AND user_id = $5",
     )
     .bind(s.is_pinned)
     .bind(s.recv_msg_opt)
@@ -244,7 +246,7 @@ pub struct Extras {
 
 pub async fn extras(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<Extras> {
     Ok(sqlx::query_as(
-        "SELECT attached_info, ex, draft_text_time FROM members WHERE conversation_id = ? AND user_id = ?",
+        "SELECT attached_info, ex, draft_text_time FROM members WHERE conversation_id = $1 AND user_id = $2",
     )
     .bind(conversation_id)
     .bind(user_id)
@@ -261,8 +263,8 @@ pub async fn set_extras(
     ex: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE members SET attached_info = COALESCE(?, attached_info), ex = COALESCE(?, ex)
-         WHERE conversation_id = ? AND user_id = ?",
+        "UPDATE members SET attached_info = COALESCE($1, attached_info), ex = COALESCE($2, ex)
+         WHERE conversation_id = $3 AND user_id = $4",
     )
     .bind(attached_info)
     .bind(ex)
@@ -277,8 +279,8 @@ pub async fn set_extras(
 pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sqlx::Result<Option<(Id, Id)>> {
     // A member who left reads up to their last visible message, not beyond.
     let newest: Option<Id> = sqlx::query_scalar(
-        "SELECT MAX(m.id) FROM messages m JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = ?2
-         WHERE m.conversation_id = ?1 AND m.id <= COALESCE(me.left_at_message_id, 9223372036854775807)",
+        "SELECT MAX(m.id) FROM messages m JOIN members me ON me.conversation_id = m.conversation_id AND me.user_id = $2
+         WHERE m.conversation_id = $1 AND m.id <= COALESCE(me.left_at_message_id, 9223372036854775807)",
     )
     .bind(conversation_id)
     .bind(user_id)
@@ -288,15 +290,15 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
         return Ok(None);
     };
     let before: Id =
-        sqlx::query_scalar("SELECT last_read_message_id FROM members WHERE conversation_id = ? AND user_id = ?")
+        sqlx::query_scalar("SELECT last_read_message_id FROM members WHERE conversation_id = $1 AND user_id = $2")
             .bind(conversation_id)
             .bind(user_id)
             .fetch_one(&mut *conn)
             .await?;
     let done = sqlx::query(
-        "UPDATE members SET last_read_message_id = ?1, mention_message_id = 0, group_at_type = 0, marked_unread = 0
-         WHERE conversation_id = ?2 AND user_id = ?3
-           AND (last_read_message_id < ?4 OR group_at_type <> 0 OR marked_unread <> 0)",
+        "UPDATE members SET last_read_message_id = $1, mention_message_id = 0, group_at_type = 0, marked_unread = 0
+         WHERE conversation_id = $2 AND user_id = $3
+           AND (last_read_message_id < $4 OR group_at_type <> 0 OR marked_unread <> 0)",
     )
     .bind(newest)
     .bind(conversation_id)
@@ -311,8 +313,8 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
 /// `true` if it changed.
 pub async fn set_marked_unread(conn: &mut Conn, user_id: Id, conversation_id: Id, marked: bool) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE members SET marked_unread = ?1, listed = MAX(listed, ?1)
-         WHERE conversation_id = ?2 AND user_id = ?3 AND marked_unread <> ?1",
+        "UPDATE members SET marked_unread = $1, listed = MAX(listed, $1)
+         WHERE conversation_id = $2 AND user_id = $3 AND marked_unread <> $1",
     )
     .bind(marked)
     .bind(conversation_id)

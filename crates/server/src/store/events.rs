@@ -20,11 +20,11 @@ pub fn frame_text(seq: i64, event_json: &str) -> String {
 /// Gives the event the user's next sequence number and logs it; returns the number and the event.
 pub async fn append(conn: &mut Conn, user_id: Id, event: Event, now: i64) -> sqlx::Result<(i64, Arc<str>)> {
     let event = event_json(&event);
-    let seq: i64 = sqlx::query_scalar("UPDATE users SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
+    let seq: i64 = sqlx::query_scalar("UPDATE users SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO events (user_id, seq, payload, created_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO events (user_id, seq, payload, created_at) VALUES ($1, $2, $3, $4)")
         .bind(user_id)
         .bind(seq)
         .bind(frame_text(seq, &event))
@@ -46,8 +46,8 @@ pub async fn append_to_members(
 ) -> sqlx::Result<Vec<(Id, i64)>> {
     let numbered: Vec<(Id, i64)> = sqlx::query_as(
         "UPDATE users SET last_seq = last_seq + 1
-         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = ?1 AND left_at_message_id IS NULL)
-           AND id <> ?2
+         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL)
+           AND id <> $2
          RETURNING id, last_seq",
     )
     .bind(conversation_id)
@@ -56,9 +56,9 @@ pub async fn append_to_members(
     .await?;
     sqlx::query(
         "INSERT INTO events (user_id, seq, payload, created_at)
-         SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(?3, 2), ?4
+         SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr($3, 2), $4
          FROM users u JOIN members m ON m.user_id = u.id
-         WHERE m.conversation_id = ?1 AND m.left_at_message_id IS NULL AND u.id <> ?2",
+         WHERE m.conversation_id = $1 AND m.left_at_message_id IS NULL AND u.id <> $2",
     )
     .bind(conversation_id)
     .bind(except)
@@ -71,7 +71,7 @@ pub async fn append_to_members(
 
 /// Logged events after `since`, oldest first, at most `limit`.
 pub async fn since(conn: &mut Conn, user_id: Id, since: i64, limit: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as("SELECT seq, payload FROM events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+    sqlx::query_as("SELECT seq, payload FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
         .bind(user_id)
         .bind(since)
         .bind(limit)
@@ -81,9 +81,11 @@ pub async fn since(conn: &mut Conn, user_id: Id, since: i64, limit: i64) -> sqlx
 
 /// The oldest kept sequence number (if any) and the newest handed out.
 pub async fn bounds(conn: &mut Conn, user_id: Id) -> sqlx::Result<(Option<i64>, i64)> {
-    let oldest: Option<i64> =
-        sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE user_id = ?").bind(user_id).fetch_one(&mut *conn).await?;
-    let newest: i64 = sqlx::query_scalar("SELECT last_seq FROM users WHERE id = ?")
+    let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let newest: i64 = sqlx::query_scalar("SELECT last_seq FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(conn)
         .await?
@@ -92,7 +94,7 @@ pub async fn bounds(conn: &mut Conn, user_id: Id) -> sqlx::Result<(Option<i64>, 
 }
 
 pub async fn prune(conn: &mut Conn, older_than: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM events WHERE created_at < ?").bind(older_than).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM events WHERE created_at < $1").bind(older_than).execute(conn).await?.rows_affected())
 }
 
 #[cfg(test)]

@@ -15,11 +15,11 @@ pub struct Membership {
 
 /// The conversation's kind ('single' or 'group'), if it exists.
 pub async fn kind(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT kind FROM conversations WHERE id = ?").bind(conversation_id).fetch_optional(conn).await
+    sqlx::query_scalar("SELECT kind FROM conversations WHERE id = $1").bind(conversation_id).fetch_optional(conn).await
 }
 
 pub async fn membership(conn: &mut Conn, conversation_id: Id, user_id: Id) -> sqlx::Result<Option<Membership>> {
-    let row = sqlx::query("SELECT role, left_at_message_id FROM members WHERE conversation_id = ? AND user_id = ?")
+    let row = sqlx::query("SELECT role, left_at_message_id FROM members WHERE conversation_id = $1 AND user_id = $2")
         .bind(conversation_id)
         .bind(user_id)
         .fetch_optional(conn)
@@ -28,7 +28,7 @@ pub async fn membership(conn: &mut Conn, conversation_id: Id, user_id: Id) -> sq
 }
 
 pub async fn create(conn: &mut Conn, name: &str, now: i64) -> sqlx::Result<Id> {
-    sqlx::query_scalar("INSERT INTO conversations (kind, name, created_at) VALUES ('group', ?, ?) RETURNING id")
+    sqlx::query_scalar("INSERT INTO conversations (kind, name, created_at) VALUES ('group', $1, $2) RETURNING id")
         .bind(name)
         .bind(now)
         .fetch_one(conn)
@@ -38,9 +38,9 @@ pub async fn create(conn: &mut Conn, name: &str, now: i64) -> sqlx::Result<Id> {
 /// Adds a member (or brings back one who left); listed, so the group shows in their list.
 pub async fn add_member(conn: &mut Conn, conversation_id: Id, user_id: Id, role: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO members (conversation_id, user_id, joined_at, role, listed) VALUES (?1, ?2, ?3, ?4, 1)
+        "INSERT INTO members (conversation_id, user_id, joined_at, role, listed) VALUES ($1, $2, $3, $4, 1)
          ON CONFLICT (conversation_id, user_id) DO UPDATE
-           SET left_at_message_id = NULL, role = ?4, joined_at = ?3, listed = 1,
+           SET left_at_message_id = NULL, role = $4, joined_at = $3, listed = 1,
                mention_message_id = 0, group_at_type = 0",
     )
     .bind(conversation_id)
@@ -54,17 +54,19 @@ pub async fn add_member(conn: &mut Conn, conversation_id: Id, user_id: Id, role:
 
 /// The member stops receiving; they keep reading up to `last_visible` (their removal notice).
 pub async fn remove_member(conn: &mut Conn, conversation_id: Id, user_id: Id, last_visible: Id) -> sqlx::Result<()> {
-    sqlx::query("UPDATE members SET left_at_message_id = ?, role = 'member' WHERE conversation_id = ? AND user_id = ?")
-        .bind(last_visible)
-        .bind(conversation_id)
-        .bind(user_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE members SET left_at_message_id = $1, role = 'member' WHERE conversation_id = $2 AND user_id = $3",
+    )
+    .bind(last_visible)
+    .bind(conversation_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn set_role(conn: &mut Conn, conversation_id: Id, user_id: Id, role: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?")
+    sqlx::query("UPDATE members SET role = $1 WHERE conversation_id = $2 AND user_id = $3")
         .bind(role)
         .bind(conversation_id)
         .bind(user_id)
@@ -74,7 +76,7 @@ pub async fn set_role(conn: &mut Conn, conversation_id: Id, user_id: Id, role: &
 }
 
 pub async fn rename(conn: &mut Conn, conversation_id: Id, name: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE conversations SET name = ? WHERE id = ?")
+    sqlx::query("UPDATE conversations SET name = $1 WHERE id = $2")
         .bind(name)
         .bind(conversation_id)
         .execute(conn)
@@ -83,7 +85,7 @@ pub async fn rename(conn: &mut Conn, conversation_id: Id, name: &str) -> sqlx::R
 }
 
 pub async fn set_announcement(conn: &mut Conn, conversation_id: Id, text: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE conversations SET announcement = ? WHERE id = ?")
+    sqlx::query("UPDATE conversations SET announcement = $1 WHERE id = $2")
         .bind(text)
         .bind(conversation_id)
         .execute(conn)
@@ -95,7 +97,7 @@ pub async fn set_announcement(conn: &mut Conn, conversation_id: Id, text: &str) 
 pub async fn members(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<Vec<GroupMember>> {
     let rows = sqlx::query(
         "SELECT u.id, u.user_name, u.display_name, u.avatar, m.role FROM members m JOIN users u ON u.id = m.user_id
-         WHERE m.conversation_id = ? AND m.left_at_message_id IS NULL
+         WHERE m.conversation_id = $1 AND m.left_at_message_id IS NULL
          ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, m.joined_at, u.id",
     )
     .bind(conversation_id)
@@ -116,7 +118,7 @@ pub async fn members(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<Vec<G
 /// Who takes over from a leaving owner: the longest-standing admin, else member.
 pub async fn successor(conn: &mut Conn, conversation_id: Id, leaving: Id) -> sqlx::Result<Option<Id>> {
     sqlx::query_scalar(
-        "SELECT user_id FROM members WHERE conversation_id = ? AND user_id <> ? AND left_at_message_id IS NULL
+        "SELECT user_id FROM members WHERE conversation_id = $1 AND user_id <> $2 AND left_at_message_id IS NULL
          ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1",
     )
     .bind(conversation_id)
@@ -128,9 +130,9 @@ pub async fn successor(conn: &mut Conn, conversation_id: Id, leaving: Id) -> sql
 /// Records a mention of `user_id` in `message_id`: 1 @me, 2 @all; both make 3.
 pub async fn mention(conn: &mut Conn, conversation_id: Id, user_id: Id, message_id: Id, at: i32) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE members SET mention_message_id = ?1,
-                group_at_type = CASE WHEN group_at_type IN (1, 2, 3) AND group_at_type <> ?2 THEN 3 ELSE ?2 END
-         WHERE conversation_id = ?3 AND user_id = ?4 AND left_at_message_id IS NULL",
+        "UPDATE members SET mention_message_id = $1,
+                group_at_type = CASE WHEN group_at_type IN (1, 2, 3) AND group_at_type <> $2 THEN 3 ELSE $2 END
+         WHERE conversation_id = $3 AND user_id = $4 AND left_at_message_id IS NULL",
     )
     .bind(message_id)
     .bind(at)
@@ -145,7 +147,7 @@ pub async fn mention(conn: &mut Conn, conversation_id: Id, user_id: Id, message_
 pub async fn flag_announcement(conn: &mut Conn, conversation_id: Id, except: Id) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE members SET group_at_type = 4
-         WHERE conversation_id = ? AND user_id <> ? AND left_at_message_id IS NULL AND group_at_type IN (0, 4)",
+         WHERE conversation_id = $1 AND user_id <> $2 AND left_at_message_id IS NULL AND group_at_type IN (0, 4)",
     )
     .bind(conversation_id)
     .bind(except)
@@ -158,7 +160,7 @@ pub async fn flag_announcement(conn: &mut Conn, conversation_id: Id, except: Id)
 pub async fn readers(conn: &mut Conn, conversation_id: Id, message_id: Id, sender: Id) -> sqlx::Result<Vec<User>> {
     let rows = sqlx::query(
         "SELECT u.id, u.user_name, u.display_name, u.avatar FROM members m JOIN users u ON u.id = m.user_id
-         WHERE m.conversation_id = ? AND m.user_id <> ? AND m.last_read_message_id >= ? ORDER BY u.display_name",
+         WHERE m.conversation_id = $1 AND m.user_id <> $2 AND m.last_read_message_id >= $3 ORDER BY u.display_name",
     )
     .bind(conversation_id)
     .bind(sender)

@@ -2,7 +2,7 @@ use confab_api::{Id, Reaction};
 use sqlx::Row;
 
 use super::files::FileRow;
-use super::Conn;
+use super::{Conn, Flag};
 
 /// A message as stored, seen by one member (`is_read` depends on who looks).
 #[derive(Debug, Clone)]
@@ -47,20 +47,20 @@ pub struct ReplyRow {
     pub text: String,
 }
 
-/// `?1` is the viewer. For the sender, read = some other member has read that far;
+/// `$1` is the viewer. For the sender, read = some other member has read that far;
 /// for everyone else a message they can see counts as read.
 const SELECT: &str = "
-SELECT ?1 AS viewer, m.id, m.conversation_id, m.sender_id, u.display_name AS sender_name, u.avatar AS sender_avatar,
+SELECT $1 AS viewer, m.id, m.conversation_id, m.sender_id, u.display_name AS sender_name, u.avatar AS sender_avatar,
        m.receiver_id, m.message_type, m.content, m.status, m.client_msg_id, m.created_at,
-       CASE WHEN m.sender_id = ?1 THEN (
-            SELECT COUNT(*) FROM members o WHERE o.conversation_id = m.conversation_id AND o.user_id <> ?1
+       CASE WHEN m.sender_id = $1 THEN (
+            SELECT COUNT(*) FROM members o WHERE o.conversation_id = m.conversation_id AND o.user_id <> $1
                AND o.last_read_message_id >= m.id) ELSE 0 END AS read_count,
        m.at_user_ids, m.at_all, m.system_data, m.burn_duration, m.burn_at, m.edited_at, m.reply_to_id,
        f.id AS f_id, f.sha256 AS f_sha256, f.file_name AS f_name, f.mime AS f_mime, f.size AS f_size,
        f.width AS f_width, f.height AS f_height, f.uploader_id AS f_uploader,
        r.id AS r_id, r.sender_id AS r_sender, ru.display_name AS r_sender_name, r.message_type AS r_type,
        substr(r.content, 1, 400) AS r_content, r.status AS r_status, rf.file_name AS r_file_name,
-       EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.message_id = m.reply_to_id) AS r_hidden
+       EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $1 AND h.message_id = m.reply_to_id) AS r_hidden
 FROM messages m
 JOIN users u ON u.id = m.sender_id
 LEFT JOIN files f ON f.id = m.file_id
@@ -71,12 +71,12 @@ LEFT JOIN files rf ON rf.id = r.file_id";
 /// What a member may see: not deleted for them, not before they cleared the conversation, and
 /// nothing after they left or were removed from a group.
 pub(super) const VISIBLE: &str = "
-  NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?1 AND h.message_id = m.id)
-  AND m.id > (SELECT cleared_before_id FROM members WHERE conversation_id = m.conversation_id AND user_id = ?1)
+  NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $1 AND h.message_id = m.id)
+  AND m.id > (SELECT cleared_before_id FROM members WHERE conversation_id = m.conversation_id AND user_id = $1)
   AND m.id <= (SELECT COALESCE(left_at_message_id, 9223372036854775807) FROM members
-               WHERE conversation_id = m.conversation_id AND user_id = ?1)";
+               WHERE conversation_id = m.conversation_id AND user_id = $1)";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
+fn from_row(r: &sqlx::any::AnyRow) -> MessageRow {
     let file = r.get::<Option<Id>, _>("f_id").map(|id| FileRow {
         id,
         sha256: r.get("f_sha256"),
@@ -116,10 +116,10 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> MessageRow {
     }
 }
 
-fn reply_from(r: &sqlx::sqlite::SqliteRow, id: Id) -> ReplyRow {
+fn reply_from(r: &sqlx::any::AnyRow, id: Id) -> ReplyRow {
     let found = r.get::<Option<Id>, _>("r_id").is_some();
     let gone =
-        !found || r.get::<Option<String>, _>("r_status").as_deref() != Some("normal") || r.get::<bool, _>("r_hidden");
+        !found || r.get::<Option<String>, _>("r_status").as_deref() != Some("normal") || r.get::<Flag, _>("r_hidden").0;
     if gone {
         return ReplyRow { id, gone, ..ReplyRow::default() };
     }
@@ -141,7 +141,7 @@ pub async fn attach_reactions(conn: &mut Conn, rows: &mut [MessageRow]) -> sqlx:
     };
     let found: Vec<(Id, String, Id)> = sqlx::query_as(
         "SELECT r.message_id, r.emoji, r.user_id FROM reactions r JOIN messages m ON m.id = r.message_id
-         WHERE m.conversation_id = ?1 AND r.message_id BETWEEN ?2 AND ?3 ORDER BY r.message_id, r.created_at, r.user_id",
+         WHERE m.conversation_id = $1 AND r.message_id BETWEEN $2 AND $3 ORDER BY r.message_id, r.created_at, r.user_id",
     )
     .bind(rows[0].conversation_id)
     .bind(first)
@@ -170,7 +170,7 @@ pub fn group_reactions<'a>(given: impl Iterator<Item = (&'a str, Id)>) -> Vec<Re
 
 /// The message as `viewer` sees it (hidden or cleared ones included: callers check rights).
 pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
-    let sql = format!("{SELECT} WHERE m.id = ?2");
+    let sql = format!("{SELECT} WHERE m.id = $2");
     let row = sqlx::query(&sql).bind(viewer).bind(message_id).fetch_optional(&mut *conn).await?;
     let Some(mut row) = row.as_ref().map(from_row) else { return Ok(None) };
     attach_reactions(conn, std::slice::from_mut(&mut row)).await?;
@@ -178,7 +178,7 @@ pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Op
 }
 
 pub async fn by_client_id(conn: &mut Conn, sender: Id, client_msg_id: &str) -> sqlx::Result<Option<MessageRow>> {
-    let sql = format!("{SELECT} WHERE m.sender_id = ?1 AND m.client_msg_id = ?2");
+    let sql = format!("{SELECT} WHERE m.sender_id = $1 AND m.client_msg_id = $2");
     let row = sqlx::query(&sql).bind(sender).bind(client_msg_id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(from_row))
 }
@@ -203,7 +203,7 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id,
                                created_at, at_user_ids, at_all, system_data, burn_duration, reply_to_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(m.conversation_id)
     .bind(m.sender_id)
@@ -238,8 +238,8 @@ pub async fn history(
     offset: i64,
 ) -> sqlx::Result<HistoryPage> {
     let sql = format!(
-        "{SELECT} WHERE m.conversation_id = ?2 AND {VISIBLE} AND (?3 IS NULL OR m.id < ?3)
-         ORDER BY m.id DESC LIMIT ?4 OFFSET ?5"
+        "{SELECT} WHERE m.conversation_id = $2 AND {VISIBLE} AND ($3 IS NULL OR m.id < $3)
+         ORDER BY m.id DESC LIMIT $4 OFFSET $5"
     );
     let mut rows: Vec<MessageRow> = sqlx::query(&sql)
         .bind(viewer)
@@ -254,19 +254,20 @@ pub async fn history(
         .collect();
     rows.reverse();
     attach_reactions(&mut *conn, &mut rows).await?;
-    let count_sql = format!("SELECT COUNT(*) FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE}");
+    let count_sql = format!("SELECT COUNT(*) FROM messages m WHERE m.conversation_id = $2 AND {VISIBLE}");
     let total: i64 = sqlx::query_scalar(&count_sql).bind(viewer).bind(conversation_id).fetch_one(&mut *conn).await?;
     let has_more = match rows.first() {
         Some(oldest) => {
             let older_sql = format!(
-                "SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ?2 AND {VISIBLE} AND m.id < ?3)"
+                "SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $2 AND {VISIBLE} AND m.id < $3)"
             );
-            sqlx::query_scalar::<_, bool>(&older_sql)
+            sqlx::query_scalar::<_, Flag>(&older_sql)
                 .bind(viewer)
                 .bind(conversation_id)
                 .bind(oldest.id)
                 .fetch_one(conn)
                 .await?
+                .0
         }
         None => false,
     };
@@ -280,7 +281,7 @@ pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<Stri
     let withdrawn_blob = erase_content(conn, message_id).await?;
     sqlx::query(
         "UPDATE events SET payload = json_set(payload, '$.data.content', '', '$.data.status', 'recalled')
-         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = ?",
+         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = $1",
     )
     .bind(message_id)
     .execute(conn)
@@ -294,22 +295,22 @@ pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<Stri
 /// recall marks them recalled, burning replaces them.
 pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<String>> {
     let (file_id, conversation_id, created_at): (Option<Id>, Id, i64) =
-        sqlx::query_as("SELECT file_id, conversation_id, created_at FROM messages WHERE id = ?")
+        sqlx::query_as("SELECT file_id, conversation_id, created_at FROM messages WHERE id = $1")
             .bind(message_id)
             .fetch_one(&mut *conn)
             .await?;
-    sqlx::query("UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = ?")
+    sqlx::query("UPDATE messages SET status = 'recalled', content = '', file_id = NULL WHERE id = $1")
         .bind(message_id)
         .execute(&mut *conn)
         .await?;
     // What it said before edits, its reactions, and every logged copy of its text: the edits'
     // notices and the excerpts replies to it carried.
-    sqlx::query("DELETE FROM message_edits WHERE message_id = ?").bind(message_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM message_edits WHERE message_id = $1").bind(message_id).execute(&mut *conn).await?;
     super::search::unindex(conn, message_id).await?;
-    sqlx::query("DELETE FROM reactions WHERE message_id = ?").bind(message_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM reactions WHERE message_id = $1").bind(message_id).execute(&mut *conn).await?;
     sqlx::query(
         "UPDATE events SET payload = json_set(payload, '$.data.content', '')
-         WHERE json_extract(payload, '$.type') = 'message_edited' AND json_extract(payload, '$.data.messageId') = ?",
+         WHERE json_extract(payload, '$.type') = 'message_edited' AND json_extract(payload, '$.data.messageId') = $1",
     )
     .bind(message_id)
     .execute(&mut *conn)
@@ -317,7 +318,7 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
     sqlx::query(
         "UPDATE events SET payload = json_set(payload, '$.data.replyTo.excerpt', '', '$.data.replyTo.senderName', '',
                                               '$.data.replyTo.gone', json('true'))
-         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.replyTo.messageId') = ?",
+         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.replyTo.messageId') = $1",
     )
     .bind(message_id)
     .execute(&mut *conn)
@@ -326,7 +327,7 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
     if let Some(file_id) = file_id {
         // Links already handed out stop working, unless the file is still in another message.
         withdrawn_blob = sqlx::query_scalar(
-            "UPDATE files SET withdrawn = 1 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM messages WHERE file_id = ?1)
+            "UPDATE files SET withdrawn = 1 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM messages WHERE file_id = $1)
              RETURNING sha256",
         )
         .bind(file_id)
@@ -338,7 +339,7 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
         "UPDATE events SET payload = json_set(payload, '$.data.lastMessage', '[Recalled]',
                                               '$.data.lastMessageRecalled', json('true'))
          WHERE json_extract(payload, '$.type') = 'conversation_updated'
-           AND json_extract(payload, '$.data.conversationId') = ? AND json_extract(payload, '$.data.lastMessageTime') = ?",
+           AND json_extract(payload, '$.data.conversationId') = $1 AND json_extract(payload, '$.data.lastMessageTime') = $2",
     )
     .bind(conversation_id)
     .bind(crate::time::rfc3339(created_at))
@@ -348,7 +349,7 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
 }
 
 pub async fn hide_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Result<bool> {
-    let done = sqlx::query("INSERT INTO hidden_messages (user_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+    let done = sqlx::query("INSERT INTO hidden_messages (user_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(user_id)
         .bind(message_id)
         .execute(conn)
@@ -357,9 +358,12 @@ pub async fn hide_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Res
 }
 
 pub async fn is_hidden_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM hidden_messages WHERE user_id = ? AND message_id = ?)")
-        .bind(user_id)
-        .bind(message_id)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar::<_, Flag>(
+        "SELECT EXISTS (SELECT 1 FROM hidden_messages WHERE user_id = $1 AND message_id = $2)",
+    )
+    .bind(user_id)
+    .bind(message_id)
+    .fetch_one(conn)
+    .await
+    .map(|f| f.0)
 }

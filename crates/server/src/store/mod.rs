@@ -1,6 +1,7 @@
-//! The only place that knows the database. SQLite in WAL mode; one writer connection
-//! (writes are serialised in-process, so no transaction ever waits on a lock upgrade)
-//! and a small pool of readers.
+//! The only place that knows the database: SQLite in WAL mode by default, PostgreSQL when
+//! given a URL (several instances sharing it). Either way one writer connection per process
+//! (writes are serialised in-process, and across processes by the database's write lock, so
+//! no transaction waits on a lock upgrade or deadlocks) and a small pool of readers.
 
 pub mod assistant;
 pub mod burn;
@@ -15,45 +16,116 @@ pub mod search;
 pub mod users;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::any::{AnyPoolOptions, AnyTypeInfo, AnyValueRef};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::{Any, AnyPool, Connection, Executor};
 
-pub type Conn = sqlx::SqliteConnection;
+/// A connection to either database. Queries are written once, in the SQL both engines share
+/// (numbered `$n` parameters, `ON CONFLICT`, `RETURNING`, `CASE`); where the two differ, the
+/// store asks [`Backend::of`] and picks the statement.
+pub type Conn = sqlx::AnyConnection;
+/// A write transaction (see [`begin`]).
+pub type Tx<'c> = sqlx::Transaction<'c, Any>;
 
-/// Starts a write transaction that holds the database's write lock from its first statement
-/// (`BEGIN IMMEDIATE`). Several processes may share the file (a cluster on one machine); a
-/// transaction that began by reading could otherwise fail to take the lock if another process
-/// wrote in between, instead of waiting its turn.
-pub async fn begin(conn: &mut Conn) -> sqlx::Result<sqlx::Transaction<'_, sqlx::Sqlite>> {
-    use sqlx::Connection;
-    conn.begin_with("BEGIN IMMEDIATE").await
+/// Which engine is behind a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(conn: &Conn) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// One lock for every writer of a PostgreSQL database (`pg_advisory_xact_lock`), held to the
+/// end of the transaction: writes are serialised across instances as SQLite serialises them
+/// across processes, so per-person sequence numbers are handed out in commit order and no
+/// two transactions can deadlock over the rows they both number.
+const PG_WRITE_LOCK: i64 = 0x636f_6e66_6162; // "confab"
+
+/// Starts a write transaction that holds the database's write lock from its first statement.
+/// SQLite: `BEGIN IMMEDIATE` (several processes may share the file; a transaction that began
+/// by reading could otherwise fail to take the lock if another process wrote in between).
+/// PostgreSQL: the advisory write lock above.
+pub async fn begin(conn: &mut Conn) -> sqlx::Result<Tx<'_>> {
+    match Backend::of(conn) {
+        Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => {
+            let mut tx = conn.begin().await?;
+            lock_pg_writes(&mut tx).await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// [`begin`] on a pooled connection the transaction keeps (committing hands it back).
+pub async fn begin_owned(conn: PoolConnection<Any>) -> sqlx::Result<Tx<'static>> {
+    match Backend::of(&conn) {
+        Backend::Sqlite => sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await,
+        Backend::Postgres => {
+            let mut tx = sqlx::Transaction::begin(conn, None).await?;
+            lock_pg_writes(&mut tx).await?;
+            Ok(tx)
+        }
+    }
+}
+
+async fn lock_pg_writes(conn: &mut Conn) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_WRITE_LOCK).execute(conn).await?;
+    Ok(())
+}
+
+/// A true/false result (`EXISTS …`): SQLite gives an integer, PostgreSQL a boolean.
+pub struct Flag(pub bool);
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as sqlx::Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<Any>>::compatible(ty) || <i64 as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: AnyValueRef<'r>) -> Result<Flag, sqlx::error::BoxDynError> {
+        match <i64 as sqlx::Decode<Any>>::decode(value.clone()) {
+            Ok(n) => Ok(Flag(n != 0)),
+            Err(_) => <bool as sqlx::Decode<Any>>::decode(value).map(Flag),
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct Store {
-    read: SqlitePool,
-    write: SqlitePool,
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
 }
 
+/// Settings of every SQLite connection: waits for another process's write rather than failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;
+    PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;";
+
 impl Store {
-    pub async fn open(path: &Path) -> anyhow::Result<Store> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // An acknowledged message survives a crash or power cut, not only a clean stop.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            // Recalled text is overwritten on disk, not just unlinked from the b-tree.
-            .pragma("secure_delete", "ON")
-            .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-        sqlx::migrate!("./migrations").run(&write).await?;
+    /// SQLite in `data_dir` unless `database_url` names a PostgreSQL database.
+    pub async fn open(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let store = match database_url {
+            Some(url) => Store::open_postgres(url).await?,
+            None => Store::open_sqlite(&data_dir.join("confab.db")).await?,
+        };
         // Messages from before search existed: indexed once, a batch per transaction.
-        let mut conn = write.acquire().await?;
+        let mut conn = store.write.acquire().await?;
         loop {
             let mut tx = begin(&mut conn).await?;
             let done = search::backfill(&mut tx, 2000).await?;
@@ -62,19 +134,56 @@ impl Store {
                 break;
             }
         }
-        drop(conn);
-        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        Ok(Store { read, write })
+        Ok(store)
+    }
+
+    async fn open_sqlite(path: &Path) -> anyhow::Result<Store> {
+        let url = format!("sqlite://{}", path.display());
+        let write = AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // An acknowledged message survives a crash or power cut (synchronous FULL);
+                    // recalled text is overwritten on disk, not just unlinked (secure_delete).
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute(SQLITE_PRAGMAS).await?;
+                    Ok(())
+                })
+            })
+            .connect(&format!("{url}?mode=rwc"))
+            .await?;
+        sqlx::migrate!("./migrations").run(&write).await?;
+        let read = AnyPoolOptions::new()
+            .max_connections(4)
+            .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+            .connect(&format!("{url}?mode=ro"))
+            .await?;
+        Ok(Store { read, write, backend: Backend::Sqlite })
+    }
+
+    async fn open_postgres(url: &str) -> anyhow::Result<Store> {
+        use anyhow::Context;
+        let connect =
+            |max| AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).connect(url);
+        let write = connect(1).await.context("cannot connect to the PostgreSQL database")?;
+        // Two instances starting at once: the second waits for the first one's migrations.
+        sqlx::migrate!("./migrations_pg").run(&write).await?;
+        let read = connect(8).await?;
+        Ok(Store { read, write, backend: Backend::Postgres })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// A reader connection.
-    pub async fn reader(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+    pub async fn reader(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
         self.read.acquire().await
     }
 
     /// The writer connection. Hold it until the events of the change are published, so
     /// that each user's events reach the hub in sequence order.
-    pub async fn writer(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+    pub async fn writer(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
         self.write.acquire().await
     }
 
@@ -87,6 +196,9 @@ impl Store {
     /// Folds the write-ahead log into the database file and empties it, so that erased
     /// content leaves no old copy behind in the log.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            return Ok(());
+        }
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
         Ok(())
     }

@@ -64,7 +64,7 @@ pub fn match_query(typed: &str) -> Option<String> {
 }
 
 pub async fn index(conn: &mut Conn, message_id: Id, text: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT OR REPLACE INTO message_search (rowid, body) VALUES (?, ?)")
+    sqlx::query("INSERT OR REPLACE INTO message_search (rowid, body) VALUES ($1, $2)")
         .bind(message_id)
         .bind(indexed_form(text))
         .execute(conn)
@@ -73,7 +73,7 @@ pub async fn index(conn: &mut Conn, message_id: Id, text: &str) -> sqlx::Result<
 }
 
 pub async fn unindex(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM message_search WHERE rowid = ?").bind(message_id).execute(conn).await?;
+    sqlx::query("DELETE FROM message_search WHERE rowid = $1").bind(message_id).execute(conn).await?;
     Ok(())
 }
 
@@ -84,8 +84,8 @@ pub async fn backfill(conn: &mut Conn, batch: i64) -> sqlx::Result<bool> {
         return Ok(true);
     }
     let rows: Vec<(Id, String)> = sqlx::query_as(
-        "SELECT id, content FROM messages WHERE id >= ? AND message_type = 'text' AND status = 'normal'
-         ORDER BY id LIMIT ?",
+        "SELECT id, content FROM messages WHERE id >= $1 AND message_type = 'text' AND status = 'normal'
+         ORDER BY id LIMIT $2",
     )
     .bind(next)
     .bind(batch)
@@ -96,7 +96,7 @@ pub async fn backfill(conn: &mut Conn, batch: i64) -> sqlx::Result<bool> {
     }
     let done = (rows.len() as i64) < batch;
     let next = if done { -1 } else { rows.last().map_or(-1, |(id, _)| id + 1) };
-    sqlx::query("UPDATE search_backfill SET next_id = ?").bind(next).execute(conn).await?;
+    sqlx::query("UPDATE search_backfill SET next_id = $1").bind(next).execute(conn).await?;
     Ok(done)
 }
 
@@ -130,8 +130,8 @@ pub async fn find(
          FROM message_search s
          JOIN messages m ON m.id = s.rowid
          JOIN users u ON u.id = m.sender_id
-         WHERE message_search MATCH ?2 AND (?3 IS NULL OR m.id < ?3) AND m.status = 'normal' AND {visible}
-         ORDER BY m.id DESC LIMIT ?4"
+         WHERE message_search MATCH $2 AND ($3 IS NULL OR m.id < $3) AND m.status = 'normal' AND {visible}
+         ORDER BY m.id DESC LIMIT $4"
     );
     sqlx::query_as(&sql).bind(viewer).bind(query).bind(before).bind(limit).fetch_all(conn).await
 }

@@ -8,7 +8,7 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-pub(super) fn user_from(row: &sqlx::sqlite::SqliteRow) -> User {
+pub(super) fn user_from(row: &sqlx::any::AnyRow) -> User {
     User {
         user_id: row.get("id"),
         user_name: row.get("user_name"),
@@ -26,7 +26,7 @@ pub async fn insert(
     now: i64,
 ) -> sqlx::Result<Option<User>> {
     let row = sqlx::query(
-        "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)
+        "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT(user_name) DO NOTHING RETURNING id, user_name, display_name, avatar",
     )
     .bind(user_name)
@@ -39,7 +39,7 @@ pub async fn insert(
 }
 
 pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
-    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE id = ?")
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -48,7 +48,7 @@ pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
 
 /// The user with this user name (case-insensitive, as user names are).
 pub async fn by_name(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<User>> {
-    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE user_name = ?")
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE user_name = $1")
         .bind(user_name)
         .fetch_optional(conn)
         .await?;
@@ -56,7 +56,7 @@ pub async fn by_name(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Us
 }
 
 pub async fn credentials(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Credentials>> {
-    let row = sqlx::query("SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE user_name = ?")
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE user_name = $1")
         .bind(user_name)
         .fetch_optional(conn)
         .await?;
@@ -71,7 +71,7 @@ pub async fn insert_token(
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO tokens (token_hash, user_id, created_at, last_used_at, user_agent) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO tokens (token_hash, user_id, created_at, last_used_at, user_agent) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(token_hash)
     .bind(user_id)
@@ -87,7 +87,7 @@ pub async fn insert_token(
 pub async fn user_by_token(conn: &mut Conn, token_hash: &[u8], used_since: i64) -> sqlx::Result<Option<(User, i64)>> {
     let row = sqlx::query(
         "SELECT u.id, u.user_name, u.display_name, u.avatar, t.last_used_at FROM tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ? AND t.last_used_at >= ?",
+         WHERE t.token_hash = $1 AND t.last_used_at >= $2",
     )
     .bind(token_hash)
     .bind(used_since)
@@ -97,7 +97,7 @@ pub async fn user_by_token(conn: &mut Conn, token_hash: &[u8], used_since: i64) 
 }
 
 pub async fn touch_token(conn: &mut Conn, token_hash: &[u8], now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE tokens SET last_used_at = ? WHERE token_hash = ?")
+    sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE token_hash = $2")
         .bind(now)
         .bind(token_hash)
         .execute(conn)
@@ -106,7 +106,7 @@ pub async fn touch_token(conn: &mut Conn, token_hash: &[u8], now: i64) -> sqlx::
 }
 
 pub async fn delete_token(conn: &mut Conn, token_hash: &[u8]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM tokens WHERE token_hash = ?").bind(token_hash).execute(conn).await?;
+    sqlx::query("DELETE FROM tokens WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
     Ok(())
 }
 
@@ -122,7 +122,7 @@ pub struct TokenRow {
 pub async fn tokens_of(conn: &mut Conn, user_id: Id, used_since: i64) -> sqlx::Result<Vec<TokenRow>> {
     sqlx::query_as(
         "SELECT token_hash, created_at, last_used_at, user_agent FROM tokens
-         WHERE user_id = ? AND last_used_at >= ? ORDER BY last_used_at DESC",
+         WHERE user_id = $1 AND last_used_at >= $2 ORDER BY last_used_at DESC",
     )
     .bind(user_id)
     .bind(used_since)
@@ -131,13 +131,13 @@ pub async fn tokens_of(conn: &mut Conn, user_id: Id, used_since: i64) -> sqlx::R
 }
 
 pub async fn delete_tokens_of(conn: &mut Conn, user_id: Id) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM tokens WHERE user_id = ?").bind(user_id).execute(conn).await?;
+    sqlx::query("DELETE FROM tokens WHERE user_id = $1").bind(user_id).execute(conn).await?;
     Ok(())
 }
 
 /// Drops tokens unused since `cutoff`.
 pub async fn prune_tokens(conn: &mut Conn, cutoff: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM tokens WHERE last_used_at < ?").bind(cutoff).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM tokens WHERE last_used_at < $1").bind(cutoff).execute(conn).await?.rows_affected())
 }
 
 /// People whose user name or display name contains `keyword`, other than `me`.
@@ -146,11 +146,11 @@ pub async fn search(conn: &mut Conn, me: Id, keyword: &str, limit: i64) -> sqlx:
     let pattern = format!("%{escaped}%");
     let rows = sqlx::query(
         "SELECT u.id, u.user_name, u.display_name, u.avatar,
-                (SELECT c.id FROM conversations c WHERE c.direct_key = printf('%d:%d', min(u.id, ?1), max(u.id, ?1))) AS conversation_id
+                (SELECT c.id FROM conversations c WHERE c.direct_key = printf('%d:%d', min(u.id, $1), max(u.id, $1))) AS conversation_id
          FROM users u
-         WHERE u.id <> ?1 AND (u.user_name LIKE ?2 ESCAPE '\\' OR u.display_name LIKE ?2 ESCAPE '\\')
-         ORDER BY (u.user_name = ?3 COLLATE NOCASE) DESC, u.user_name COLLATE NOCASE
-         LIMIT ?4",
+         WHERE u.id <> $1 AND (u.user_name LIKE $2 ESCAPE '\\' OR u.display_name LIKE $2 ESCAPE '\\')
+         ORDER BY (u.user_name = $3 COLLATE NOCASE) DESC, u.user_name COLLATE NOCASE
+         LIMIT $4",
     )
     .bind(me)
     .bind(&pattern)
@@ -163,11 +163,11 @@ pub async fn search(conn: &mut Conn, me: Id, keyword: &str, limit: i64) -> sqlx:
 
 /// When the person's last connection closed, if it ever did.
 pub async fn last_seen(conn: &mut Conn, user: Id) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT last_seen_at FROM users WHERE id = ?").bind(user).fetch_one(conn).await
+    sqlx::query_scalar("SELECT last_seen_at FROM users WHERE id = $1").bind(user).fetch_one(conn).await
 }
 
 pub async fn set_last_seen(conn: &mut Conn, user: Id, at: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_seen_at = ? WHERE id = ?").bind(at).bind(user).execute(conn).await?;
+    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2").bind(at).bind(user).execute(conn).await?;
     Ok(())
 }
 
@@ -177,7 +177,7 @@ pub async fn direct_contacts(conn: &mut Conn, user: Id) -> sqlx::Result<Vec<Id>>
         "SELECT o.user_id FROM members m
          JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'single'
          JOIN members o ON o.conversation_id = m.conversation_id AND o.user_id <> m.user_id
-         WHERE m.user_id = ?",
+         WHERE m.user_id = $1",
     )
     .bind(user)
     .fetch_all(conn)
