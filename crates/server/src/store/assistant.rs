@@ -173,14 +173,13 @@ pub async fn delete_message(conn: &mut Conn, id: i64) -> sqlx::Result<()> {
 /// log kept for catch-up; how many messages went.
 pub async fn delete(conn: &mut Conn, owner: Id, key: &str, session: i64) -> sqlx::Result<i64> {
     let count = message_count(conn, session).await?;
-    sqlx::query(
-        "UPDATE events SET payload = json_set(payload, '$.data.last_message', NULL)
-         WHERE user_id = $1 AND json_extract(payload, '$.type') = 'ai_session_updated'
-           AND json_extract(payload, '$.data.session_id') = $2",
+    super::events::rewrite(
+        conn,
+        Some(owner),
+        "ai_session_updated",
+        &[(&["data", "session_id"], super::events::Key::Text(key))],
+        &[(&["data", "last_message"], "null")],
     )
-    .bind(owner)
-    .bind(key)
-    .execute(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM ai_messages WHERE session_id = $1").bind(session).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM ai_sessions WHERE id = $1").bind(session).execute(conn).await?;

@@ -2,7 +2,7 @@
 
 use confab_api::Id;
 
-use super::Conn;
+use super::{Backend, Conn};
 
 /// Seconds messages sent now will live once read (0: burn after reading is off).
 pub async fn duration(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<i64> {
@@ -60,11 +60,19 @@ pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> sqlx::Result<Vec<(Id,
 /// the row itself.
 pub async fn erase(conn: &mut Conn, message_id: Id, conversation_id: Id) -> sqlx::Result<Option<String>> {
     let blob = super::messages::erase_content(conn, message_id).await?;
-    sqlx::query(
-        "UPDATE events SET payload = json_object('seq', seq, 'type', 'message_burned',
-                'data', json_object('messageId', $1, 'conversationId', $2))
-         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = $1",
-    )
+    let sql = match Backend::of(conn) {
+        Backend::Sqlite => {
+            "UPDATE events SET payload = json_object('seq', seq, 'type', 'message_burned',
+                    'data', json_object('messageId', $1, 'conversationId', $2))
+             WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = $1"
+        }
+        Backend::Postgres => {
+            "UPDATE events SET payload = json_build_object('seq', seq, 'type', 'message_burned',
+                    'data', json_build_object('messageId', $1, 'conversationId', $2))::text
+             WHERE payload::jsonb ->> 'type' = 'new_message' AND payload::jsonb #>> '{data,messageId}' = CAST($1 AS TEXT)"
+        }
+    };
+    sqlx::query(sql)
     .bind(message_id)
     .bind(conversation_id)
     .execute(&mut *conn)

@@ -15,12 +15,12 @@ SELECT c.id, c.kind, c.name AS group_name, c.announcement, c.burn_duration, me.m
        t.id AS target_id, t.display_name AS target_name, t.user_name AS target_handle, t.avatar AS target_avatar,
        lm.message_type AS lm_type, lm.content AS lm_content, lm.status AS lm_status,
        lm.created_at AS lm_time, lf.file_name AS lm_file_name, lm.system_data AS lm_system,
-       MAX(me.marked_unread, (SELECT COUNT(*) FROM messages x
+       (SELECT CASE WHEN COUNT(*) > me.marked_unread THEN COUNT(*) ELSE me.marked_unread END FROM messages x
          WHERE x.conversation_id = c.id AND x.id > me.last_read_message_id AND x.id > me.cleared_before_id
            AND x.id <= COALESCE(me.left_at_message_id, 9223372036854775807)
            AND x.sender_id <> me.user_id AND x.status = 'normal' AND x.message_type <> 'system'
            AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = me.user_id AND h.message_id = x.id)
-       )) AS unread
+       ) AS unread
 FROM members me
 JOIN conversations c ON c.id = me.conversation_id
 LEFT JOIN members tm ON c.kind = 'single' AND tm.conversation_id = c.id AND tm.user_id <> me.user_id
@@ -225,7 +225,7 @@ pub async fn update_settings(conn: &mut Conn, user_id: Id, conversation_id: Id, 
                 draft_text = COALESCE($3, draft_text), listed = 1
          WHERE conversation_id = $4 AND user_id = $5",
     )
-    .bind(s.is_pinned)
+    .bind(s.is_pinned.map(i64::from))
     .bind(s.recv_msg_opt)
     .bind(s.draft_text.as_deref())
     .bind(conversation_id)
@@ -313,10 +313,10 @@ pub async fn mark_read(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sql
 /// `true` if it changed.
 pub async fn set_marked_unread(conn: &mut Conn, user_id: Id, conversation_id: Id, marked: bool) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE members SET marked_unread = $1, listed = MAX(listed, $1)
+        "UPDATE members SET marked_unread = $1, listed = CASE WHEN listed > $1 THEN listed ELSE $1 END
          WHERE conversation_id = $2 AND user_id = $3 AND marked_unread <> $1",
     )
-    .bind(marked)
+    .bind(i64::from(marked))
     .bind(conversation_id)
     .bind(user_id)
     .execute(conn)

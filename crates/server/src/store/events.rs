@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use confab_api::{Event, Id};
 
-use super::Conn;
+use super::{Backend, Conn};
 
 /// The event as JSON, `{"type":…,"data":…}`: serialised once however many people it goes to.
 pub fn event_json(event: &Event) -> Arc<str> {
@@ -95,6 +95,74 @@ pub async fn bounds(conn: &mut Conn, user_id: Id) -> sqlx::Result<(Option<i64>, 
 
 pub async fn prune(conn: &mut Conn, older_than: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query("DELETE FROM events WHERE created_at < $1").bind(older_than).execute(conn).await?.rows_affected())
+}
+
+/// A field of logged events to match (see [`rewrite`]).
+pub enum Key<'a> {
+    Id(i64),
+    Text(&'a str),
+}
+
+/// Rewrites fields of the logged events of `event_type` (of `user` only, when given) whose
+/// fields equal `keys`: each path of `sets` gets its JSON value. Paths are under the event,
+/// e.g. `["data", "messageId"]`. This is how erased content leaves the catch-up log.
+pub async fn rewrite(
+    conn: &mut Conn,
+    user: Option<Id>,
+    event_type: &str,
+    keys: &[(&[&str], Key<'_>)],
+    sets: &[(&[&str], &str)],
+) -> sqlx::Result<()> {
+    let pg = Backend::of(conn) == Backend::Postgres;
+    let path = |p: &[&str]| if pg { format!("'{{{}}}'", p.join(",")) } else { format!("'$.{}'", p.join(".")) };
+    let field = |p: &[&str]| {
+        if pg {
+            format!("(payload::jsonb #>> {})", path(p))
+        } else {
+            format!("json_extract(payload, {})", path(p))
+        }
+    };
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let value = if pg {
+        let mut value = "payload::jsonb".to_string();
+        for (p, _) in sets {
+            value = format!("jsonb_set({value}, {}, ${}::jsonb)", path(p), next());
+        }
+        format!("({value})::text")
+    } else {
+        let parts: Vec<String> = sets.iter().map(|(p, _)| format!("{}, json(${})", path(p), next())).collect();
+        format!("json_set(payload, {})", parts.join(", "))
+    };
+    let mut conditions = vec![format!("{} = ${}", field(&["type"]), next())];
+    for (p, _) in keys {
+        conditions.push(format!("{} = ${}", field(p), next()));
+    }
+    if user.is_some() {
+        conditions.push(format!("user_id = ${}", next()));
+    }
+    let sql = format!("UPDATE events SET payload = {value} WHERE {}", conditions.join(" AND "));
+    let mut query = sqlx::query(&sql);
+    for (_, json) in sets {
+        query = query.bind(*json);
+    }
+    query = query.bind(event_type);
+    for (_, key) in keys {
+        // PostgreSQL's `#>>` gives text; SQLite's json_extract the number itself.
+        query = match key {
+            Key::Id(id) if pg => query.bind(id.to_string()),
+            Key::Id(id) => query.bind(*id),
+            Key::Text(text) => query.bind(*text),
+        };
+    }
+    if let Some(user) = user {
+        query = query.bind(user);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@ use confab_api::{Id, Reaction};
 use sqlx::Row;
 
 use super::files::FileRow;
+use super::events::{self, Key};
 use super::{Conn, Flag};
 
 /// A message as stored, seen by one member (`is_read` depends on who looks).
@@ -279,12 +280,14 @@ pub async fn history(
 /// the blob of a file this withdrew, whose bytes may now be unreferenced.
 pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<String>> {
     let withdrawn_blob = erase_content(conn, message_id).await?;
-    sqlx::query(
-        "UPDATE events SET payload = json_set(payload, '$.data.content', '', '$.data.status', 'recalled')
-         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = $1",
+    let id = Key::Id(message_id);
+    events::rewrite(
+        conn,
+        None,
+        "new_message",
+        &[(&["data", "messageId"], id)],
+        &[(&["data", "content"], "\"\""), (&["data", "status"], "\"recalled\"")],
     )
-    .bind(message_id)
-    .execute(conn)
     .await?;
     Ok(withdrawn_blob)
 }
@@ -308,20 +311,25 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
     sqlx::query("DELETE FROM message_edits WHERE message_id = $1").bind(message_id).execute(&mut *conn).await?;
     super::search::unindex(conn, message_id).await?;
     sqlx::query("DELETE FROM reactions WHERE message_id = $1").bind(message_id).execute(&mut *conn).await?;
-    sqlx::query(
-        "UPDATE events SET payload = json_set(payload, '$.data.content', '')
-         WHERE json_extract(payload, '$.type') = 'message_edited' AND json_extract(payload, '$.data.messageId') = $1",
+    events::rewrite(
+        conn,
+        None,
+        "message_edited",
+        &[(&["data", "messageId"], Key::Id(message_id))],
+        &[(&["data", "content"], "\"\"")],
     )
-    .bind(message_id)
-    .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "UPDATE events SET payload = json_set(payload, '$.data.replyTo.excerpt', '', '$.data.replyTo.senderName', '',
-                                              '$.data.replyTo.gone', json('true'))
-         WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.replyTo.messageId') = $1",
+    events::rewrite(
+        conn,
+        None,
+        "new_message",
+        &[(&["data", "replyTo", "messageId"], Key::Id(message_id))],
+        &[
+            (&["data", "replyTo", "excerpt"], "\"\""),
+            (&["data", "replyTo", "senderName"], "\"\""),
+            (&["data", "replyTo", "gone"], "true"),
+        ],
     )
-    .bind(message_id)
-    .execute(&mut *conn)
     .await?;
     let mut withdrawn_blob = None;
     if let Some(file_id) = file_id {
@@ -335,15 +343,14 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
         .await?;
     }
     // List updates logged while it was the newest message carry its preview.
-    sqlx::query(
-        "UPDATE events SET payload = json_set(payload, '$.data.lastMessage', '[Recalled]',
-                                              '$.data.lastMessageRecalled', json('true'))
-         WHERE json_extract(payload, '$.type') = 'conversation_updated'
-           AND json_extract(payload, '$.data.conversationId') = $1 AND json_extract(payload, '$.data.lastMessageTime') = $2",
+    let time = crate::time::rfc3339(created_at);
+    events::rewrite(
+        conn,
+        None,
+        "conversation_updated",
+        &[(&["data", "conversationId"], Key::Id(conversation_id)), (&["data", "lastMessageTime"], Key::Text(&time))],
+        &[(&["data", "lastMessage"], "\"[Recalled]\""), (&["data", "lastMessageRecalled"], "true")],
     )
-    .bind(conversation_id)
-    .bind(crate::time::rfc3339(created_at))
-    .execute(conn)
     .await?;
     Ok(withdrawn_blob)
 }

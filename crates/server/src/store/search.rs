@@ -4,7 +4,7 @@
 
 use confab_api::Id;
 
-use super::Conn;
+use super::{Backend, Conn};
 
 /// Han, kana, Hangul and the CJK punctuation-free blocks: written one token per character.
 fn is_cjk(c: char) -> bool {
@@ -18,17 +18,28 @@ fn is_cjk(c: char) -> bool {
     )
 }
 
-/// Written around each CJK character in the index: INVISIBLE SEPARATOR, a format character the
-/// unicode61 tokenizer splits on, and which no snippet needs to show.
+/// Written around each CJK character in the index: a character the engine's tokenizer splits
+/// on and which no snippet needs to show. SQLite: INVISIBLE SEPARATOR (unicode61 splits on
+/// format characters). PostgreSQL: U+0001, a separator in every locale (its parser counts every
+/// non-ASCII character as a letter under the C locale); people cannot type either.
 const PAD: char = '\u{2063}';
+const PG_PAD: char = '\u{1}';
+
+fn pad_of(backend: Backend) -> char {
+    match backend {
+        Backend::Sqlite => PAD,
+        Backend::Postgres => PG_PAD,
+    }
+}
 
 /// The text as indexed: every CJK character stands apart.
-pub fn indexed_form(text: &str) -> String {
+pub fn indexed_form(text: &str, backend: Backend) -> String {
+    let pad = pad_of(backend);
     let mut out = String::with_capacity(text.len() + text.len() / 2);
     for c in text.chars() {
         if is_cjk(c) {
-            out.extend([PAD, c, PAD]);
-        } else if c != PAD {
+            out.extend([pad, c, pad]);
+        } else if c != PAD && c != PG_PAD {
             out.push(c);
         }
     }
@@ -37,43 +48,81 @@ pub fn indexed_form(text: &str) -> String {
 
 /// A snippet of the index as the text reads.
 pub fn readable_form(snippet: &str) -> String {
-    snippet.chars().filter(|&c| c != PAD).collect()
+    snippet.chars().filter(|&c| c != PAD && c != PG_PAD).collect()
 }
 
-/// An FTS5 query for what a person typed: every word must be there (a CJK run as the phrase of
-/// its characters, the last word also as the start of a longer one). `None` when nothing in it
-/// can be searched for (only punctuation or spaces).
-pub fn match_query(typed: &str) -> Option<String> {
+/// What a person typed, as words to find: every word must be there (a CJK run as the phrase of
+/// its characters; the last word also as the start of a longer one).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Words(Vec<String>);
+
+/// `None` when nothing in what was typed can be searched for (only punctuation or spaces).
+pub fn match_query(typed: &str) -> Option<Words> {
     // Control characters (a NUL ends FTS5's query text early) separate words like spaces.
     let typed: String = typed.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let words: Vec<&str> = typed.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).collect();
-    let last = words.len().checked_sub(1)?;
-    let parts: Vec<String> = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let phrase = indexed_form(w).replace('"', "\"\"");
-            if i == last && !w.chars().last().is_some_and(is_cjk) {
-                format!("\"{phrase}\" *")
-            } else {
-                format!("\"{phrase}\"")
-            }
-        })
-        .collect();
-    Some(parts.join(" AND "))
+    let words: Vec<String> =
+        typed.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).map(String::from).collect();
+    (!words.is_empty()).then_some(Words(words))
+}
+
+impl Words {
+    fn prefix(&self, i: usize, word: &str) -> bool {
+        i + 1 == self.0.len() && !word.chars().last().is_some_and(is_cjk)
+    }
+
+    /// The query in the engine's language: FTS5's (`"phrase" *`, AND) or a PostgreSQL tsquery
+    /// (`'phrase':*`, &), each word quoted so that nothing typed is an operator.
+    pub fn query(&self, backend: Backend) -> String {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let prefix = self.prefix(i, w);
+                let form = indexed_form(w, backend);
+                match backend {
+                    Backend::Sqlite => {
+                        let phrase = form.replace('"', "\"\"");
+                        if prefix {
+                            format!("\"{phrase}\" *")
+                        } else {
+                            format!("\"{phrase}\"")
+                        }
+                    }
+                    Backend::Postgres => {
+                        let phrase = form.replace('\\', "\\\\").replace('\'', "''");
+                        if prefix {
+                            format!("'{phrase}':*")
+                        } else {
+                            format!("'{phrase}'")
+                        }
+                    }
+                }
+            })
+            .collect();
+        parts.join(if backend == Backend::Sqlite { " AND " } else { " & " })
+    }
 }
 
 pub async fn index(conn: &mut Conn, message_id: Id, text: &str) -> sqlx::Result<()> {
-    sqlx::query("INSERT OR REPLACE INTO message_search (rowid, body) VALUES ($1, $2)")
-        .bind(message_id)
-        .bind(indexed_form(text))
-        .execute(conn)
-        .await?;
+    let backend = Backend::of(conn);
+    let sql = match backend {
+        Backend::Sqlite => "INSERT OR REPLACE INTO message_search (rowid, body) VALUES ($1, $2)",
+        Backend::Postgres => {
+            "INSERT INTO message_search (message_id, body) VALUES ($1, $2)
+             ON CONFLICT (message_id) DO UPDATE SET body = excluded.body"
+        }
+    };
+    sqlx::query(sql).bind(message_id).bind(indexed_form(text, backend)).execute(conn).await?;
     Ok(())
 }
 
 pub async fn unindex(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM message_search WHERE rowid = $1").bind(message_id).execute(conn).await?;
+    let sql = match Backend::of(conn) {
+        Backend::Sqlite => "DELETE FROM message_search WHERE rowid = $1",
+        Backend::Postgres => "DELETE FROM message_search WHERE message_id = $1",
+    };
+    sqlx::query(sql).bind(message_id).execute(conn).await?;
     Ok(())
 }
 
@@ -117,23 +166,37 @@ pub struct HitRow {
 pub async fn find(
     conn: &mut Conn,
     viewer: Id,
-    query: &str,
+    words: &Words,
     before: Option<Id>,
     limit: i64,
 ) -> sqlx::Result<Vec<HitRow>> {
     // The history's own visibility rule (it also requires membership: a non-member has no
     // cleared_before_id to compare with).
     let visible = super::messages::VISIBLE;
+    let backend = Backend::of(conn);
+    let (matched, snippet, join) = match backend {
+        Backend::Sqlite => (
+            "message_search MATCH $2",
+            "snippet(message_search, 0, char(2), char(3), '…', 16)",
+            "m.id = s.rowid",
+        ),
+        Backend::Postgres => (
+            "s.words @@ to_tsquery('simple', $2)",
+            "ts_headline('simple', s.body, to_tsquery('simple', $2),
+                         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=4, MaxFragments=1, FragmentDelimiter=…')",
+            "m.id = s.message_id",
+        ),
+    };
     let sql = format!(
         "SELECT m.id, m.conversation_id, m.sender_id, u.display_name AS sender_name, m.created_at, m.message_type,
-                snippet(message_search, 0, char(2), char(3), '…', 16) AS snippet
+                {snippet} AS snippet
          FROM message_search s
-         JOIN messages m ON m.id = s.rowid
+         JOIN messages m ON {join}
          JOIN users u ON u.id = m.sender_id
-         WHERE message_search MATCH $2 AND ($3 IS NULL OR m.id < $3) AND m.status = 'normal' AND {visible}
+         WHERE {matched} AND ($3 IS NULL OR m.id < $3) AND m.status = 'normal' AND {visible}
          ORDER BY m.id DESC LIMIT $4"
     );
-    sqlx::query_as(&sql).bind(viewer).bind(query).bind(before).bind(limit).fetch_all(conn).await
+    sqlx::query_as(&sql).bind(viewer).bind(words.query(backend)).bind(before).bind(limit).fetch_all(conn).await
 }
 
 #[cfg(test)]
@@ -142,18 +205,26 @@ mod tests {
 
     #[test]
     fn cjk_characters_are_tokens_of_their_own() {
-        assert_eq!(indexed_form("开会 ok"), "\u{2063}开\u{2063}\u{2063}会\u{2063} ok");
-        assert_eq!(indexed_form("plain"), "plain");
-        assert_eq!(readable_form(&indexed_form("明天开会 ok")), "明天开会 ok");
+        assert_eq!(indexed_form("开会 ok", Backend::Sqlite), "\u{2063}开\u{2063}\u{2063}会\u{2063} ok");
+        assert_eq!(indexed_form("开会", Backend::Postgres), "\u{1}开\u{1}\u{1}会\u{1}");
+        assert_eq!(indexed_form("plain", Backend::Sqlite), "plain");
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            assert_eq!(readable_form(&indexed_form("明天开会 ok", backend)), "明天开会 ok");
+        }
     }
 
     #[test]
     fn queries_need_every_word_and_the_last_may_be_unfinished() {
-        assert_eq!(match_query("开会").unwrap(), "\"\u{2063}开\u{2063}\u{2063}会\u{2063}\"");
-        assert_eq!(match_query("budget rev").unwrap(), "\"budget\" AND \"rev\" *");
-        assert_eq!(match_query("say \"hi\"").unwrap(), "\"say\" AND \"\"\"hi\"\"\" *");
-        assert_eq!(match_query("  ?! "), None);
-        assert_eq!(match_query("\u{0}abc").unwrap(), "\"abc\" *");
-        assert_eq!(match_query(""), None);
+        let fts = |typed: &str| match_query(typed).map(|w| w.query(Backend::Sqlite));
+        assert_eq!(fts("开会").unwrap(), "\"\u{2063}开\u{2063}\u{2063}会\u{2063}\"");
+        assert_eq!(fts("budget rev").unwrap(), "\"budget\" AND \"rev\" *");
+        assert_eq!(fts("say \"hi\"").unwrap(), "\"say\" AND \"\"\"hi\"\"\" *");
+        assert_eq!(fts("  ?! "), None);
+        assert_eq!(fts("\u{0}abc").unwrap(), "\"abc\" *");
+        assert_eq!(fts(""), None);
+        let pg = |typed: &str| match_query(typed).map(|w| w.query(Backend::Postgres));
+        assert_eq!(pg("开会").unwrap(), "'\u{1}开\u{1}\u{1}会\u{1}'");
+        assert_eq!(pg("budget rev").unwrap(), "'budget' & 'rev':*");
+        assert_eq!(pg("it's a\\b").unwrap(), "'it''s' & 'a\\\\b':*");
     }
 }

@@ -27,7 +27,7 @@ pub async fn insert(
 ) -> sqlx::Result<Option<User>> {
     let row = sqlx::query(
         "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT(user_name) DO NOTHING RETURNING id, user_name, display_name, avatar",
+         ON CONFLICT DO NOTHING RETURNING id, user_name, display_name, avatar",
     )
     .bind(user_name)
     .bind(display_name)
@@ -48,7 +48,7 @@ pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
 
 /// The user with this user name (case-insensitive, as user names are).
 pub async fn by_name(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<User>> {
-    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE user_name = $1")
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar FROM users WHERE lower(user_name) = lower($1)")
         .bind(user_name)
         .fetch_optional(conn)
         .await?;
@@ -56,7 +56,7 @@ pub async fn by_name(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Us
 }
 
 pub async fn credentials(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Credentials>> {
-    let row = sqlx::query("SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE user_name = $1")
+    let row = sqlx::query("SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE lower(user_name) = lower($1)")
         .bind(user_name)
         .fetch_optional(conn)
         .await?;
@@ -146,10 +146,12 @@ pub async fn search(conn: &mut Conn, me: Id, keyword: &str, limit: i64) -> sqlx:
     let pattern = format!("%{escaped}%");
     let rows = sqlx::query(
         "SELECT u.id, u.user_name, u.display_name, u.avatar,
-                (SELECT c.id FROM conversations c WHERE c.direct_key = printf('%d:%d', min(u.id, $1), max(u.id, $1))) AS conversation_id
+                (SELECT c.id FROM conversations c WHERE c.direct_key =
+                    CASE WHEN u.id < $1 THEN CAST(u.id AS TEXT) || ':' || CAST($1 AS TEXT)
+                         ELSE CAST($1 AS TEXT) || ':' || CAST(u.id AS TEXT) END) AS conversation_id
          FROM users u
-         WHERE u.id <> $1 AND (u.user_name LIKE $2 ESCAPE '\\' OR u.display_name LIKE $2 ESCAPE '\\')
-         ORDER BY (u.user_name = $3 COLLATE NOCASE) DESC, u.user_name COLLATE NOCASE
+         WHERE u.id <> $1 AND (lower(u.user_name) LIKE lower($2) ESCAPE '\\' OR lower(u.display_name) LIKE lower($2) ESCAPE '\\')
+         ORDER BY CASE WHEN lower(u.user_name) = lower($3) THEN 0 ELSE 1 END, lower(u.user_name)
          LIMIT $4",
     )
     .bind(me)
