@@ -72,11 +72,7 @@ pub async fn erase(conn: &mut Conn, message_id: Id, conversation_id: Id) -> sqlx
              WHERE payload::jsonb ->> 'type' = 'new_message' AND payload::jsonb #>> '{data,messageId}' = CAST($1 AS TEXT)"
         }
     };
-    sqlx::query(sql)
-    .bind(message_id)
-    .bind(conversation_id)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(sql).bind(message_id).bind(conversation_id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM messages WHERE id = $1").bind(message_id).execute(conn).await?;
     Ok(blob)
 }

@@ -226,7 +226,7 @@ pub async fn update_settings(conn: &mut Conn, user_id: Id, conversation_id: Id, 
          WHERE conversation_id = $4 AND user_id = $5",
     )
     .bind(s.is_pinned.map(i64::from))
-    .bind(s.recv_msg_opt)
+    .bind(s.recv_msg_opt.map(i64::from))
     .bind(s.draft_text.as_deref())
     .bind(conversation_id)
     .bind(user_id)

@@ -1,8 +1,8 @@
 use confab_api::{Id, Reaction};
 use sqlx::Row;
 
-use super::files::FileRow;
 use super::events::{self, Key};
+use super::files::FileRow;
 use super::{Conn, Flag};
 
 /// A message as stored, seen by one member (`is_read` depends on who looks).
@@ -215,7 +215,7 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     .bind(m.client_msg_id)
     .bind(m.created_at)
     .bind(serde_json::to_string(m.at_user_ids).unwrap_or_else(|_| "[]".into()))
-    .bind(m.at_all)
+    .bind(i64::from(m.at_all))
     .bind(m.system_data)
     .bind(m.burn_duration)
     .bind(m.reply_to_id)

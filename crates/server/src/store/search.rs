@@ -175,15 +175,13 @@ pub async fn find(
     let visible = super::messages::VISIBLE;
     let backend = Backend::of(conn);
     let (matched, snippet, join) = match backend {
-        Backend::Sqlite => (
-            "message_search MATCH $2",
-            "snippet(message_search, 0, char(2), char(3), '…', 16)",
-            "m.id = s.rowid",
-        ),
+        Backend::Sqlite => {
+            ("message_search MATCH $2", "snippet(message_search, 0, char(2), char(3), '…', 16)", "m.id = s.rowid")
+        }
         Backend::Postgres => (
             "s.words @@ to_tsquery('simple', $2)",
             "ts_headline('simple', s.body, to_tsquery('simple', $2),
-                         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=4, MaxFragments=1, FragmentDelimiter=…')",
+                         'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=15, ShortWord=0')",
             "m.id = s.message_id",
         ),
     };

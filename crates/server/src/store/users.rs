@@ -56,10 +56,12 @@ pub async fn by_name(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Us
 }
 
 pub async fn credentials(conn: &mut Conn, user_name: &str) -> sqlx::Result<Option<Credentials>> {
-    let row = sqlx::query("SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE lower(user_name) = lower($1)")
-        .bind(user_name)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, user_name, display_name, avatar, password_hash FROM users WHERE lower(user_name) = lower($1)",
+    )
+    .bind(user_name)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(|r| Credentials { user: user_from(&r), password_hash: r.get("password_hash") }))
 }
 

@@ -2,12 +2,13 @@
 //! is committed through the other; an instance killed with SIGKILL loses nobody anything — its
 //! people reconnect to the other with `sinceSeq` and get every message once, in order.
 //!
-//! (The shared database is one SQLite file here; PostgreSQL is the production store for this.)
+//! The shared database is one PostgreSQL database when the suite runs on PostgreSQL
+//! (`CONFAB_TEST_POSTGRES`, as `cargo xtask test` does), else one SQLite file both processes open.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{upload_to, Api, NatsServer, Process};
+use super::common::{fresh_database, upload_to, Api, NatsServer, Process};
 
 /// `data` of an answer that must succeed.
 fn ok((status, body): (StatusCode, Value)) -> Value {
@@ -15,8 +16,12 @@ fn ok((status, body): (StatusCode, Value)) -> Value {
     body["data"].clone()
 }
 
-fn start(dir: &std::path::Path, nats: &NatsServer) -> (Process, Api) {
-    let p = Process::start(dir, &["--nats-url", &nats.url, "--file-url-key", "shared-cluster-secret"]);
+fn start(dir: &std::path::Path, nats: &NatsServer, database: Option<&str>) -> (Process, Api) {
+    let mut args = vec!["--nats-url", &nats.url, "--file-url-key", "shared-cluster-secret"];
+    if let Some(url) = database {
+        args.extend(["--database-url", url]);
+    }
+    let p = Process::start(dir, &args);
     let i = Api::new(p.base.clone());
     (p, i)
 }
@@ -25,8 +30,9 @@ fn start(dir: &std::path::Path, nats: &NatsServer) -> (Process, Api) {
 async fn two_instances_share_live_events_and_survive_one_being_killed() {
     let nats = NatsServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let (one_process, one) = start(dir.path(), &nats);
-    let (_two_process, two) = start(dir.path(), &nats);
+    let database = fresh_database();
+    let (one_process, one) = start(dir.path(), &nats, database.as_deref());
+    let (_two_process, two) = start(dir.path(), &nats, database.as_deref());
     let (status, ready) = one.call(reqwest::Method::GET, "/api/ready", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ready["data"]["bus"], "nats: connected");

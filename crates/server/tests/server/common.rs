@@ -30,6 +30,31 @@ pub struct Api {
     pub base: String,
 }
 
+/// The PostgreSQL server the suite runs against when `CONFAB_TEST_POSTGRES` gives its URL
+/// (`cargo xtask test` starts one and runs the suite a second time); SQLite without it.
+pub fn postgres() -> Option<String> {
+    std::env::var("CONFAB_TEST_POSTGRES").ok().filter(|url| !url.is_empty())
+}
+
+/// A new empty database on that server (its URL), for one test's server or cluster.
+pub fn fresh_database() -> Option<String> {
+    use sqlx::{Connection, Executor};
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let admin = postgres()?;
+    let name = format!("confab_t{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let url = format!("{}/{name}", admin.rsplit_once('/').expect("a URL with a database").0);
+    // Its own thread and runtime: callers may be sync or async.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+            conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("a database is created");
+        })
+    })
+    .join()
+    .unwrap();
+    Some(url)
+}
+
 /// A test server's settings: the defaults, except that every test comes from 127.0.0.1 and
 /// makes many accounts, so the per-address limits are lifted (tests of them set their own).
 pub fn config_in(dir: &std::path::Path) -> Config {
@@ -37,6 +62,7 @@ pub fn config_in(dir: &std::path::Path) -> Config {
     config.rates.register_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.login_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.upload_per_ip = confab_server::config::Rate::UNLIMITED;
+    config.database_url = fresh_database();
     config
 }
 
@@ -265,12 +291,45 @@ pub fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// The database file and its write-ahead log, as bytes (to prove erased text is gone).
+/// The database file and its write-ahead log, as bytes (to prove erased text is gone). On
+/// PostgreSQL, every row of every table as text: what the database still holds.
 pub fn db_bytes(s: &TestServer) -> Vec<u8> {
-    ["confab.db", "confab.db-wal"]
-        .iter()
-        .flat_map(|n| std::fs::read(s.dir.path().join(n)).unwrap_or_default())
-        .collect()
+    match &s.config.database_url {
+        Some(url) => postgres_rows(url.clone()),
+        None => ["confab.db", "confab.db-wal"]
+            .iter()
+            .flat_map(|n| std::fs::read(s.dir.path().join(n)).unwrap_or_default())
+            .collect(),
+    }
+}
+
+fn postgres_rows(url: String) -> Vec<u8> {
+    use sqlx::Connection;
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let mut out = Vec::new();
+            for table in tables {
+                let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+                for row in rows {
+                    out.extend_from_slice(row.as_bytes());
+                    out.push(b'\n');
+                }
+            }
+            out
+        })
+    })
+    .join()
+    .unwrap()
 }
 
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -284,11 +343,18 @@ pub struct Process {
 }
 
 impl Process {
+    /// A server on SQLite in `dir`, or on a new PostgreSQL database when the suite runs on
+    /// PostgreSQL and `extra` names none.
     pub fn start(dir: &std::path::Path, extra: &[&str]) -> Process {
         use std::io::BufRead;
+        let database = match extra.contains(&"--database-url") {
+            true => None,
+            false => fresh_database(),
+        };
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_confab-server"))
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
+            .args(database.iter().flat_map(|url| ["--database-url", url.as_str()]))
             .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
             .args(extra)
             .stdout(std::process::Stdio::piped())

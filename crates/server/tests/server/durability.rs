@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{Api, Process, TestServer};
+use super::common::{fresh_database, Api, Process, TestServer};
 
 /// Every message of a conversation, oldest first, paging back with the cursor.
 async fn all_messages(s: &Api, token: &str, cid: i64) -> Vec<Value> {
@@ -98,7 +98,10 @@ async fn concurrent_sends_are_each_answered_once_and_a_refused_one_spoils_nothin
 #[tokio::test]
 async fn every_acknowledged_send_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Process::start(dir.path(), &[]);
+    // The restarted server must find the same database (PostgreSQL: not a fresh one).
+    let database = fresh_database();
+    let args: Vec<&str> = database.iter().flat_map(|url| ["--database-url", url.as_str()]).collect();
+    let server = Process::start(dir.path(), &args);
     let mut s = Api::new(server.base.clone());
     let (alice, _) = s.register("k9_alice").await;
     let (bob, bob_id) = s.register("k9_bob").await;
@@ -133,7 +136,7 @@ async fn every_acknowledged_send_survives_kill_9() {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() > 50, "the senders got going before the kill ({} acknowledged)", acked.len());
 
-    let server = Process::start(dir.path(), &[]);
+    let server = Process::start(dir.path(), &args);
     s.base = server.base.clone();
     let stored = all_messages(&s, &bob, cid).await;
     let texts: Vec<String> = stored.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();

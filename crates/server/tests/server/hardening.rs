@@ -37,6 +37,7 @@ impl Process {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_confab-server"))
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path())
+            .args(super::common::fresh_database().iter().flat_map(|url| ["--database-url", url.as_str()]))
             .args(args)
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
