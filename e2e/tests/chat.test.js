@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
-import { launch, BASE } from '../lib/browser.js';
+import { launch, BASE, PINNED, instanceOf } from '../lib/browser.js';
 import { waitFor, shot, register, api, messageIds, bubbleTexts, sendText, openConversationWith, audit, scrollToStart } from '../lib/helpers.js';
 
 const WIDE = { width: 1280, height: 800 };
@@ -66,6 +66,12 @@ test('sign-up through the UI; the sign-in page passes an accessibility audit', a
   await register(a, BASE, ALICE, 'Alice');
   await register(b, BASE, BOB, 'Bob');
   await shot(b, '00-empty-list');
+  if (PINNED > 1) {
+    // Through the cluster: Alice and Bob are served by different instances.
+    const [ia, ib] = [await instanceOf(a), await instanceOf(b)];
+    assert.ok(ia && ib, `both answered through nginx (${ia}, ${ib})`);
+    assert.notEqual(ia, ib, 'Alice and Bob are pinned to different instances');
+  }
 });
 
 test('1. Alice finds Bob and writes; Bob sees it live with a badge and the title count; reading shows a receipt', async () => {

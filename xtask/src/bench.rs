@@ -11,6 +11,9 @@ pub fn run(args: &[String]) -> Result {
     if args.iter().any(|a| a == "--cluster") {
         return run_on_cluster(quick);
     }
+    if args.iter().any(|a| a == "--postgres") {
+        return run_on_postgres(quick);
+    }
     crate::build_web()?;
     crate::tools::ensure_e2e_packages()?;
     step("building the load generator (release)");
@@ -54,15 +57,37 @@ fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
-/// `--cluster`: the same load through nginx in front of two instances on a NATS bus (one
-/// machine; the instances share the database file), to compare with one instance.
+/// `--postgres`: the same load against one instance whose store is PostgreSQL (a server of its
+/// own, commits waiting for the disk as SQLite's do), to compare with one instance on SQLite.
+fn run_on_postgres(quick: bool) -> Result {
+    step("building the load generator (release)");
+    sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
+    let postgres = crate::postgres::Postgres::start(crate::postgres::Durability::Fsync)?;
+    let database = postgres.create_database("bench")?;
+    let server =
+        TestServer::start_built("serve", "bench-pg", &["--max-sockets", "20000", "--database-url", &database])?;
+    step(&format!(
+        "measuring one instance on PostgreSQL on {} core(s){}",
+        cores(),
+        if quick { " (quick)" } else { "" }
+    ));
+    let mut cmd = Command::new(root().join("target/serve/confab-bench"));
+    cmd.args(["--url", &format!("http://127.0.0.1:{}", server.port), "--pid", &server.pid().to_string()]);
+    if quick {
+        cmd.arg("--quick");
+    }
+    sh(&mut cmd)
+}
+
+/// `--cluster`: the same load through nginx in front of two instances on PostgreSQL and a NATS
+/// bus (one machine), to compare with one instance.
 fn run_on_cluster(quick: bool) -> Result {
     crate::build_web()?;
     step("building the load generator and the server (release)");
     sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
     crate::build_server("serve")?;
     let limits = ["--max-sockets", "20000", "--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"];
-    let cluster = crate::cluster::start("serve", &limits)?;
+    let cluster = crate::cluster::start("serve", &limits, crate::postgres::Durability::Fsync)?;
     step(&format!(
         "measuring through nginx and two instances on {} core(s){}",
         cores(),

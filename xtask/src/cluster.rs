@@ -1,14 +1,15 @@
 //! `cargo xtask cluster`: Confab as several instances, the way a team that outgrows one machine
-//! runs it — a NATS bus between two confab-server processes and nginx in front of them
-//! (WebSocket upgrades passed through, no sticky sessions), everything in a temporary directory
-//! on free ports, stopped together with Ctrl+C. The two instances share one database file here;
-//! `docs/DEPLOY.md` describes the same topology across machines.
+//! runs it — one PostgreSQL database and a NATS bus shared by two confab-server processes, and
+//! nginx in front of them (WebSocket upgrades passed through, no sticky sessions), everything in
+//! temporary directories on free ports, stopped together with Ctrl+C. The instances share the
+//! files directory. `docs/DEPLOY.md` describes the same topology across machines.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::e2e::free_port;
+use crate::postgres::{Durability, Postgres};
 use crate::{root, server_binary, step, tools, Result};
 
 /// The processes of a running cluster; all stopped when it is dropped.
@@ -18,6 +19,8 @@ pub struct Cluster {
     pub instances: Vec<String>,
     children: Vec<Child>,
     dir: PathBuf,
+    /// Stopped after the instances (fields drop after `Drop::drop`).
+    _postgres: Option<Postgres>,
 }
 
 impl Drop for Cluster {
@@ -45,9 +48,18 @@ fn spawn(cmd: &mut Command, what: &str) -> Result<Child> {
     cmd.stdout(Stdio::null()).spawn().map_err(|e| format!("cannot start {what}: {e}"))
 }
 
-/// nginx in front of the instances: any instance may take any request, WebSockets included.
+/// nginx in front of the instances: any instance may take any request, WebSockets included. A
+/// browser holding the cookie `confab_instance=N` is pinned to instance N (the e2e suite pins
+/// its two people to different instances); every answer says which instance gave it
+/// (`X-Confab-Upstream`).
 fn nginx_conf(dir: &Path, port: u16, upstreams: &[u16]) -> String {
     let servers: String = upstreams.iter().map(|p| format!("        server 127.0.0.1:{p};\n")).collect();
+    let pinned: String = upstreams
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("    upstream confab_{n} {{ server 127.0.0.1:{p}; keepalive 8; }}\n", n = i + 1))
+        .collect();
+    let pins: String = (1..=upstreams.len()).map(|n| format!("        \"{n}\" confab_{n};\n")).collect();
     let d = dir.display();
     format!(
         "daemon off;
@@ -65,12 +77,16 @@ http {{
     upstream confab {{
 {servers}        keepalive 32;
     }}
+{pinned}    map $cookie_confab_instance $confab_upstream {{
+        default confab;
+{pins}    }}
     map $http_upgrade $connection_upgrade {{ default upgrade; '' ''; }}
     server {{
         listen 127.0.0.1:{port};
         client_max_body_size 26m;
         location / {{
-            proxy_pass http://confab;
+            proxy_pass http://$confab_upstream;
+            add_header X-Confab-Upstream $upstream_addr always;
             proxy_http_version 1.1;
             proxy_set_header Host $host;
             proxy_set_header Upgrade $http_upgrade;
@@ -87,13 +103,22 @@ http {{
     )
 }
 
-/// Starts NATS, two instances (`profile` build, demo data) and nginx; returns once all listen.
-pub fn start(profile: &str, extra: &[&str]) -> Result<Cluster> {
+/// Starts PostgreSQL, NATS, two instances (`profile` build, demo data) and nginx; returns once
+/// all listen.
+pub fn start(profile: &str, extra: &[&str], durability: Durability) -> Result<Cluster> {
     tools::ensure_cluster_packages()?;
     let dir = std::env::temp_dir().join(format!("confab-cluster-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("data")).map_err(|e| e.to_string())?;
-    let mut cluster = Cluster { url: String::new(), instances: Vec::new(), children: Vec::new(), dir: dir.clone() };
+    let postgres = Postgres::start(durability)?;
+    let database = postgres.create_database("confab")?;
+    let mut cluster = Cluster {
+        url: String::new(),
+        instances: Vec::new(),
+        children: Vec::new(),
+        dir: dir.clone(),
+        _postgres: Some(postgres),
+    };
 
     let nats_port = free_port()?;
     let nats = spawn(
@@ -114,6 +139,7 @@ pub fn start(profile: &str, extra: &[&str]) -> Result<Cluster> {
             .arg("--data-dir")
             .arg(dir.join("data"))
             .args(["--static-dir", &root().join("dist").display().to_string()])
+            .args(["--database-url", &database])
             .args(["--nats-url", &format!("nats://127.0.0.1:{nats_port}")])
             .args(["--file-url-key", &secret, "--trusted-proxies", "127.0.0.1"])
             .args(extra)
@@ -144,9 +170,9 @@ pub fn run(extra: &[String]) -> Result {
     crate::build_web()?;
     crate::build_server("serve")?;
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let cluster = start("serve", &extra)?;
+    let cluster = start("serve", &extra, Durability::Fsync)?;
     step("Confab is running as a cluster (Ctrl+C stops it)");
-    println!("Confab (nginx in front of two instances) is at {}", cluster.url);
+    println!("Confab (nginx in front of two instances on PostgreSQL and NATS) is at {}", cluster.url);
     for (i, url) in cluster.instances.iter().enumerate() {
         println!("  instance {}: {url}", i + 1);
     }

@@ -136,11 +136,13 @@ pub fn run_on_cluster() -> Result {
             "--ai-model",
             "stand-in",
         ],
+        crate::postgres::Durability::NoFsync,
     )?;
     step(&format!("end-to-end tests through nginx at {} (instances {})", cluster.url, cluster.instances.join(", ")));
     sh(Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/"])
         .current_dir(root().join("e2e"))
         .env("CONFAB_URL", &cluster.url)
+        .env("CONFAB_PIN_INSTANCES", cluster.instances.len().to_string())
         .env("CONFAB_MODEL_URL", &model.url))
 }

@@ -7,6 +7,7 @@ mod bench;
 mod budget;
 mod cluster;
 mod e2e;
+mod postgres;
 mod schemathesis;
 mod synapse;
 mod tools;
@@ -27,13 +28,15 @@ fn main() -> ExitCode {
         Some("cluster") => cluster::run(&args[1..]),
         Some("e2e-cluster") => e2e::run_on_cluster(),
         _ => {
-            eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer] [--cluster] | cluster [server options]>");
+            eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer] [--cluster | --postgres] | cluster [server options]>");
             eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");
             eprintln!("  dev   server with demo data + `trunk serve` with live reload (for designers)");
             eprintln!("  test  every suite: server and API tests, wasm-bindgen-test in Chromium, size budget, e2e");
             eprintln!("  dist  release build of the web app (dist/) and the server");
             eprintln!("  bench throughput, delivery latency, fan-out and memory of the release server (crates/bench)");
-            eprintln!("  cluster  NATS + two server instances + nginx in front, on free ports; prints the URL");
+            eprintln!(
+                "  cluster  PostgreSQL + NATS + two server instances + nginx in front, on free ports; prints the URL"
+            );
             return ExitCode::from(2);
         }
     };
@@ -187,6 +190,10 @@ fn test(args: &[String]) -> Result {
     tools::ensure_nats()?;
     step("server and API tests (cargo test)");
     sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server", "-p", "confab-bench"]))?;
+    step("the server suite again, on PostgreSQL (a server of its own, on a free port)");
+    let pg = postgres::Postgres::start(postgres::Durability::NoFsync)?;
+    sh(cargo().args(["test", "-p", "confab-server", "--test", "server"]).env("CONFAB_TEST_POSTGRES", &pg.admin_url))?;
+    drop(pg);
     schemathesis::run()?;
 
     tools::ensure_web()?;

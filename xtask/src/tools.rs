@@ -134,9 +134,30 @@ pub fn ensure_nats() -> Result {
     Ok(())
 }
 
+/// The directory of Debian's PostgreSQL programs (initdb, postgres, pg_isready), newest version.
+pub fn postgres_bin() -> Result<std::path::PathBuf> {
+    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map_err(|_| "PostgreSQL is not installed".to_string())?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|bin| bin.join("initdb").exists() && bin.join("postgres").exists())
+        .collect();
+    found.sort_by_key(|p| p.parent().and_then(|v| v.file_name()?.to_str()?.parse::<u32>().ok()).unwrap_or(0));
+    found.pop().ok_or_else(|| "PostgreSQL is not installed".into())
+}
+
+/// PostgreSQL for the server suite's second run and the cluster, from Debian's packages.
+pub fn ensure_postgres() -> Result {
+    if postgres_bin().is_err() {
+        apt_install(&["postgresql"])?;
+    }
+    Ok(())
+}
+
 /// What `cargo xtask cluster` runs besides Confab: NATS between the instances, nginx in front.
 pub fn ensure_cluster_packages() -> Result {
     ensure_nats()?;
+    ensure_postgres()?;
     if nginx().is_err() {
         apt_install(&["nginx"])?;
     }

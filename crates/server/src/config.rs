@@ -28,6 +28,13 @@ pub struct Config {
     /// The secret file links are signed with, shared by every instance of a cluster (without
     /// it, a random key kept in the data dir).
     pub file_url_key: Option<String>,
+    /// Where file contents go: `s3://bucket/prefix` (an S3-compatible bucket) or
+    /// `file:///shared/dir` (a directory several instances mount); without it, `files/` in the
+    /// data dir.
+    pub file_store_url: Option<String>,
+    /// The bucket's settings (`aws_endpoint`, `aws_access_key_id`, `aws_allow_http`, …; from
+    /// the `AWS_*` environment variables).
+    pub file_store_options: Vec<(String, String)>,
     /// Reverse proxies (nginx in front of a cluster) whose `X-Forwarded-For` gives the client's
     /// address; none by default.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -171,6 +178,8 @@ impl Config {
             database_url: None,
             nats_url: None,
             file_url_key: None,
+            file_store_url: None,
+            file_store_options: Vec::new(),
             trusted_proxies: Vec::new(),
             file_url_ttl: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(7 * 24 * 3600),

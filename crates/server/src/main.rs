@@ -45,6 +45,11 @@ struct Args {
     /// Secret that signs file links; give every instance of a cluster the same one.
     #[arg(long, env = "CONFAB_FILE_URL_KEY", hide_env_values = true)]
     file_url_key: Option<String>,
+    /// Where file contents go: s3://bucket/prefix (settings from the AWS_* environment
+    /// variables: AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ALLOW_HTTP) or file:///shared/dir; without it, files/ in the data dir.
+    #[arg(long, env = "CONFAB_FILE_STORE_URL")]
+    file_store_url: Option<String>,
     /// Addresses of reverse proxies in front of this server, comma-separated; their
     /// X-Forwarded-For tells the client's address (for per-address limits).
     #[arg(long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -122,6 +127,9 @@ async fn main() -> anyhow::Result<()> {
     config.database_url = args.database_url.filter(|u| !u.is_empty());
     config.nats_url = args.nats_url.filter(|u| !u.is_empty());
     config.file_url_key = args.file_url_key.filter(|k| !k.is_empty());
+    config.file_store_url = args.file_store_url.filter(|u| !u.is_empty());
+    config.file_store_options =
+        std::env::vars().filter(|(k, _)| k.starts_with("AWS_")).map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
     config.trusted_proxies = args.trusted_proxies;
     config.rates = RateLimits {
         login_per_ip: args.login_per_ip,

@@ -3,8 +3,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use confab_api::{FileInfo, Id};
 use serde::Deserialize;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 use super::AuthUser;
 use crate::error::{created, ok, ApiPath, ApiQuery, AppError, AppResult};
@@ -96,12 +94,30 @@ pub async fn download_route(
         return Err(AppError::forbidden("this file link is not signed"));
     };
     state.files.verify(file_id, exp, &sig)?;
-    let (row, path) = files::for_download(&state, file_id).await?;
-    let mime: mime_guess::Mime = row.mime.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-    let mut response =
-        ServeFile::new_with_mime(path, &mime).oneshot(request).await.map_err(|_| AppError::internal())?.into_response();
-    if response.status() == StatusCode::NOT_FOUND {
-        return Err(AppError::not_found("the file's content is missing"));
+    let row = files::for_download(&state, file_id).await?;
+    let size = row.size as u64;
+    let range = byte_range(request.headers().get(header::RANGE).and_then(|v| v.to_str().ok()), size)
+        .map_err(|()| AppError::new(StatusCode::RANGE_NOT_SATISFIABLE, format!("the file has {size} bytes")))?;
+    let contents =
+        state.files.get(&row.sha256, range.clone().map(|r| object_store::GetRange::Bounded(r.start..r.end))).await?;
+    let body = axum::body::Body::from_stream(contents.into_stream());
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    let content_type = HeaderValue::from_str(&row.mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    match &range {
+        Some(r) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(r.end - r.start));
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", r.start, r.end - 1)) {
+                headers.insert(header::CONTENT_RANGE, v);
+            }
+        }
+        None => {
+            response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        }
     }
     let disposition = if files::is_inline_image(&row.mime) { "inline" } else { "attachment" };
     let encoded = percent_encoding::utf8_percent_encode(&row.file_name, files::URL_ENCODE);
@@ -119,4 +135,57 @@ pub async fn download_route(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, immutable"));
     Ok(response)
+}
+
+/// The single byte range a `Range` header asks for, within a file of `size` bytes: `None` for the
+/// whole file (no header, several ranges, or one this does not understand — all answered with
+/// every byte, as HTTP allows), `Err` when it starts past the end.
+fn byte_range(header: Option<&str>, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((start, end)) = spec.trim().split_once('-') else {
+        return Ok(None);
+    };
+    let (start, end) = (start.trim(), end.trim());
+    let range = match (start.parse::<u64>(), end.parse::<u64>()) {
+        // The last n bytes.
+        (Err(_), Ok(n)) if start.is_empty() => {
+            if n == 0 || size == 0 {
+                return Err(());
+            }
+            size.saturating_sub(n)..size
+        }
+        (Ok(a), Err(_)) if end.is_empty() => a..size,
+        (Ok(a), Ok(b)) if a <= b => a..(b + 1).min(size),
+        _ => return Ok(None),
+    };
+    if range.start >= size {
+        return Err(());
+    }
+    Ok(Some(range))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_range;
+
+    #[test]
+    fn byte_ranges_are_read_as_http_says() {
+        assert_eq!(byte_range(None, 100), Ok(None));
+        assert_eq!(byte_range(Some("bytes=0-9"), 100), Ok(Some(0..10)));
+        assert_eq!(byte_range(Some("bytes=90-"), 100), Ok(Some(90..100)));
+        assert_eq!(byte_range(Some("bytes=-10"), 100), Ok(Some(90..100)));
+        assert_eq!(byte_range(Some("bytes=-500"), 100), Ok(Some(0..100)));
+        assert_eq!(byte_range(Some("bytes=50-500"), 100), Ok(Some(50..100)));
+        assert_eq!(byte_range(Some("bytes=100-"), 100), Err(()));
+        assert_eq!(byte_range(Some("bytes=-0"), 100), Err(()));
+        assert_eq!(byte_range(Some("bytes=0-1,5-6"), 100), Ok(None));
+        assert_eq!(byte_range(Some("bytes=9-3"), 100), Ok(None));
+        assert_eq!(byte_range(Some("items=0-1"), 100), Ok(None));
+        assert_eq!(byte_range(Some("bytes=x-y"), 100), Ok(None));
+    }
 }

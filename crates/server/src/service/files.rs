@@ -1,8 +1,13 @@
-//! Uploaded files: stored once by content hash in the data dir, handed out as signed,
-//! expiring URLs that work in a plain `<img src>` or `<a href>`.
+//! Uploaded files: stored once by content hash — in the data dir, a shared directory or an
+//! S3-compatible bucket, through `object_store` — and handed out as signed, expiring URLs that
+//! work in a plain `<img src>` or `<a href>`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use object_store::local::LocalFileSystem;
+use object_store::{GetOptions, GetRange, GetResult, ObjectStore};
 
 use axum::extract::multipart::Field;
 use confab_api::{FileInfo, Id};
@@ -26,13 +31,41 @@ pub const URL_ENCODE: &percent_encoding::AsciiSet =
 const INLINE_IMAGES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 pub struct FileStore {
-    root: PathBuf,
+    /// Uploads arrive here (on this machine's disk) while they are hashed and checked.
+    tmp: PathBuf,
+    /// Where the contents are kept, each under `ab/abcdef…` (its SHA-256).
+    blobs: Arc<dyn ObjectStore>,
     key: [u8; 32],
     ttl_secs: u64,
 }
 
+/// The store behind `--file-store-url`, or `files/` in the data dir.
+fn open_blobs(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    use anyhow::Context;
+    let Some(raw) = &config.file_store_url else {
+        let root = config.data_dir.join("files");
+        std::fs::create_dir_all(&root)?;
+        return Ok(Arc::new(LocalFileSystem::new_with_prefix(root)?));
+    };
+    let url: url::Url = raw.parse().with_context(|| format!("--file-store-url {raw} is not a URL"))?;
+    if url.scheme() == "file" {
+        let dir = url.to_file_path().map_err(|_| anyhow::anyhow!("--file-store-url {raw}: not a local path"))?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        return Ok(Arc::new(LocalFileSystem::new_with_prefix(dir)?));
+    }
+    let (store, prefix) = object_store::parse_url_opts(&url, config.file_store_options.iter().cloned())
+        .with_context(|| format!("cannot use {raw} for files"))?;
+    let store: Arc<dyn ObjectStore> = Arc::from(store);
+    Ok(if prefix.as_ref().is_empty() { store } else { Arc::new(object_store::prefix::PrefixStore::new(store, prefix)) })
+}
+
+fn blob_key(sha256: &str) -> object_store::path::Path {
+    object_store::path::Path::from(format!("{}/{sha256}", &sha256[..2]))
+}
+
 impl FileStore {
     pub fn open(config: &Config) -> anyhow::Result<FileStore> {
+        let blobs = open_blobs(config)?;
         let root = config.data_dir.join("files");
         std::fs::create_dir_all(root.join("tmp"))?;
         // Partial uploads left by a crash or a kill are never finished. Another instance sharing
@@ -63,11 +96,44 @@ impl FileStore {
                 }
             }
         };
-        Ok(FileStore { root, key, ttl_secs: config.file_url_ttl.as_secs().max(1) })
+        Ok(FileStore { tmp: root.join("tmp"), blobs, key, ttl_secs: config.file_url_ttl.as_secs().max(1) })
     }
 
-    fn blob_path(&self, sha256: &str) -> PathBuf {
-        self.root.join(&sha256[..2]).join(sha256)
+    async fn has_blob(&self, sha256: &str) -> Result<bool, object_store::Error> {
+        match self.blobs.head(&blob_key(sha256)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Copies an upload into the store (in parts when it is large).
+    async fn put_blob(&self, sha256: &str, from: &Path) -> AppResult<()> {
+        let mut file = tokio::fs::File::open(from).await?;
+        let mut out = object_store::buffered::BufWriter::new(self.blobs.clone(), blob_key(sha256));
+        tokio::io::copy(&mut file, &mut out).await?;
+        out.shutdown().await?;
+        Ok(())
+    }
+
+    async fn delete_blob(&self, sha256: &str) -> Result<(), object_store::Error> {
+        match self.blobs.delete(&blob_key(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The contents (or the asked range of them), streamed from the store.
+    pub async fn get(&self, sha256: &str, range: Option<GetRange>) -> AppResult<GetResult> {
+        let options = GetOptions { range, ..GetOptions::default() };
+        match self.blobs.get_opts(&blob_key(sha256), options).await {
+            Ok(r) => Ok(r),
+            Err(object_store::Error::NotFound { .. }) => Err(AppError::not_found("the file's content is missing")),
+            Err(e) => {
+                tracing::error!("file store: {e}");
+                Err(AppError::internal())
+            }
+        }
     }
 
     fn signature(&self, file_id: Id, expires: u64) -> HmacSha256 {
@@ -111,10 +177,6 @@ impl FileStore {
             width: row.width.map(|w| w as u32),
             height: row.height.map(|h| h as u32),
         }
-    }
-
-    pub fn path_of(&self, row: &FileRow) -> PathBuf {
-        self.blob_path(&row.sha256)
     }
 }
 
@@ -183,7 +245,7 @@ pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -
     let store = &state.files;
     let mut tmp_name = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut tmp_name);
-    let tmp = store.root.join("tmp").join(hex::encode(tmp_name));
+    let tmp = store.tmp.join(hex::encode(tmp_name));
     let result = async {
         let mut out = tokio::fs::File::create(&tmp).await?;
         let mut hasher = Sha256::new();
@@ -216,16 +278,22 @@ pub async fn save_upload(state: &AppState, uploader: Id, mut field: Field<'_>) -
         tokio::task::spawn_blocking(move || detect_type(&tmp_for_sniffing, &name_for_sniffing, claimed.as_deref()))
             .await
             .map_err(|_| AppError::internal())?;
-    let blob = store.blob_path(&sha256);
-    // Placing the blob and recording it happen under the writer, as erasing does: a blob is
-    // never deleted between an upload finding it present and its row being written.
-    let mut conn = state.store.writer().await?;
-    tokio::fs::create_dir_all(blob.parent().expect("has parent")).await?;
-    if tokio::fs::try_exists(&blob).await? {
-        tokio::fs::remove_file(&tmp).await?;
-    } else {
-        tokio::fs::rename(&tmp, &blob).await?;
+    let placed = async {
+        // Copied before taking the writer (a bucket may take a while), and checked again
+        // under it, where erasing happens: a blob is never deleted between an upload finding
+        // it present and its row being written.
+        if !store.has_blob(&sha256).await.map_err(store_error)? {
+            store.put_blob(&sha256, &tmp).await?;
+        }
+        let conn = state.store.writer().await?;
+        if !store.has_blob(&sha256).await.map_err(store_error)? {
+            store.put_blob(&sha256, &tmp).await?;
+        }
+        Ok::<_, AppError>(conn)
     }
+    .await;
+    let _ = tokio::fs::remove_file(&tmp).await;
+    let mut conn = placed?;
     let mut row = FileRow {
         id: 0,
         sha256,
@@ -253,10 +321,8 @@ fn over_quota(quota: u64) -> AppError {
 pub async fn erase_unreferenced(state: &AppState, conn: &mut crate::store::Conn, blobs: &[String]) -> AppResult<()> {
     for sha256 in blobs {
         if !files::blob_in_use(conn, sha256).await? {
-            match tokio::fs::remove_file(state.files.blob_path(sha256)).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!("cannot erase blob {sha256}: {e}"),
+            if let Err(e) = state.files.delete_blob(sha256).await {
+                tracing::warn!("cannot erase blob {sha256}: {e}");
             }
         }
     }
@@ -300,15 +366,19 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-/// The file and its blob path, for a download whose link was verified.
-pub async fn for_download(state: &AppState, file_id: Id) -> AppResult<(FileRow, PathBuf)> {
+/// The file, for a download whose link was verified.
+pub async fn for_download(state: &AppState, file_id: Id) -> AppResult<FileRow> {
     let mut conn = state.store.reader().await?;
     let row = files::get(&mut conn, file_id).await?.ok_or_else(|| AppError::not_found("no such file"))?;
     if row.withdrawn {
         return Err(AppError::not_found("this file was recalled by its sender"));
     }
-    let path = state.files.path_of(&row);
-    Ok((row, path))
+    Ok(row)
+}
+
+fn store_error(e: object_store::Error) -> AppError {
+    tracing::error!("file store: {e}");
+    AppError::internal()
 }
 
 /// The file, if `user` uploaded it (only then may it be sent in a message).

@@ -46,9 +46,11 @@ pub fn indexed_form(text: &str, backend: Backend) -> String {
     out
 }
 
-/// A snippet of the index as the text reads.
+/// A snippet of the index as the text reads. Matches are between U+0002 and U+0003; PostgreSQL
+/// marks each character of a Chinese word apart, so marks that touch are joined into one.
 pub fn readable_form(snippet: &str) -> String {
-    snippet.chars().filter(|&c| c != PAD && c != PG_PAD).collect()
+    let text: String = snippet.chars().filter(|&c| c != PAD && c != PG_PAD).collect();
+    text.replace("\u{3}\u{2}", "")
 }
 
 /// What a person typed, as words to find: every word must be there (a CJK run as the phrase of
@@ -209,6 +211,10 @@ mod tests {
         for backend in [Backend::Sqlite, Backend::Postgres] {
             assert_eq!(readable_form(&indexed_form("明天开会 ok", backend)), "明天开会 ok");
         }
+        assert_eq!(
+            readable_form("\u{2}图\u{3}\u{1}\u{1}\u{2}书\u{3}\u{1} \u{2}ok\u{3}"),
+            "\u{2}图书\u{3} \u{2}ok\u{3}"
+        );
     }
 
     #[test]
