@@ -8,6 +8,7 @@ mod budget;
 mod cluster;
 mod e2e;
 mod postgres;
+mod s3;
 mod schemathesis;
 mod synapse;
 mod tools;
@@ -190,10 +191,14 @@ fn test(args: &[String]) -> Result {
     tools::ensure_nats()?;
     step("server and API tests (cargo test)");
     sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server", "-p", "confab-bench"]))?;
-    step("the server suite again, on PostgreSQL (a server of its own, on a free port)");
+    step("the server suite again, on PostgreSQL and an S3 bucket (servers of their own, on free ports)");
     let pg = postgres::Postgres::start(postgres::Durability::NoFsync)?;
-    sh(cargo().args(["test", "-p", "confab-server", "--test", "server"]).env("CONFAB_TEST_POSTGRES", &pg.admin_url))?;
-    drop(pg);
+    let s3 = s3::S3::start()?;
+    sh(cargo()
+        .args(["test", "-p", "confab-server", "--test", "server"])
+        .env("CONFAB_TEST_POSTGRES", &pg.admin_url)
+        .env("CONFAB_TEST_S3", &s3.endpoint))?;
+    drop((pg, s3));
     schemathesis::run()?;
 
     tools::ensure_web()?;

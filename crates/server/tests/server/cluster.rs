@@ -2,13 +2,14 @@
 //! is committed through the other; an instance killed with SIGKILL loses nobody anything — its
 //! people reconnect to the other with `sinceSeq` and get every message once, in order.
 //!
-//! The shared database is one PostgreSQL database when the suite runs on PostgreSQL
-//! (`CONFAB_TEST_POSTGRES`, as `cargo xtask test` does), else one SQLite file both processes open.
+//! The shared database is one PostgreSQL database and the files one S3 bucket when the suite runs
+//! on those (`CONFAB_TEST_POSTGRES`, `CONFAB_TEST_S3`, as `cargo xtask test` does), else one
+//! SQLite file and one files directory both processes open.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{fresh_database, upload_to, Api, NatsServer, Process};
+use super::common::{fresh_bucket, fresh_database, upload_to, Api, NatsServer, Process};
 
 /// `data` of an answer that must succeed.
 fn ok((status, body): (StatusCode, Value)) -> Value {
@@ -16,10 +17,15 @@ fn ok((status, body): (StatusCode, Value)) -> Value {
     body["data"].clone()
 }
 
-fn start(dir: &std::path::Path, nats: &NatsServer, database: Option<&str>) -> (Process, Api) {
+/// One instance; both share `dir` (and in it the SQLite file and the files), or the PostgreSQL
+/// database and the bucket when the suite runs on those.
+fn start(dir: &std::path::Path, nats: &NatsServer, database: Option<&str>, bucket: Option<&str>) -> (Process, Api) {
     let mut args = vec!["--nats-url", &nats.url, "--file-url-key", "shared-cluster-secret"];
     if let Some(url) = database {
         args.extend(["--database-url", url]);
+    }
+    if let Some(url) = bucket {
+        args.extend(["--file-store-url", url]);
     }
     let p = Process::start(dir, &args);
     let i = Api::new(p.base.clone());
@@ -31,8 +37,9 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
     let nats = NatsServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let database = fresh_database();
-    let (one_process, one) = start(dir.path(), &nats, database.as_deref());
-    let (_two_process, two) = start(dir.path(), &nats, database.as_deref());
+    let bucket = fresh_bucket();
+    let (one_process, one) = start(dir.path(), &nats, database.as_deref(), bucket.as_deref());
+    let (_two_process, two) = start(dir.path(), &nats, database.as_deref(), bucket.as_deref());
     let (status, ready) = one.call(reqwest::Method::GET, "/api/ready", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ready["data"]["bus"], "nats: connected");

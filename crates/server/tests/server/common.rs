@@ -55,6 +55,44 @@ pub fn fresh_database() -> Option<String> {
     Some(url)
 }
 
+/// The S3-compatible server the suite keeps files in when `CONFAB_TEST_S3` gives its endpoint
+/// (`cargo xtask test` runs moto's for the PostgreSQL run); the data dir without it.
+pub fn s3() -> Option<String> {
+    std::env::var("CONFAB_TEST_S3").ok().filter(|url| !url.is_empty())
+}
+
+/// The settings of that server, as `AWS_*` variables would give them (moto takes any keys).
+pub fn s3_options() -> Vec<(String, String)> {
+    let Some(endpoint) = s3() else { return Vec::new() };
+    [
+        ("aws_endpoint", endpoint.as_str()),
+        ("aws_allow_http", "true"),
+        ("aws_access_key_id", "confab-test"),
+        ("aws_secret_access_key", "confab-test"),
+        ("aws_region", "us-east-1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// A new empty bucket on that server (its `s3://` URL), for one test's server or cluster.
+pub fn fresh_bucket() -> Option<String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let endpoint = s3()?;
+    let name = format!("confab-t{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let url = format!("{endpoint}/{name}");
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            let res = reqwest::Client::new().put(&url).send().await.expect("the test S3 server answers");
+            assert!(res.status().is_success(), "a bucket is created: {}", res.status());
+        })
+    })
+    .join()
+    .unwrap();
+    Some(format!("s3://{name}"))
+}
+
 /// A test server's settings: the defaults, except that every test comes from 127.0.0.1 and
 /// makes many accounts, so the per-address limits are lifted (tests of them set their own).
 pub fn config_in(dir: &std::path::Path) -> Config {
@@ -63,6 +101,8 @@ pub fn config_in(dir: &std::path::Path) -> Config {
     config.rates.login_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.upload_per_ip = confab_server::config::Rate::UNLIMITED;
     config.database_url = fresh_database();
+    config.file_store_url = fresh_bucket();
+    config.file_store_options = s3_options();
     config
 }
 
@@ -275,19 +315,34 @@ pub async fn upload_to(base: &str, token: &str, name: &str, mime: &str, bytes: V
     (status, res.json().await.unwrap())
 }
 
-/// Every file under the data dir's `files/` (blobs and temporary uploads).
-pub fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+/// Every file under the data dir's `files/` (blobs and temporary uploads), and every object in
+/// the server's bucket when it has one.
+pub fn stored_files(s: &TestServer) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
         for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             if e.path().is_dir() {
                 walk(&e.path(), out)
             } else {
-                out.push(e.path())
+                out.push(e.path().display().to_string())
             }
         }
     }
     let mut out = Vec::new();
     walk(&s.dir.path().join("files"), &mut out);
+    if let Some(bucket) = s.config.file_store_url.clone() {
+        let options = s.config.file_store_options.clone();
+        let objects = std::thread::spawn(move || {
+            use futures_util::TryStreamExt;
+            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+                let (store, _) = object_store::parse_url_opts(&bucket.parse().unwrap(), options).unwrap();
+                let listed: Vec<object_store::ObjectMeta> = store.list(None).try_collect().await.unwrap();
+                listed.into_iter().map(|m| format!("{bucket}/{}", m.location)).collect::<Vec<String>>()
+            })
+        })
+        .join()
+        .unwrap();
+        out.extend(objects);
+    }
     out
 }
 
@@ -351,10 +406,16 @@ impl Process {
             true => None,
             false => fresh_database(),
         };
+        let bucket = match extra.contains(&"--file-store-url") {
+            true => None,
+            false => fresh_bucket(),
+        };
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_confab-server"))
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
             .args(database.iter().flat_map(|url| ["--database-url", url.as_str()]))
+            .args(bucket.iter().flat_map(|url| ["--file-store-url", url.as_str()]))
+            .envs(s3_options().into_iter().map(|(k, v)| (k.to_ascii_uppercase(), v)))
             .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
             .args(extra)
             .stdout(std::process::Stdio::piped())

@@ -52,8 +52,21 @@ async fn receiver_downloads_identical_bytes_with_safe_headers() {
     let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
     assert!(disposition.starts_with("attachment"), "{disposition}");
     assert!(disposition.contains("Quarterly%20report.pdf"), "{disposition}");
+    assert_eq!(res.headers()["content-length"], "200000");
     assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
     assert_eq!(history["data"]["list"][0]["content"]["fileSize"], 200_000);
+
+    // A player or a resumed download asks for part of it: exactly those bytes.
+    let http = reqwest::Client::new();
+    let part = http.get(&url).header("range", "bytes=1000-1999").send().await.unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.headers()["content-range"], "bytes 1000-1999/200000");
+    assert_eq!(part.bytes().await.unwrap().to_vec(), pdf[1000..2000].to_vec());
+    let tail = http.get(&url).header("range", "bytes=-10").send().await.unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap().to_vec(), pdf[199_990..].to_vec());
+    let past = http.get(&url).header("range", "bytes=200000-").send().await.unwrap();
+    assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     let (_, list) = s.get("/api/conversations", &b).await;
     assert_eq!(list["data"]["list"][0]["lastMessage"], "[File] Quarterly report.pdf");
 
