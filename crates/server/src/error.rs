@@ -159,7 +159,34 @@ where
             Some(b) if !matches!(b, b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {}
             _ => return Err(AppError::unprocessable("the body must be a JSON object")),
         }
+        if json_has_nul(&bytes) {
+            // PostgreSQL's text cannot hold it, and no one means to send it.
+            return Err(AppError::unprocessable("text may not contain the NUL character (\\u0000)"));
+        }
         Ok(ApiJson(axum::Json::<T>::from_bytes(&bytes)?.0))
+    }
+}
+
+/// Whether a JSON text has U+0000 in a string (JSON can only write it as `\u0000`).
+fn json_has_nul(bytes: &[u8]) -> bool {
+    const NUL: &[u8] = b"\\u0000";
+    (0..bytes.len().saturating_sub(NUL.len() - 1)).any(|i| {
+        // An escape only if the backslash is not itself escaped: an even run before it.
+        bytes[i..].starts_with(NUL) && bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_has_nul;
+
+    #[test]
+    fn a_nul_is_found_only_where_json_writes_one() {
+        assert!(json_has_nul(br#"{"content":"a\u0000b"}"#));
+        assert!(json_has_nul(br#"{"content":"\\\u0000"}"#));
+        assert!(!json_has_nul(br#"{"content":"\\u0000"}"#));
+        assert!(!json_has_nul(br#"{"content":"u0000 \u0001"}"#));
+        assert!(!json_has_nul(b""));
     }
 }
 

@@ -81,6 +81,9 @@ pub async fn request_head_limits(req: Request, next: Next) -> Response {
         )
         .into_response();
     }
+    if req.uri().to_string().contains("%00") {
+        return AppError::bad_request("the URL may not contain the NUL character (%00)").into_response();
+    }
     let header_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
     if header_bytes > MAX_HEADER_BYTES {
         return AppError::new(

@@ -36,6 +36,16 @@ pub fn postgres() -> Option<String> {
     std::env::var("CONFAB_TEST_POSTGRES").ok().filter(|url| !url.is_empty())
 }
 
+/// Runs `work` to the end on a thread and runtime of its own: for helpers that sync and async
+/// callers both use.
+fn on_own_runtime<T: Send + 'static>(work: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(work)
+    })
+    .join()
+    .unwrap()
+}
+
 /// A new empty database on that server (its URL), for one test's server or cluster.
 pub fn fresh_database() -> Option<String> {
     use sqlx::{Connection, Executor};
@@ -43,15 +53,10 @@ pub fn fresh_database() -> Option<String> {
     let admin = postgres()?;
     let name = format!("confab_t{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let url = format!("{}/{name}", admin.rsplit_once('/').expect("a URL with a database").0);
-    // Its own thread and runtime: callers may be sync or async.
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
-            conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("a database is created");
-        })
-    })
-    .join()
-    .unwrap();
+    on_own_runtime(async move {
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+        conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("a database is created");
+    });
     Some(url)
 }
 
@@ -82,14 +87,10 @@ pub fn fresh_bucket() -> Option<String> {
     let endpoint = s3()?;
     let name = format!("confab-t{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let url = format!("{endpoint}/{name}");
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-            let res = reqwest::Client::new().put(&url).send().await.expect("the test S3 server answers");
-            assert!(res.status().is_success(), "a bucket is created: {}", res.status());
-        })
-    })
-    .join()
-    .unwrap();
+    on_own_runtime(async move {
+        let res = reqwest::Client::new().put(&url).send().await.expect("the test S3 server answers");
+        assert!(res.status().is_success(), "a bucket is created: {}", res.status());
+    });
     Some(format!("s3://{name}"))
 }
 
@@ -331,16 +332,12 @@ pub fn stored_files(s: &TestServer) -> Vec<String> {
     walk(&s.dir.path().join("files"), &mut out);
     if let Some(bucket) = s.config.file_store_url.clone() {
         let options = s.config.file_store_options.clone();
-        let objects = std::thread::spawn(move || {
+        let objects = on_own_runtime(async move {
             use futures_util::TryStreamExt;
-            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-                let (store, _) = object_store::parse_url_opts(&bucket.parse().unwrap(), options).unwrap();
-                let listed: Vec<object_store::ObjectMeta> = store.list(None).try_collect().await.unwrap();
-                listed.into_iter().map(|m| format!("{bucket}/{}", m.location)).collect::<Vec<String>>()
-            })
-        })
-        .join()
-        .unwrap();
+            let (store, _) = object_store::parse_url_opts(&bucket.parse().unwrap(), options).unwrap();
+            let listed: Vec<object_store::ObjectMeta> = store.list(None).try_collect().await.unwrap();
+            listed.into_iter().map(|m| format!("{bucket}/{}", m.location)).collect::<Vec<String>>()
+        });
         out.extend(objects);
     }
     out
@@ -360,31 +357,24 @@ pub fn db_bytes(s: &TestServer) -> Vec<u8> {
 
 fn postgres_rows(url: String) -> Vec<u8> {
     use sqlx::Connection;
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-            let mut out = Vec::new();
-            for table in tables {
-                let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t"))
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
-                for row in rows {
-                    out.extend_from_slice(row.as_bytes());
-                    out.push(b'\n');
-                }
+    on_own_runtime(async move {
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        let mut out = Vec::new();
+        for table in tables {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t")).fetch_all(&mut conn).await.unwrap();
+            for row in rows {
+                out.extend_from_slice(row.as_bytes());
+                out.push(b'\n');
             }
-            out
-        })
+        }
+        out
     })
-    .join()
-    .unwrap()
 }
 
 pub fn contains(haystack: &[u8], needle: &str) -> bool {

@@ -46,6 +46,8 @@ async fn bad_input_gets_a_named_4xx_and_stores_nothing() {
         (r#"{"receiverId": 1, "content": "hi"}"#, StatusCode::UNPROCESSABLE_ENTITY, "yourself"),
         (r#"{"receiverId": 2, "content": {"fileId": 77}, "messageType": "file"}"#, StatusCode::NOT_FOUND, "77"),
         (r#"{"receiverId": 2, "content": "hi", "messageType": "system"}"#, StatusCode::UNPROCESSABLE_ENTITY, "system"),
+        // PostgreSQL's text cannot hold U+0000: refused on either database, never a 500.
+        (r#"{"receiverId": 2, "content": "a\u0000b"}"#, StatusCode::UNPROCESSABLE_ENTITY, "NUL"),
     ];
     assert_eq!(b_id, 2);
     for (body, want, mentions) in cases {
@@ -61,6 +63,8 @@ async fn bad_input_gets_a_named_4xx_and_stores_nothing() {
     assert!(env["message"].as_str().unwrap().contains("5000"));
     // Exactly 5,000 characters is allowed.
     s.send_text(&a, b_id, &"字".repeat(5000)).await;
+    let (status, env) = s.get("/api/conversations/search?keyword=a%00b", &a).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{env}");
 
     let (status, _) =
         raw(&s, Method::POST, "/api/messages", Some(&a), r#"{"receiverId":2,"content":"x"}"#, "text/plain").await;
@@ -96,6 +100,8 @@ async fn bad_input_gets_a_named_4xx_and_stores_nothing() {
     // Only the one good message was stored.
     let (_, history) = s.get("/api/conversations/1/messages", &a).await;
     assert_eq!(history["data"]["total"], 1);
+    // An escaped backslash before "u0000" is text, not a NUL.
+    assert_eq!(s.send_text(&a, b_id, "C:\\u0000").await["content"], "C:\\u0000");
     let (_, settings) = s.get("/api/conversations/1", &a).await;
     assert_eq!(settings["data"]["recvMsgOpt"], 0);
     assert_eq!(settings["data"]["isPinned"], false);
