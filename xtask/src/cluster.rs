@@ -17,6 +17,8 @@ pub struct Cluster {
     pub url: String,
     /// Each instance's own address (to pin a browser to one).
     pub instances: Vec<String>,
+    /// The database both instances use.
+    pub database_url: String,
     children: Vec<Child>,
     dir: PathBuf,
     /// Stopped after the instances (fields drop after `Drop::drop`).
@@ -25,7 +27,14 @@ pub struct Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        // SIGTERM first: nginx's master then takes its workers with it (SIGKILL would leave
+        // them running, holding the port), and the instances stop cleanly.
         for child in self.children.iter_mut().rev() {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let deadline = Instant::now() + Duration::from_secs(12);
+            while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -115,6 +124,7 @@ pub fn start(profile: &str, extra: &[&str], durability: Durability) -> Result<Cl
     let mut cluster = Cluster {
         url: String::new(),
         instances: Vec::new(),
+        database_url: database.clone(),
         children: Vec::new(),
         dir: dir.clone(),
         _postgres: Some(postgres),
@@ -176,6 +186,7 @@ pub fn run(extra: &[String]) -> Result {
     for (i, url) in cluster.instances.iter().enumerate() {
         println!("  instance {}: {url}", i + 1);
     }
+    println!("  database: {} (psql takes this URL)", cluster.database_url);
     println!("Sign in as alice, bob, carol, dave with the password 'confab-demo'");
     loop {
         std::thread::sleep(Duration::from_secs(3600));

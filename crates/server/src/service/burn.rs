@@ -120,11 +120,13 @@ async fn next_due(state: &AppState) -> Result<Option<i64>, sqlx::Error> {
 /// Erases every message whose time is up and tells both sides; returns how many.
 pub async fn burn_due(state: &AppState, now: i64) -> AppResult<usize> {
     let mut conn = state.store.writer().await?;
-    let due = burn::due(&mut conn, now, BATCH).await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
+    // Read under the write lock: every instance of a cluster runs this timer, and another one
+    // may have burned these a moment ago (then there is nothing left to do).
+    let due = burn::due(&mut tx, now, BATCH).await?;
     if due.is_empty() {
         return Ok(0);
     }
-    let mut tx = crate::store::begin(&mut conn).await?;
     let mut blobs = Vec::new();
     let mut outbox = Outbox::default();
     let mut touched = std::collections::BTreeSet::new();
