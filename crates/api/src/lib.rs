@@ -534,9 +534,9 @@ pub struct CreatePrivateRequest {
 pub struct PatchConversationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_pinned: Option<bool>,
-    /// 0 normal, 1 muted.
+    /// 0 normal, 1 muted, 2 online only (OpenIM's value, kept as set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 2))]
     pub recv_msg_opt: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
