@@ -188,7 +188,13 @@ pub fn run(extra: &[String]) -> Result {
     }
     println!("  database: {} (psql takes this URL)", cluster.database_url);
     println!("Sign in as alice, bob, carol, dave with the password 'confab-demo'");
-    loop {
-        std::thread::sleep(Duration::from_secs(3600));
-    }
+    let (stop, stopped) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })
+    .map_err(|e| format!("cannot wait for Ctrl+C: {e}"))?;
+    let _ = stopped.recv();
+    step("stopping the cluster");
+    drop(cluster);
+    Ok(())
 }
