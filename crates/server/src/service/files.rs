@@ -129,10 +129,7 @@ impl FileStore {
         match self.blobs.get_opts(&blob_key(sha256), options).await {
             Ok(r) => Ok(r),
             Err(object_store::Error::NotFound { .. }) => Err(AppError::not_found("the file's content is missing")),
-            Err(e) => {
-                tracing::error!("file store: {e}");
-                Err(AppError::internal())
-            }
+            Err(e) => Err(store_error(e)),
         }
     }
 

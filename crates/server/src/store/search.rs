@@ -21,7 +21,7 @@ fn is_cjk(c: char) -> bool {
 /// Written around each CJK character in the index: a character the engine's tokenizer splits
 /// on and which no snippet needs to show. SQLite: INVISIBLE SEPARATOR (unicode61 splits on
 /// format characters). PostgreSQL: U+0001, a separator in every locale (its parser counts every
-/// non-ASCII character as a letter under the C locale); people cannot type either.
+/// non-ASCII character as a letter under the C locale). Both are taken out of what is indexed.
 const PAD: char = '\u{2063}';
 const PG_PAD: char = '\u{1}';
 

@@ -9,7 +9,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{fresh_bucket, fresh_database, upload_to, Api, NatsServer, Process};
+use super::common::{upload_to, Api, NatsServer, Process, SharedStorage};
 
 /// `data` of an answer that must succeed.
 fn ok((status, body): (StatusCode, Value)) -> Value {
@@ -19,14 +19,9 @@ fn ok((status, body): (StatusCode, Value)) -> Value {
 
 /// One instance; both share `dir` (and in it the SQLite file and the files), or the PostgreSQL
 /// database and the bucket when the suite runs on those.
-fn start(dir: &std::path::Path, nats: &NatsServer, database: Option<&str>, bucket: Option<&str>) -> (Process, Api) {
+fn start(dir: &std::path::Path, nats: &NatsServer, storage: &SharedStorage) -> (Process, Api) {
     let mut args = vec!["--nats-url", &nats.url, "--file-url-key", "shared-cluster-secret"];
-    if let Some(url) = database {
-        args.extend(["--database-url", url]);
-    }
-    if let Some(url) = bucket {
-        args.extend(["--file-store-url", url]);
-    }
+    args.extend(storage.args());
     let p = Process::start(dir, &args);
     let i = Api::new(p.base.clone());
     (p, i)
@@ -36,10 +31,9 @@ fn start(dir: &std::path::Path, nats: &NatsServer, database: Option<&str>, bucke
 async fn two_instances_share_live_events_and_survive_one_being_killed() {
     let nats = NatsServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let database = fresh_database();
-    let bucket = fresh_bucket();
-    let (one_process, one) = start(dir.path(), &nats, database.as_deref(), bucket.as_deref());
-    let (_two_process, two) = start(dir.path(), &nats, database.as_deref(), bucket.as_deref());
+    let storage = SharedStorage::fresh();
+    let (one_process, one) = start(dir.path(), &nats, &storage);
+    let (_two_process, two) = start(dir.path(), &nats, &storage);
     let (status, ready) = one.call(reqwest::Method::GET, "/api/ready", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ready["data"]["bus"], "nats: connected");
@@ -153,14 +147,8 @@ async fn two_instances_share_live_events_and_survive_one_being_killed() {
 #[tokio::test]
 async fn two_instances_writing_at_once_number_each_persons_events_without_gaps() {
     let dir = tempfile::tempdir().unwrap();
-    let (database, bucket) = (fresh_database(), fresh_bucket());
-    let mut args = vec![];
-    if let Some(url) = &database {
-        args.extend(["--database-url", url.as_str()]);
-    }
-    if let Some(url) = &bucket {
-        args.extend(["--file-store-url", url.as_str()]);
-    }
+    let storage = SharedStorage::fresh();
+    let args = storage.args();
     // No bus: this is about the shared database alone.
     let (p1, p2) = (Process::start(dir.path(), &args), Process::start(dir.path(), &args));
     let (one, two) = (Api::new(p1.base.clone()), Api::new(p2.base.clone()));

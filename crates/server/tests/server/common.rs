@@ -381,6 +381,26 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
+/// The database and bucket of server processes that must share them (a cluster, a restart):
+/// fresh ones when the suite runs on PostgreSQL and S3, none otherwise (then they share the
+/// data dir).
+pub struct SharedStorage {
+    database: Option<String>,
+    bucket: Option<String>,
+}
+
+impl SharedStorage {
+    pub fn fresh() -> SharedStorage {
+        SharedStorage { database: fresh_database(), bucket: fresh_bucket() }
+    }
+
+    /// The server options that name them.
+    pub fn args(&self) -> Vec<&str> {
+        let database = self.database.iter().flat_map(|url| ["--database-url", url.as_str()]);
+        database.chain(self.bucket.iter().flat_map(|url| ["--file-store-url", url.as_str()])).collect()
+    }
+}
+
 /// The server binary as its own process (to be killed with SIGKILL, or to run several).
 pub struct Process {
     child: std::process::Child,

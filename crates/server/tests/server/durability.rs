@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{fresh_database, Api, Process, TestServer};
+use super::common::{Api, Process, SharedStorage, TestServer};
 
 /// Every message of a conversation, oldest first, paging back with the cursor.
 async fn all_messages(s: &Api, token: &str, cid: i64) -> Vec<Value> {
@@ -99,8 +99,8 @@ async fn concurrent_sends_are_each_answered_once_and_a_refused_one_spoils_nothin
 async fn every_acknowledged_send_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     // The restarted server must find the same database (PostgreSQL: not a fresh one).
-    let database = fresh_database();
-    let args: Vec<&str> = database.iter().flat_map(|url| ["--database-url", url.as_str()]).collect();
+    let storage = SharedStorage::fresh();
+    let args = storage.args();
     let server = Process::start(dir.path(), &args);
     let mut s = Api::new(server.base.clone());
     let (alice, _) = s.register("k9_alice").await;
