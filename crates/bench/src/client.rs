@@ -137,8 +137,20 @@ impl Chat for Confab {
                 json!({"conversationId": id.parse::<i64>().unwrap_or_default(), "content": c, "clientMsgId": c})
             }
         };
-        self.call(self.http.post(format!("{}/api/messages", self.base)).bearer_auth(&from.token).json(&body)).await?;
-        Ok(())
+        let res = self
+            .http
+            .post(format!("{}/api/messages", self.base))
+            .bearer_auth(&from.token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        // 201: a new message. 200 would be the answer to a retry (an earlier send with the same
+        // clientMsgId): nothing written, so not a send the generator may count.
+        match res.status() {
+            reqwest::StatusCode::CREATED => Ok(()),
+            status => Err(format!("{status}: {}", res.text().await.unwrap_or_default())),
+        }
     }
 
     async fn create_group(&self, owner: &Account, members: &[Account]) -> Result<String> {

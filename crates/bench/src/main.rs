@@ -1,6 +1,7 @@
 //! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick]`:
 //! runs every scenario against a running Confab server (and the same load against a Matrix
-//! homeserver when given) and prints one Markdown table with both and the ratio.
+//! homeserver when given) and prints one Markdown table with both and the ratio. `--sends`: only
+//! the closed-loop sends and the memory after 100,000 messages (a quick A/B of the write path).
 
 use std::time::Duration;
 
@@ -16,6 +17,8 @@ struct Plan {
     group: usize,
     group_messages: usize,
     fill_to: usize,
+    /// Stop after the sends and the fill (`--sends`).
+    sends_only: bool,
 }
 
 /// One line of the table: what was measured, as shown, and the number compared.
@@ -35,7 +38,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = arg(&args, "--url") else {
         eprintln!(
-            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick]"
+            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends]"
         );
         std::process::exit(2);
     };
@@ -49,6 +52,7 @@ async fn main() {
             group: 20,
             group_messages: 3,
             fill_to: 0,
+            sends_only: false,
         }
     } else {
         Plan {
@@ -59,6 +63,7 @@ async fn main() {
             group: 500,
             group_messages: 20,
             fill_to: 100_000,
+            sends_only: args.iter().any(|a| a == "--sends"),
         }
     };
     let pid = arg(&args, "--pid").and_then(|p| p.parse().ok());
@@ -144,13 +149,18 @@ async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measur
     // The memory a server settles at with this much history, before any overload below (a
     // burst of thousands of connections leaves the allocator's high-water mark behind).
     while sent < plan.fill_to {
-        sent += scenarios::throughput(c, &pairs, plan.senders, Duration::from_secs(5)).await.accepted;
+        let fill = scenarios::throughput(c, &pairs, plan.senders, Duration::from_secs(5)).await;
+        sent += fill.accepted;
+        eprintln!("  filling: {sent} messages ({:.0}/s)", fill.per_sec);
     }
     if plan.fill_to > 0 {
         if let Some(kb) = pid.and_then(rss_kb) {
             let shown = format!("{:.1} MB ({sent} messages)", kb as f64 / 1024.0);
             measure(&mut out, "server memory after 100,000 messages".into(), shown, kb as f64, false);
         }
+    }
+    if plan.sends_only {
+        return Ok(out);
     }
 
     let before = pid.and_then(rss_kb);

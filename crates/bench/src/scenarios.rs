@@ -1,6 +1,6 @@
 //! The measured loads. Each returns numbers, the caller prints them.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,10 @@ pub struct Throughput {
 
 /// Closed loop: `senders` people each send, wait for the answer and send again, for `time`.
 pub async fn throughput<C: Chat>(c: &C, pairs: &Pairs, senders: usize, time: Duration) -> Throughput {
+    // Every run's clientMsgIds are new: one repeated from an earlier run is a retry, which the
+    // server answers without writing anything.
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
     let start = Instant::now();
     let errors = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..senders)
@@ -47,7 +51,7 @@ pub async fn throughput<C: Chat>(c: &C, pairs: &Pairs, senders: usize, time: Dur
                 let mut i = 0u64;
                 while start.elapsed() < time {
                     let t = Instant::now();
-                    match c.send(&from, &to, &format!("t{n}-{i}")).await {
+                    match c.send(&from, &to, &format!("t{run}-{n}-{i}")).await {
                         Ok(_) => lat.push(t.elapsed()),
                         Err(_) => {
                             errors.fetch_add(1, Ordering::Relaxed);
