@@ -2,12 +2,14 @@
 //!
 //! Argon2 needs ~19 MiB per hash on purpose. Run on tokio's blocking pool with no bound, a login
 //! storm grows the process by that much per concurrent attempt, and the allocator keeps it. Here a
-//! fixed set of worker threads each own one reusable block buffer, so memory stays at
+//! fixed set of worker threads share at most one reusable block buffer each, so memory stays at
 //! `workers × 19 MiB` whatever arrives; a caller waits a short while for a worker and otherwise
-//! gets a 503 with `Retry-After` instead of piling up.
+//! gets a 503 with `Retry-After` instead of piling up. The buffers are kept while people sign
+//! in and given back to the system once nobody has for `idle_memory` (a server that signed a
+//! few people in does not hold ~40 MB for the rest of its life).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +24,8 @@ type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 pub struct PasswordHasher {
     jobs: SyncSender<Job>,
+    /// The block buffers not in use (at most one per worker).
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
     /// One permit per worker: holding one means a worker is (or is about to be) yours.
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
@@ -38,12 +42,19 @@ pub struct HashingLimits {
     pub max_waiting: usize,
     /// How long a caller waits for a worker before 503.
     pub max_wait: Duration,
+    /// The hashing memory is freed after this long without a hash.
+    pub idle_memory: Duration,
 }
 
 impl Default for HashingLimits {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        HashingLimits { workers: cores, max_waiting: 64, max_wait: Duration::from_secs(5) }
+        HashingLimits {
+            workers: cores,
+            max_waiting: 64,
+            max_wait: Duration::from_secs(5),
+            idle_memory: Duration::from_secs(10),
+        }
     }
 }
 
@@ -52,15 +63,17 @@ impl PasswordHasher {
         let workers = limits.workers.max(1);
         let (jobs, queue) = sync_channel::<Job>(workers);
         let queue = Arc::new(Mutex::new(queue));
+        let memory = Arc::new(Mutex::new(Vec::with_capacity(workers)));
         for i in 0..workers {
-            let queue = queue.clone();
+            let (queue, memory, idle) = (queue.clone(), memory.clone(), limits.idle_memory);
             std::thread::Builder::new()
                 .name(format!("confab-argon2-{i}"))
-                .spawn(move || worker(queue))
+                .spawn(move || worker(queue, memory, idle))
                 .expect("spawn a hashing thread");
         }
         PasswordHasher {
             jobs,
+            memory,
             permits: Arc::new(Semaphore::new(workers)),
             waiting: AtomicUsize::new(0),
             max_waiting: limits.max_waiting,
@@ -91,6 +104,11 @@ impl PasswordHasher {
         rx.await.map_err(|_| AppError::internal())
     }
 
+    /// Bytes of hashing memory kept for the next hash (not counting hashes running now).
+    pub fn memory_kept(&self) -> usize {
+        self.memory.lock().map(|p| p.iter().map(|m| m.capacity() * std::mem::size_of::<Block>()).sum()).unwrap_or(0)
+    }
+
     /// Argon2id with a random salt, as a PHC string.
     pub async fn hash(&self, password: String) -> AppResult<String> {
         self.run(move |memory| hash_with(memory, password.as_bytes())).await?.ok_or_else(AppError::internal)
@@ -102,18 +120,41 @@ impl PasswordHasher {
     }
 }
 
-fn worker(queue: Arc<Mutex<Receiver<Job>>>) {
-    let mut memory: Vec<Block> = Vec::new();
+fn worker(queue: Arc<Mutex<Receiver<Job>>>, pool: Arc<Mutex<Vec<Vec<Block>>>>, idle: Duration) {
     loop {
         let job = match queue.lock() {
-            Ok(rx) => rx.recv(),
+            Ok(rx) => rx.recv_timeout(idle),
             Err(_) => return,
         };
         match job {
-            Ok(job) => job(&mut memory),
+            Ok(job) => {
+                let mut memory = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+                job(&mut memory);
+                if let Ok(mut p) = pool.lock() {
+                    p.push(memory);
+                }
+            }
+            // Nothing to hash for a while: the memory goes back to the system.
+            Err(RecvTimeoutError::Timeout) => {
+                let unused = pool.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+                if !unused.is_empty() {
+                    drop(unused);
+                    give_back_freed_memory();
+                }
+            }
             // Every sender is gone: the server stopped.
-            Err(_) => return,
+            Err(RecvTimeoutError::Disconnected) => return,
         }
+    }
+}
+
+/// glibc keeps freed memory for reuse: a freed buffer this large comes from its heap once it has
+/// freed one before (its mmap threshold rises), so it is handed back explicitly.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; callable at any time.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -178,6 +219,29 @@ mod tests {
         // The same PHC string the argon2 crate writes and reads.
         let parsed = PasswordHash::new(&hash).unwrap();
         assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_memory_is_kept_while_people_sign_in_and_given_back_when_they_stop() {
+        let limits = HashingLimits {
+            workers: 2,
+            max_waiting: 4,
+            max_wait: Duration::from_secs(5),
+            idle_memory: Duration::from_millis(300),
+        };
+        let hasher = PasswordHasher::new(&limits);
+        assert_eq!(hasher.memory_kept(), 0);
+        let hash = hasher.hash("correct horse".into()).await.unwrap();
+        let one = Params::default().block_count() * std::mem::size_of::<Block>();
+        assert_eq!(hasher.memory_kept(), one, "kept for the next sign-in");
+        assert!(hasher.verify("correct horse".into(), hash.clone()).await.unwrap());
+        let (a, b) =
+            tokio::join!(hasher.verify("correct horse".into(), hash.clone()), hasher.verify("nope".into(), hash));
+        assert!(a.unwrap() && !b.unwrap());
+        assert!(hasher.memory_kept() <= 2 * one, "at most one buffer per worker");
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert_eq!(hasher.memory_kept(), 0, "nobody signed in for a while: the memory is gone");
+        assert!(hasher.hash("again".into()).await.is_ok());
     }
 
     #[test]
