@@ -266,14 +266,17 @@ pub(super) async fn deliver(
     mentions.record(conn, me, conversation_id, message_id).await?;
     conversations::set_listed_for_members(conn, conversation_id).await?;
     // Everyone but the sender sees the same message (read, no read count): it is read and
-    // serialised once, and logged for all of them in one statement, whatever the group's size.
-    let theirs = messages::get(conn, 0, message_id).await?.ok_or_else(AppError::internal)?;
-    let theirs = events::event_json(&Event::NewMessage(to_api(state, &theirs)));
-    let numbered = events::append_to_members(conn, conversation_id, me, &theirs, now).await?;
+    // serialised once, and logged for all of them and the sender in two statements, whatever
+    // the group's size.
+    let row = messages::get_new(conn, message_id).await?.ok_or_else(AppError::internal)?;
+    let theirs = events::event_json(&Event::NewMessage(to_api(state, &row)));
+    let mine = to_api(state, &row.as_its_sender());
+    let mine_json = events::event_json(&Event::NewMessage(mine.clone()));
+    let numbered = events::append_message(conn, conversation_id, me, &theirs, &mine_json, now).await?;
     let mut outbox = Outbox::default();
-    outbox.push_shared(&numbered, &theirs);
-    let mine = to_api(state, &messages::get(conn, me, message_id).await?.ok_or_else(AppError::internal)?);
-    outbox.push(me, events::append(conn, me, Event::NewMessage(mine.clone()), now).await?);
+    let (own, others): (Vec<_>, Vec<_>) = numbered.into_iter().partition(|(user, _)| *user == me);
+    outbox.push_shared(&others, &theirs);
+    outbox.push_shared(&own, &mine_json);
     Ok((mine, outbox))
 }
 
@@ -331,6 +334,10 @@ async fn resolve_target(
     let receiver = receiver.ok_or_else(|| AppError::unprocessable("receiverId or conversationId is required"))?;
     if receiver == me {
         return Err(AppError::unprocessable("you cannot send a message to yourself"));
+    }
+    // A chat that exists names a person who exists (people are never removed).
+    if let Some(cid) = conversations::find_direct(conn, me, receiver).await? {
+        return Ok((cid, receiver));
     }
     if users::by_id(conn, receiver).await?.is_none() {
         return Err(AppError::not_found(format!("no user {receiver}")));

@@ -69,6 +69,44 @@ pub async fn append_to_members(
     Ok(numbered)
 }
 
+/// Logs a new message's event for every current member of its conversation and its sender, in
+/// two statements whatever the number of members: `mine` for the sender (it carries the read
+/// count), `theirs` for everyone else. Returns each person's new sequence number.
+pub async fn append_message(
+    conn: &mut Conn,
+    conversation_id: Id,
+    sender: Id,
+    theirs: &str,
+    mine: &str,
+    now: i64,
+) -> sqlx::Result<Vec<(Id, i64)>> {
+    let numbered: Vec<(Id, i64)> = sqlx::query_as(
+        "UPDATE users SET last_seq = last_seq + 1
+         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL)
+            OR id = $2
+         RETURNING id, last_seq",
+    )
+    .bind(conversation_id)
+    .bind(sender)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO events (user_id, seq, payload, created_at)
+         SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(CASE WHEN u.id = $2 THEN $4 ELSE $3 END, 2), $5
+         FROM users u
+         WHERE u.id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL)
+            OR u.id = $2",
+    )
+    .bind(conversation_id)
+    .bind(sender)
+    .bind(theirs)
+    .bind(mine)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(numbered)
+}
+
 /// Logged events after `since`, oldest first, at most `limit`.
 pub async fn since(conn: &mut Conn, user_id: Id, since: i64, limit: i64) -> sqlx::Result<Vec<(i64, String)>> {
     sqlx::query_as("SELECT seq, payload FROM events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")

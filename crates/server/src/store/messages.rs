@@ -178,6 +178,23 @@ pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Op
     Ok(Some(row))
 }
 
+/// A message just written in this transaction, as its readers see it: nobody has reacted to
+/// it or read it yet, so it is one query and no reactions (see [`MessageRow::as_its_sender`]).
+pub async fn get_new(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
+    let sql = format!("{SELECT} WHERE m.id = $2");
+    let row = sqlx::query(&sql).bind(0i64).bind(message_id).fetch_optional(conn).await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+impl MessageRow {
+    /// A new message (see [`get_new`]) as its sender sees it: not read by anyone yet, a read
+    /// count of 0. What [`get`] with the sender as viewer gives, without reading it again (the
+    /// quoted original cannot be one the sender deleted: a reply to it is refused).
+    pub fn as_its_sender(&self) -> MessageRow {
+        MessageRow { is_read: false, read_count: 0, sender_is_viewer: true, ..self.clone() }
+    }
+}
+
 pub async fn by_client_id(conn: &mut Conn, sender: Id, client_msg_id: &str) -> sqlx::Result<Option<MessageRow>> {
     let sql = format!("{SELECT} WHERE m.sender_id = $1 AND m.client_msg_id = $2");
     let row = sqlx::query(&sql).bind(sender).bind(client_msg_id).fetch_optional(conn).await?;
