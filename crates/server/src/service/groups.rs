@@ -120,7 +120,7 @@ impl Change {
                 at_user_ids: &[],
                 at_all: false,
                 system_data: Some(&data),
-                burn_duration: 0,
+                burn_duration: Some(0),
                 reply_to_id: None,
             },
         )

@@ -235,7 +235,6 @@ pub(super) async fn deliver(
         check_reply(conn, me, conversation_id, original).await?;
     }
     let mentions = super::groups::Mentions::check(conn, me, conversation_id, &req.at_user_ids, req.at_all).await?;
-    let burn_duration = crate::store::burn::duration(conn, conversation_id).await?;
     let now = now_ms();
     let (content, file_id) = match body {
         Body::Text(t) => (*t, None),
@@ -255,7 +254,7 @@ pub(super) async fn deliver(
             at_user_ids: mentions.ids(),
             at_all: mentions.all(),
             system_data: None,
-            burn_duration,
+            burn_duration: None,
             reply_to_id: req.reply_to_message_id,
         },
     )

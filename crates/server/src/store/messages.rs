@@ -205,7 +205,9 @@ pub struct NewMessage<'a> {
     pub at_user_ids: &'a [Id],
     pub at_all: bool,
     pub system_data: Option<&'a str>,
-    pub burn_duration: i64,
+    /// Seconds after reading that it burns; `None`: the conversation's setting at this moment
+    /// (read in the same statement).
+    pub burn_duration: Option<i64>,
     pub conversation_id: Id,
     pub sender_id: Id,
     pub receiver_id: Id,
@@ -221,7 +223,8 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id,
                                created_at, at_user_ids, at_all, system_data, burn_duration, reply_to_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                 COALESCE($12, (SELECT burn_duration FROM conversations WHERE id = $1), 0), $13) RETURNING id",
     )
     .bind(m.conversation_id)
     .bind(m.sender_id)
