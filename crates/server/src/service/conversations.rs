@@ -20,7 +20,7 @@ pub async fn require_member(conn: &mut Conn, me: Id, conversation_id: Id) -> App
 /// Logs the same event for every member of the conversation (two statements, whatever its size).
 pub async fn broadcast_to_members(conn: &mut Conn, conversation_id: Id, now: i64, event: Event) -> AppResult<Outbox> {
     let event = events::event_json(&event);
-    let numbered = events::append_to_members(conn, conversation_id, 0, &event, now).await?;
+    let numbered = events::append_to_members(conn, conversation_id, &event, now).await?;
     let mut outbox = Outbox::default();
     outbox.push_shared(&numbered, &event);
     Ok(outbox)

@@ -34,39 +34,16 @@ pub async fn append(conn: &mut Conn, user_id: Id, event: Event, now: i64) -> sql
     Ok((seq, event))
 }
 
-/// Logs one event for every current member of a conversation but `except`, in two statements
-/// whatever the number of members (numbering, then logging with the frame put together in SQL);
-/// returns each member's new sequence number.
+/// Logs one event for every current member of a conversation, in two statements whatever the
+/// number of members; returns each member's new sequence number.
 pub async fn append_to_members(
     conn: &mut Conn,
     conversation_id: Id,
-    except: Id,
     event: &str,
     now: i64,
 ) -> sqlx::Result<Vec<(Id, i64)>> {
-    let numbered: Vec<(Id, i64)> = sqlx::query_as(
-        "UPDATE users SET last_seq = last_seq + 1
-         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL)
-           AND id <> $2
-         RETURNING id, last_seq",
-    )
-    .bind(conversation_id)
-    .bind(except)
-    .fetch_all(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO events (user_id, seq, payload, created_at)
-         SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr($3, 2), $4
-         FROM users u JOIN members m ON m.user_id = u.id
-         WHERE m.conversation_id = $1 AND m.left_at_message_id IS NULL AND u.id <> $2",
-    )
-    .bind(conversation_id)
-    .bind(except)
-    .bind(event)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(numbered)
+    // Nobody has id 0: every member gets `event`.
+    append_message(conn, conversation_id, 0, event, event, now).await
 }
 
 /// Logs a new message's event for every current member of its conversation and its sender, in
@@ -82,8 +59,8 @@ pub async fn append_message(
 ) -> sqlx::Result<Vec<(Id, i64)>> {
     let numbered: Vec<(Id, i64)> = sqlx::query_as(
         "UPDATE users SET last_seq = last_seq + 1
-         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL)
-            OR id = $2
+         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
+                      UNION SELECT $2)
          RETURNING id, last_seq",
     )
     .bind(conversation_id)
@@ -94,8 +71,8 @@ pub async fn append_message(
         "INSERT INTO events (user_id, seq, payload, created_at)
          SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(CASE WHEN u.id = $2 THEN $4 ELSE $3 END, 2), $5
          FROM users u
-         WHERE u.id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL)
-            OR u.id = $2",
+         WHERE u.id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
+                        UNION SELECT $2)",
     )
     .bind(conversation_id)
     .bind(sender)
