@@ -91,7 +91,13 @@ pub struct Confab {
 
 impl Confab {
     pub fn new(base: &str) -> Confab {
-        let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build().expect("HTTP client");
+        // A request nobody answers (a proxy out of connections under overload) is an error after
+        // 30 s, not a run that never ends.
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(1024)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("HTTP client");
         Confab { base: base.trim_end_matches('/').to_string(), http }
     }
 
