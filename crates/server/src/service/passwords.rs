@@ -20,7 +20,10 @@ use tokio::sync::{oneshot, Semaphore};
 use crate::error::{AppError, AppResult};
 
 /// Work for a hashing thread; it gets that thread's reusable memory.
-type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+/// What it gives back sends the answer: called once the memory is back in the pool, so that a
+/// caller who has the answer finds the memory there.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) -> Answer + Send>;
+type Answer = Box<dyn FnOnce() + Send>;
 
 pub struct PasswordHasher {
     jobs: SyncSender<Job>,
@@ -96,8 +99,11 @@ impl PasswordHasher {
         };
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |memory| {
-            let _permit = permit;
-            let _ = tx.send(f(memory));
+            let answer = f(memory);
+            Box::new(move || {
+                let _permit = permit;
+                let _ = tx.send(answer);
+            })
         });
         // A permit guarantees room in the channel, so this never blocks for long.
         self.jobs.send(job).map_err(|_| AppError::internal())?;
@@ -129,10 +135,11 @@ fn worker(queue: Arc<Mutex<Receiver<Job>>>, pool: Arc<Mutex<Vec<Vec<Block>>>>, i
         match job {
             Ok(job) => {
                 let mut memory = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
-                job(&mut memory);
+                let answer = job(&mut memory);
                 if let Ok(mut p) = pool.lock() {
                     p.push(memory);
                 }
+                answer();
             }
             // Nothing to hash for a while: the memory goes back to the system.
             Err(RecvTimeoutError::Timeout) => {
@@ -227,7 +234,7 @@ mod tests {
             workers: 2,
             max_waiting: 4,
             max_wait: Duration::from_secs(5),
-            idle_memory: Duration::from_millis(300),
+            idle_memory: Duration::from_secs(1),
         };
         let hasher = PasswordHasher::new(&limits);
         assert_eq!(hasher.memory_kept(), 0);
@@ -239,7 +246,7 @@ mod tests {
             tokio::join!(hasher.verify("correct horse".into(), hash.clone()), hasher.verify("nope".into(), hash));
         assert!(a.unwrap() && !b.unwrap());
         assert!(hasher.memory_kept() <= 2 * one, "at most one buffer per worker");
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
         assert_eq!(hasher.memory_kept(), 0, "nobody signed in for a while: the memory is gone");
         assert!(hasher.hash("again".into()).await.is_ok());
     }
