@@ -269,13 +269,15 @@ pub(super) async fn deliver(
     // the group's size.
     let row = messages::get_new(conn, message_id).await?.ok_or_else(AppError::internal)?;
     let theirs = events::event_json(&Event::NewMessage(to_api(state, &row)));
-    let mine = to_api(state, &row.as_its_sender());
+    let mine = to_api(state, &row.into_its_senders());
     let mine_json = events::event_json(&Event::NewMessage(mine.clone()));
-    let numbered = events::append_message(conn, conversation_id, me, &theirs, &mine_json, now).await?;
+    let mut numbered = events::append_message(conn, conversation_id, me, &theirs, &mine_json, now).await?;
     let mut outbox = Outbox::default();
-    let (own, others): (Vec<_>, Vec<_>) = numbered.into_iter().partition(|(user, _)| *user == me);
-    outbox.push_shared(&others, &theirs);
-    outbox.push_shared(&own, &mine_json);
+    if let Some(i) = numbered.iter().position(|(user, _)| *user == me) {
+        let (_, seq) = numbered.swap_remove(i);
+        outbox.push(me, (seq, mine_json));
+    }
+    outbox.push_shared(&numbered, &theirs);
     Ok((mine, outbox))
 }
 

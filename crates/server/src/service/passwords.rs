@@ -19,9 +19,9 @@ use tokio::sync::{oneshot, Semaphore};
 
 use crate::error::{AppError, AppResult};
 
-/// Work for a hashing thread; it gets that thread's reusable memory.
-/// What it gives back sends the answer: called once the memory is back in the pool, so that a
-/// caller who has the answer finds the memory there.
+/// Work for a hashing thread; it gets a buffer from the pool. What it gives back sends the
+/// answer: called once the buffer is back in the pool, so that a caller who has the answer finds
+/// it there.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) -> Answer + Send>;
 type Answer = Box<dyn FnOnce() + Send>;
 

@@ -171,27 +171,29 @@ pub fn group_reactions<'a>(given: impl Iterator<Item = (&'a str, Id)>) -> Vec<Re
 
 /// The message as `viewer` sees it (hidden or cleared ones included: callers check rights).
 pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
-    let sql = format!("{SELECT} WHERE m.id = $2");
-    let row = sqlx::query(&sql).bind(viewer).bind(message_id).fetch_optional(&mut *conn).await?;
-    let Some(mut row) = row.as_ref().map(from_row) else { return Ok(None) };
+    let Some(mut row) = without_reactions(conn, viewer, message_id).await? else { return Ok(None) };
     attach_reactions(conn, std::slice::from_mut(&mut row)).await?;
     Ok(Some(row))
 }
 
-/// A message just written in this transaction, as its readers see it: nobody has reacted to
-/// it or read it yet, so it is one query and no reactions (see [`MessageRow::as_its_sender`]).
-pub async fn get_new(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
+async fn without_reactions(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
     let sql = format!("{SELECT} WHERE m.id = $2");
-    let row = sqlx::query(&sql).bind(0i64).bind(message_id).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql).bind(viewer).bind(message_id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(from_row))
+}
+
+/// A message just written in this transaction, as its readers see it: nobody has reacted to
+/// it or read it yet, so it is one query and no reactions (see [`MessageRow::into_its_senders`]).
+pub async fn get_new(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
+    without_reactions(conn, 0, message_id).await
 }
 
 impl MessageRow {
     /// A new message (see [`get_new`]) as its sender sees it: not read by anyone yet, a read
     /// count of 0. What [`get`] with the sender as viewer gives, without reading it again (the
     /// quoted original cannot be one the sender deleted: a reply to it is refused).
-    pub fn as_its_sender(&self) -> MessageRow {
-        MessageRow { is_read: false, read_count: 0, sender_is_viewer: true, ..self.clone() }
+    pub fn into_its_senders(self) -> MessageRow {
+        MessageRow { is_read: false, read_count: 0, sender_is_viewer: true, ..self }
     }
 }
 
