@@ -54,6 +54,28 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
+/// A run from a fresh clone writes about 9 GB (the debug, wasm and release builds, the test
+/// databases); on a fuller disk it fails late and obscurely (SQLite's "database or disk is full"
+/// in whichever test comes first), so say so at the start.
+fn disk_check() {
+    const NEEDED_GB: u64 = 10;
+    let out = Command::new("df").args(["-Pk"]).arg(root()).output();
+    let free_kb = out.ok().and_then(|o| {
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        text.lines().nth(1)?.split_whitespace().nth(3)?.parse::<u64>().ok()
+    });
+    if let Some(kb) = free_kb {
+        let gb = kb as f64 / 1024.0 / 1024.0;
+        eprintln!("xtask: {gb:.1} GB free on the disk holding {}", root().display());
+        if kb < NEEDED_GB * 1024 * 1024 {
+            eprintln!(
+                "xtask: WARNING: a run from a fresh clone needs about {NEEDED_GB} GB; with {gb:.1} GB \
+                 free, builds or test databases may fail with \"disk is full\""
+            );
+        }
+    }
+}
+
 pub fn step(what: &str) {
     eprintln!("\n==> {what}");
 }
@@ -169,6 +191,7 @@ fn dist() -> Result {
 fn test(args: &[String]) -> Result {
     let e2e = !args.iter().any(|a| a == "--no-e2e");
     let started = std::time::Instant::now();
+    disk_check();
 
     step("formatting and lints (cargo fmt --check, cargo clippy -D warnings, host and wasm32)");
     sh(cargo().args(["fmt", "--all", "--check"]))?;
