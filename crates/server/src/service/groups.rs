@@ -376,9 +376,7 @@ impl Mentions {
 
     pub async fn record(&self, conn: &mut Conn, me: Id, cid: Id, message_id: Id) -> AppResult<()> {
         if self.all {
-            for member in conversations::member_ids(conn, cid).await?.into_iter().filter(|m| *m != me) {
-                groups::mention(conn, cid, member, message_id, 2).await?;
-            }
+            groups::mention_all(conn, cid, me, message_id).await?;
         }
         for &member in self.ids.iter().filter(|m| **m != me) {
             groups::mention(conn, cid, member, message_id, 1).await?;

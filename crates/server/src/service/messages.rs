@@ -240,34 +240,30 @@ pub(super) async fn deliver(
         Body::Text(t) => (*t, None),
         Body::File(f) => ("", Some(f.id)),
     };
-    let message_id = messages::insert(
-        conn,
-        &NewMessage {
-            conversation_id,
-            sender_id: me,
-            receiver_id,
-            message_type: message_type.as_str(),
-            content,
-            file_id,
-            client_msg_id,
-            created_at: now,
-            at_user_ids: mentions.ids(),
-            at_all: mentions.all(),
-            system_data: None,
-            burn_duration: None,
-            reply_to_id: req.reply_to_message_id,
-        },
-    )
-    .await?;
-    if let (MessageType::Text, Body::Text(text)) = (message_type, body) {
-        crate::store::search::index(conn, message_id, text).await?;
-    }
-    mentions.record(conn, me, conversation_id, message_id).await?;
-    conversations::set_listed_for_members(conn, conversation_id).await?;
+    let new = NewMessage {
+        conversation_id,
+        sender_id: me,
+        receiver_id,
+        message_type: message_type.as_str(),
+        content,
+        file_id,
+        client_msg_id,
+        created_at: now,
+        at_user_ids: mentions.ids(),
+        at_all: mentions.all(),
+        system_data: None,
+        burn_duration: None,
+        reply_to_id: req.reply_to_message_id,
+    };
+    let indexed = match (message_type, body) {
+        (MessageType::Text, Body::Text(text)) => Some(*text),
+        _ => None,
+    };
     // Everyone but the sender sees the same message (read, no read count): it is read and
-    // serialised once, and logged for all of them and the sender in two statements, whatever
-    // the group's size.
-    let row = messages::get_new(conn, message_id).await?.ok_or_else(AppError::internal)?;
+    // serialised once, and logged for all of them and the sender in one call, whatever the
+    // group's size.
+    let row = messages::insert_new(conn, &new, indexed).await?;
+    mentions.record(conn, me, conversation_id, row.id).await?;
     let theirs = events::event_json(&Event::NewMessage(to_api(state, &row)));
     let mine = to_api(state, &row.into_its_senders());
     let mine_json = events::event_json(&Event::NewMessage(mine.clone()));

@@ -201,14 +201,13 @@ pub async fn set_listed(conn: &mut Conn, user_id: Id, conversation_id: Id) -> sq
     Ok(done.rows_affected() > 0)
 }
 
+/// Puts conversation `$1` back in every current member's list (a new message in it).
+pub(super) const LIST_FOR_MEMBERS: &str =
+    "UPDATE members SET listed = 1 WHERE conversation_id = $1 AND listed = 0 AND left_at_message_id IS NULL";
+
 /// Puts the conversation back in every current member's list (a new message in it).
 pub async fn set_listed_for_members(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE members SET listed = 1 WHERE conversation_id = $1 AND listed = 0 AND left_at_message_id IS NULL",
-    )
-    .bind(conversation_id)
-    .execute(conn)
-    .await?;
+    sqlx::query(LIST_FOR_MEMBERS).bind(conversation_id).execute(conn).await?;
     Ok(())
 }
 

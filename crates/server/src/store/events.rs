@@ -1,8 +1,9 @@
 //! The per-user event log that lets a reconnecting socket catch up with `sinceSeq`.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use confab_api::{Event, Id};
+use sqlx::Row;
 
 use super::{Backend, Conn};
 
@@ -57,31 +58,27 @@ pub async fn append_message(
     mine: &str,
     now: i64,
 ) -> sqlx::Result<Vec<(Id, i64)>> {
-    let numbered: Vec<(Id, i64)> = sqlx::query_as(
-        "UPDATE users SET last_seq = last_seq + 1
+    const NUMBER: &str = "UPDATE users SET last_seq = last_seq + 1
          WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
                       UNION SELECT $2)
-         RETURNING id, last_seq",
-    )
-    .bind(conversation_id)
-    .bind(sender)
-    .fetch_all(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO events (user_id, seq, payload, created_at)
+         RETURNING id, last_seq";
+    const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
          SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(CASE WHEN u.id = $2 THEN $4 ELSE $3 END, 2), $5
          FROM users u
          WHERE u.id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
-                        UNION SELECT $2)",
-    )
-    .bind(conversation_id)
-    .bind(sender)
-    .bind(theirs)
-    .bind(mine)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(numbered)
+                        UNION SELECT $2)";
+    static SQLITE_BOTH: LazyLock<String> = LazyLock::new(|| format!("{NUMBER}; {LOG}"));
+    let bind = |sql| sqlx::query(sql).bind(conversation_id).bind(sender).bind(theirs).bind(mine).bind(now);
+    let rows = if Backend::of(conn) == Backend::Postgres {
+        // PostgreSQL takes one statement per call.
+        let numbered = sqlx::query(NUMBER).bind(conversation_id).bind(sender).fetch_all(&mut *conn).await?;
+        bind(LOG).execute(conn).await?;
+        numbered
+    } else {
+        // One call (one round trip to sqlx's SQLite thread); the rows are the numbering's.
+        bind(&SQLITE_BOTH).fetch_all(conn).await?
+    };
+    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("last_seq")?))).collect()
 }
 
 /// Logged events after `since`, oldest first, at most `limit`.

@@ -143,6 +143,22 @@ pub async fn mention(conn: &mut Conn, conversation_id: Id, user_id: Id, message_
     Ok(())
 }
 
+/// `@all`: every current member but the sender gets the mention (as [`mention`] with 2 does
+/// for one), in one statement whatever the group's size.
+pub async fn mention_all(conn: &mut Conn, conversation_id: Id, sender: Id, message_id: Id) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE members SET mention_message_id = $1,
+                group_at_type = CASE WHEN group_at_type IN (1, 3) THEN 3 ELSE 2 END
+         WHERE conversation_id = $2 AND user_id <> $3 AND left_at_message_id IS NULL",
+    )
+    .bind(message_id)
+    .bind(conversation_id)
+    .bind(sender)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The announcement changed: every other member without an unread mention sees 4.
 pub async fn flag_announcement(conn: &mut Conn, conversation_id: Id, except: Id) -> sqlx::Result<()> {
     sqlx::query(

@@ -1,9 +1,11 @@
+use std::sync::LazyLock;
+
 use confab_api::{Id, Reaction};
 use sqlx::Row;
 
 use super::events::{self, Key};
 use super::files::FileRow;
-use super::{Conn, Flag};
+use super::{Backend, Conn, Flag};
 
 /// A message as stored, seen by one member (`is_read` depends on who looks).
 #[derive(Debug, Clone)]
@@ -221,28 +223,70 @@ pub struct NewMessage<'a> {
     pub reply_to_id: Option<Id>,
 }
 
+const INSERT: &str = "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id,
+                                      client_msg_id, created_at, at_user_ids, at_all, system_data, burn_duration,
+                                      reply_to_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+            COALESCE($12, (SELECT burn_duration FROM conversations WHERE id = $1), 0), $13)";
+
+/// `m`'s values for [`INSERT`]'s `$1`–`$13`.
+fn bind_new<'q>(query: AnyQuery<'q>, m: &'q NewMessage<'q>) -> AnyQuery<'q> {
+    query
+        .bind(m.conversation_id)
+        .bind(m.sender_id)
+        .bind(m.receiver_id)
+        .bind(m.message_type)
+        .bind(m.content)
+        .bind(m.file_id)
+        .bind(m.client_msg_id)
+        .bind(m.created_at)
+        .bind(serde_json::to_string(m.at_user_ids).unwrap_or_else(|_| "[]".into()))
+        .bind(i64::from(m.at_all))
+        .bind(m.system_data)
+        .bind(m.burn_duration)
+        .bind(m.reply_to_id)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
-    sqlx::query_scalar(
-        "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, client_msg_id,
-                               created_at, at_user_ids, at_all, system_data, burn_duration, reply_to_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-                 COALESCE($12, (SELECT burn_duration FROM conversations WHERE id = $1), 0), $13) RETURNING id",
+    let sql = format!("{INSERT} RETURNING id");
+    let row = bind_new(sqlx::query(&sql), m).fetch_one(conn).await?;
+    row.try_get("id")
+}
+
+/// On SQLite, [`insert_new`]'s statements as one: the message, the new row as its readers see
+/// it, its search entry (`$14`: the indexed text, or NULL) and its conversation listed again.
+static SQLITE_INSERT_NEW: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{INSERT};
+         {readers} WHERE m.id = last_insert_rowid();
+         INSERT OR REPLACE INTO message_search (rowid, body) SELECT last_insert_rowid(), $14 WHERE $14 IS NOT NULL;
+         {list}",
+        // The readers' view: viewer 0, nobody (as `get_new`).
+        readers = SELECT.replace("$1", "0"),
+        list = super::conversations::LIST_FOR_MEMBERS,
     )
-    .bind(m.conversation_id)
-    .bind(m.sender_id)
-    .bind(m.receiver_id)
-    .bind(m.message_type)
-    .bind(m.content)
-    .bind(m.file_id)
-    .bind(m.client_msg_id)
-    .bind(m.created_at)
-    .bind(serde_json::to_string(m.at_user_ids).unwrap_or_else(|_| "[]".into()))
-    .bind(i64::from(m.at_all))
-    .bind(m.system_data)
-    .bind(m.burn_duration)
-    .bind(m.reply_to_id)
-    .fetch_one(conn)
-    .await
+});
+
+/// Writes a new message with what every new message brings — its search entry (`indexed`: its
+/// text, for a text message) and its conversation back in every member's list — and reads it
+/// back as its readers see it (see [`get_new`]). On SQLite that is one call: sqlx runs every
+/// call on its SQLite thread and waits for the answer, and that round trip costs several times
+/// what these statements do (`cargo xtask bench`, BENCHMARKS.md).
+pub async fn insert_new(conn: &mut Conn, m: &NewMessage<'_>, indexed: Option<&str>) -> sqlx::Result<MessageRow> {
+    if Backend::of(conn) == Backend::Postgres {
+        let id = insert(conn, m).await?;
+        if let Some(text) = indexed {
+            super::search::index(conn, id, text).await?;
+        }
+        super::conversations::set_listed_for_members(conn, m.conversation_id).await?;
+        return get_new(conn, id).await?.ok_or(sqlx::Error::RowNotFound);
+    }
+    let form = indexed.map(|text| super::search::indexed_form(text, Backend::Sqlite));
+    // Every statement runs to its end (`fetch_one` would stop the list at the first row).
+    let rows = bind_new(sqlx::query(&SQLITE_INSERT_NEW), m).bind(form).fetch_all(conn).await?;
+    rows.first().map(from_row).ok_or(sqlx::Error::RowNotFound)
 }
 
 pub struct HistoryPage {
