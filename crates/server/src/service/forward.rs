@@ -61,7 +61,7 @@ pub async fn forward(state: &AppState, me: Id, req: ForwardRequest) -> AppResult
                 None => (OutgoingContent::Text(original.content.clone()), Body::Text(&original.content)),
             };
             let req = SendMessageRequest::new(None, content, Some(message_type), Some(*target), None);
-            let (message, events) = deliver(state, &mut tx, me, &req, message_type, &body, None).await?;
+            let (message, events) = deliver(state, &mut tx, me, &req, message_type, body, None).await?;
             outbox.extend(events);
             list.push(message);
         }

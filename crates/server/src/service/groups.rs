@@ -374,7 +374,7 @@ impl Mentions {
         self.all
     }
 
-    pub async fn record(&self, conn: &mut Conn, me: Id, cid: Id, message_id: Id) -> AppResult<()> {
+    pub async fn record(&self, conn: &mut Conn, me: Id, cid: Id, message_id: Id) -> sqlx::Result<()> {
         if self.all {
             groups::mention_all(conn, cid, me, message_id).await?;
         }

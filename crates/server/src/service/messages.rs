@@ -182,14 +182,39 @@ pub async fn send(state: &AppState, me: Id, req: SendMessageRequest) -> AppResul
     state.sends.submit(me, req).await
 }
 
-/// One send inside the writer's open transaction: the message, whether it is new, and the
-/// events to publish once the transaction commits.
-pub(super) async fn send_in(
-    state: &AppState,
-    conn: &mut Conn,
-    me: Id,
-    req: &SendMessageRequest,
-) -> AppResult<(Message, bool, Outbox)> {
+/// A send that passed every check. Checks only read; writing it can fail only with the
+/// database (the group commit relies on it: a refused send has written nothing).
+#[allow(clippy::large_enum_variant)] // one per send, moved once: a box would buy nothing
+pub(super) enum Checked<'r> {
+    /// `clientMsgId` named an earlier send of this same message: answered with it, nothing written.
+    Retry(MessageRow),
+    New(Plan<'r>),
+}
+
+/// A checked message: where it goes and what it carries.
+pub(super) struct Plan<'r> {
+    req: &'r SendMessageRequest,
+    message_type: MessageType,
+    body: Body<'r>,
+    client_msg_id: Option<&'r str>,
+    to: Target,
+    mentions: super::groups::Mentions,
+}
+
+/// The conversation a send goes to.
+enum Target {
+    Conversation {
+        id: Id,
+        receiver: Id,
+    },
+    /// The first message between two people: their chat is made when the message is written.
+    NewDirect {
+        receiver: Id,
+    },
+}
+
+/// Checks one send inside the writer's open transaction (reading only; see [`Checked`]).
+pub(super) async fn check_in<'r>(conn: &mut Conn, me: Id, req: &'r SendMessageRequest) -> AppResult<Checked<'r>> {
     let message_type = message_type_of(req);
     let client_msg_id = check_client_msg_id(&req.client_msg_id)?;
     if let Some(cid) = client_msg_id {
@@ -199,7 +224,7 @@ pub(super) async fn send_in(
                     "clientMsgId '{cid}' was already used for a different message; use a new one for each message"
                 )));
             }
-            return Ok((to_api(state, &existing), false, Outbox::default()));
+            return Ok(Checked::Retry(existing));
         }
     }
 
@@ -214,29 +239,47 @@ pub(super) async fn send_in(
             ));
         }
     }
-
-    let (message, outbox) = deliver(state, conn, me, req, message_type, &body, client_msg_id).await?;
-    Ok((message, true, outbox))
+    Ok(Checked::New(plan(conn, me, req, message_type, body, client_msg_id).await?))
 }
 
-/// Writes a checked message into the open transaction: the message, its search entry and
-/// mentions, and the events for every member (published by the caller after the commit).
-pub(super) async fn deliver(
-    state: &AppState,
+/// Checks where a message goes: the conversation, the quoted original, the mentions.
+async fn plan<'r>(
     conn: &mut Conn,
     me: Id,
-    req: &SendMessageRequest,
+    req: &'r SendMessageRequest,
     message_type: MessageType,
-    body: &Body<'_>,
-    client_msg_id: Option<&str>,
-) -> AppResult<(Message, Outbox)> {
-    let (conversation_id, receiver_id) = resolve_target(conn, me, req.receiver_id, req.conversation_id).await?;
+    body: Body<'r>,
+    client_msg_id: Option<&'r str>,
+) -> AppResult<Plan<'r>> {
+    let to = resolve_target(conn, me, req.receiver_id, req.conversation_id).await?;
+    // A chat not made yet holds nothing to quote and nobody to mention (no conversation is 0).
+    let conversation_id = match to {
+        Target::Conversation { id, .. } => id,
+        Target::NewDirect { .. } => 0,
+    };
     if let Some(original) = req.reply_to_message_id {
         check_reply(conn, me, conversation_id, original).await?;
     }
     let mentions = super::groups::Mentions::check(conn, me, conversation_id, &req.at_user_ids, req.at_all).await?;
+    Ok(Plan { req, message_type, body, client_msg_id, to, mentions })
+}
+
+/// Writes a checked message into the open transaction: the message, its search entry and
+/// mentions, and the events for every member (published by the caller after the commit).
+pub(super) async fn write(
+    state: &AppState,
+    conn: &mut Conn,
+    me: Id,
+    plan: Plan<'_>,
+) -> sqlx::Result<(Message, Outbox)> {
     let now = now_ms();
-    let (content, file_id) = match body {
+    let (conversation_id, receiver_id) = match plan.to {
+        Target::Conversation { id, receiver } => (id, receiver),
+        Target::NewDirect { receiver } => {
+            (conversations::find_or_create_direct(conn, me, receiver, now).await?.0, receiver)
+        }
+    };
+    let (content, file_id) = match &plan.body {
         Body::Text(t) => (*t, None),
         Body::File(f) => ("", Some(f.id)),
     };
@@ -244,18 +287,18 @@ pub(super) async fn deliver(
         conversation_id,
         sender_id: me,
         receiver_id,
-        message_type: message_type.as_str(),
+        message_type: plan.message_type.as_str(),
         content,
         file_id,
-        client_msg_id,
+        client_msg_id: plan.client_msg_id,
         created_at: now,
-        at_user_ids: mentions.ids(),
-        at_all: mentions.all(),
+        at_user_ids: plan.mentions.ids(),
+        at_all: plan.mentions.all(),
         system_data: None,
         burn_duration: None,
-        reply_to_id: req.reply_to_message_id,
+        reply_to_id: plan.req.reply_to_message_id,
     };
-    let indexed = match (message_type, body) {
+    let indexed = match (plan.message_type, &plan.body) {
         (MessageType::Text, Body::Text(text)) => Some(*text),
         _ => None,
     };
@@ -263,7 +306,7 @@ pub(super) async fn deliver(
     // serialised once, and logged for all of them and the sender in one call, whatever the
     // group's size.
     let row = messages::insert_new(conn, &new, indexed).await?;
-    mentions.record(conn, me, conversation_id, row.id).await?;
+    plan.mentions.record(conn, me, conversation_id, row.id).await?;
     let theirs = events::event_json(&Event::NewMessage(to_api(state, &row)));
     let mine = to_api(state, &row.into_its_senders());
     let mine_json = events::event_json(&Event::NewMessage(mine.clone()));
@@ -275,6 +318,20 @@ pub(super) async fn deliver(
     }
     outbox.push_shared(&numbered, &theirs);
     Ok((mine, outbox))
+}
+
+/// Checks and writes a message into the open transaction (see [`check_in`] and [`write`]).
+pub(super) async fn deliver<'r>(
+    state: &AppState,
+    conn: &mut Conn,
+    me: Id,
+    req: &'r SendMessageRequest,
+    message_type: MessageType,
+    body: Body<'r>,
+    client_msg_id: Option<&'r str>,
+) -> AppResult<(Message, Outbox)> {
+    let plan = plan(conn, me, req, message_type, body, client_msg_id).await?;
+    Ok(write(state, conn, me, plan).await?)
 }
 
 /// A reply answers a message the sender can see in the same conversation, and not one that is
@@ -298,13 +355,9 @@ async fn check_reply(conn: &mut Conn, me: Id, conversation_id: Id, original: Id)
 }
 
 /// The conversation a send goes to, and the receiver: by conversationId when given
-/// (receiverId, if also given, must match), else the one-to-one chat with receiverId.
-async fn resolve_target(
-    conn: &mut Conn,
-    me: Id,
-    receiver: Option<Id>,
-    conversation: Option<Id>,
-) -> AppResult<(Id, Id)> {
+/// (receiverId, if also given, must match), else the one-to-one chat with receiverId (made
+/// when the message is written, if it is their first).
+async fn resolve_target(conn: &mut Conn, me: Id, receiver: Option<Id>, conversation: Option<Id>) -> AppResult<Target> {
     if let Some(cid) = conversation {
         require_member(conn, me, cid).await?;
         if crate::store::groups::kind(conn, cid).await?.as_deref() == Some("group") {
@@ -315,7 +368,7 @@ async fn resolve_target(
             if !active {
                 return Err(AppError::forbidden("you are no longer a member of this group"));
             }
-            return Ok((cid, 0));
+            return Ok(Target::Conversation { id: cid, receiver: 0 });
         }
         let others: Vec<Id> = conversations::member_ids(conn, cid).await?.into_iter().filter(|u| *u != me).collect();
         let other = others.first().copied().unwrap_or_default();
@@ -326,7 +379,7 @@ async fn resolve_target(
                 )));
             }
         }
-        return Ok((cid, other));
+        return Ok(Target::Conversation { id: cid, receiver: other });
     }
     let receiver = receiver.ok_or_else(|| AppError::unprocessable("receiverId or conversationId is required"))?;
     if receiver == me {
@@ -334,13 +387,12 @@ async fn resolve_target(
     }
     // A chat that exists names a person who exists (people are never removed).
     if let Some(cid) = conversations::find_direct(conn, me, receiver).await? {
-        return Ok((cid, receiver));
+        return Ok(Target::Conversation { id: cid, receiver });
     }
     if users::by_id(conn, receiver).await?.is_none() {
         return Err(AppError::not_found(format!("no user {receiver}")));
     }
-    let (cid, _) = conversations::find_or_create_direct(conn, me, receiver, now_ms()).await?;
-    Ok((cid, receiver))
+    Ok(Target::NewDirect { receiver })
 }
 
 /// Loads a message the caller may act on: a member of its conversation who has not deleted it.

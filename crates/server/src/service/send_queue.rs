@@ -1,15 +1,19 @@
 //! Group commit for sends. Every send waits in one queue; a single task takes whatever has
 //! queued up (while the previous batch was being written, so nobody waits on purpose), writes
-//! the batch in one transaction, each send in its own savepoint so that one refused send
-//! changes nothing of the others, commits once — one fsync for the batch — and only then
+//! the batch in one transaction, commits once — one fsync for the batch — and only then
 //! publishes the events and answers. Nothing is acknowledged before it is on disk: if the
 //! commit fails, or the process dies before it, every send of the batch fails or is never
 //! answered, and a retry with the same `clientMsgId` is recognised.
+//!
+//! Each send is checked before anything of it is written, by reads only (`messages::check_in`),
+//! so a refused send changes nothing and needs no savepoint of its own; writing a checked send
+//! can fail only with the database, and then the whole batch fails (nothing of it is
+//! acknowledged; every sender is told to send again).
 
 use confab_api::{Id, Message, SendMessageRequest};
-use sqlx::Connection;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::messages::{to_api, Checked};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
 use crate::AppState;
@@ -69,21 +73,25 @@ async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
     let mut outbox = Outbox::default();
     let started = std::time::Instant::now();
     metrics::histogram!(crate::metrics::SEND_BATCH).record(batch.len() as f64);
+    let mut jobs = batch.drain(..);
     let result: AppResult<()> = async {
         let mut conn = state.store.writer().await?;
         let mut tx = crate::store::begin(&mut conn).await?;
-        for job in batch.drain(..) {
-            let mut one = tx.begin().await?;
-            match super::messages::send_in(state, &mut one, job.me, &job.req).await {
-                Ok((message, new, events)) => {
-                    one.commit().await?;
-                    outbox.extend(events);
-                    answers.push((job.reply, Ok((message, new))));
-                }
-                Err(e) => {
-                    one.rollback().await?;
-                    answers.push((job.reply, Err(e)));
-                }
+        for Job { me, req, reply } in jobs.by_ref() {
+            match super::messages::check_in(&mut tx, me, &req).await {
+                // Refused (or a read failed): nothing of it was written.
+                Err(e) => answers.push((reply, Err(e))),
+                Ok(Checked::Retry(row)) => answers.push((reply, Ok((to_api(state, &row), false)))),
+                Ok(Checked::New(plan)) => match super::messages::write(state, &mut tx, me, plan).await {
+                    Ok((message, events)) => {
+                        outbox.extend(events);
+                        answers.push((reply, Ok((message, true))));
+                    }
+                    Err(e) => {
+                        answers.push((reply, Err(AppError::internal())));
+                        return Err(e.into());
+                    }
+                },
             }
         }
         tx.commit().await?;
@@ -99,11 +107,11 @@ async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
     if let Err(e) = result {
         // Nothing of the batch is on disk: none of it may be acknowledged.
         tracing::error!("a batch of sends failed to commit: {}", e.message);
-        for (_, answer) in answers.iter_mut() {
+        for (_, answer) in answers.iter_mut().filter(|(_, a)| a.is_ok()) {
             *answer = Err(AppError::internal());
         }
         // Sends not reached yet (the batch stopped early) are failed too.
-        for job in batch.drain(..) {
+        for job in jobs {
             answers.push((job.reply, Err(AppError::internal())));
         }
     }

@@ -149,3 +149,93 @@ async fn every_acknowledged_send_survives_kill_9() {
     assert!(extra <= 16, "at most one unanswered send per sender ({extra})");
     server.kill();
 }
+
+/// Runs `sql` on the test server's database (SQLite file or PostgreSQL), as an operator would.
+async fn on_database(s: &TestServer, sql: &str) {
+    use sqlx::{Connection, Executor};
+    match &s.config.database_url {
+        Some(url) => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            conn.execute(sql).await.unwrap();
+        }
+        None => {
+            let url = format!("sqlite://{}", s.dir.path().join("confab.db").display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            conn.execute(sql).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_send_the_database_fails_fails_its_batch_and_nothing_of_the_batch_is_acknowledged() {
+    let s = TestServer::start().await;
+    let (alice, _) = s.register("dbf_alice").await;
+    let (bob, bob_id) = s.register("dbf_bob").await;
+    let first = s.send_text(&alice, bob_id, "hello").await;
+    let cid = first["conversationId"].as_i64().unwrap();
+    let mut bob_socket = s.socket(&bob, Some(0)).await;
+    let (_, ready) = bob_socket.until_ready().await;
+
+    // The database fails any message whose text is "boom" (a full disk, say, for that one).
+    let sqlite = "CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.content = 'boom'
+                  BEGIN SELECT RAISE(ABORT, 'boom'); END";
+    let postgres = "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN IF NEW.content = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
+                    CREATE TRIGGER boom BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION boom()";
+    let pg = s.config.database_url.is_some();
+    on_database(&s, if pg { postgres } else { sqlite }).await;
+
+    // Sends at once, three of them "boom": they share batches with good ones.
+    let send = |text: String, id: String| {
+        let (s, alice) = (&s, alice.clone());
+        async move {
+            let (status, body) = s
+                .post("/api/messages", &alice, json!({"receiverId": bob_id, "content": text, "clientMsgId": id}))
+                .await;
+            (id, text, status, body)
+        }
+    };
+    let texts: Vec<String> = (0..40).map(|i| if i % 13 == 5 { "boom".to_string() } else { format!("m{i}") }).collect();
+    let answers =
+        futures_util::future::join_all(texts.iter().enumerate().map(|(i, t)| send(t.clone(), format!("c{i}")))).await;
+    let mut acknowledged = HashSet::new();
+    let mut failed = Vec::new();
+    for (id, text, status, body) in answers {
+        match status {
+            StatusCode::CREATED => assert!(acknowledged.insert(text), "{body}"),
+            StatusCode::INTERNAL_SERVER_ERROR => failed.push((id, text)),
+            other => panic!("{other} {body}"),
+        }
+    }
+    assert!(failed.iter().filter(|(_, t)| t == "boom").count() == 3, "{failed:?}");
+    assert!(!acknowledged.contains("boom"));
+
+    // Exactly what was acknowledged is stored: nothing of a failed batch, all of the others.
+    let stored: HashSet<String> =
+        all_messages(&s.api, &alice, cid).await.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();
+    let mut expected = acknowledged.clone();
+    expected.insert("hello".into());
+    assert_eq!(stored, expected);
+
+    // The database works again; every failed send, sent again with its clientMsgId, is written once.
+    on_database(&s, if pg { "DROP TRIGGER boom ON messages" } else { "DROP TRIGGER boom" }).await;
+    for (id, text) in &failed {
+        let (_, _, status, body) = send(text.clone(), id.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let stored = all_messages(&s.api, &alice, cid).await;
+    assert_eq!(stored.len(), 41);
+
+    // Bob's socket saw each message once, numbered without a gap (no number went to a failed batch).
+    let mut seq = ready;
+    let mut got = HashSet::new();
+    while got.len() < 40 {
+        let frame = bob_socket.next().await;
+        assert_eq!(frame["seq"].as_i64(), Some(seq + 1), "{frame}");
+        seq += 1;
+        if frame["type"] == "new_message" {
+            assert!(got.insert(frame["data"]["messageId"].as_i64().unwrap()), "delivered twice: {frame}");
+        }
+    }
+    bob_socket.expect_quiet().await;
+}

@@ -17,6 +17,39 @@ async fn reply(s: &TestServer, token: &str, conversation: i64, to: i64, text: &s
         .await
 }
 
+/// A first message to someone is refused as any other would be, and a refused one does not
+/// leave a new empty chat behind in either person's list.
+#[tokio::test]
+async fn a_refused_first_message_makes_no_chat() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("first_a").await;
+    let (_, b_id) = s.register("first_b").await;
+    let (c, c_id) = s.register("first_c").await;
+    let original = id(&s.send_text(&a, b_id, "said to b").await);
+
+    let quoting = json!({"receiverId": c_id, "content": "hi", "replyToMessageId": original});
+    let (status, body) = s.post("/api/messages", &a, quoting).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("another conversation"), "{body}");
+    let mentioning = json!({"receiverId": c_id, "content": "hi", "atUserIds": [c_id]});
+    let (status, body) = s.post("/api/messages", &a, mentioning).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let (_, list) = s.get("/api/conversations", &c).await;
+    assert_eq!(list["data"]["list"].as_array().unwrap().len(), 0, "{list}");
+    let (_, list) = s.get("/api/conversations", &a).await;
+    assert_eq!(list["data"]["list"].as_array().unwrap().len(), 1, "{list}");
+
+    // The first message that passes makes the chat: after one made in between (ids grow), so
+    // no empty chat was made and kept by the refused ones.
+    let (_, d_id) = s.register("first_d").await;
+    let between = s.send_text(&a, d_id, "hi d").await["conversationId"].as_i64().unwrap();
+    let sent = s.send_text(&a, c_id, "hi").await;
+    assert!(sent["conversationId"].as_i64().unwrap() > between, "{sent}");
+    let (_, list) = s.get("/api/conversations", &c).await;
+    assert_eq!(list["data"]["list"][0]["conversationId"], sent["conversationId"], "{list}");
+}
+
 #[tokio::test]
 async fn a_reply_quotes_its_original_until_the_original_is_recalled() {
     let s = TestServer::start().await;
