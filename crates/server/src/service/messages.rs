@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use confab_api::{
     excerpt, DeletedNotice, Event, Id, Message, MessageContent, MessagePage, MessageStatus, MessageType,
     OutgoingContent, RecalledNotice, ReplyPreview, SendMessageRequest, MAX_TEXT_CHARS,
@@ -213,12 +215,67 @@ enum Target {
     },
 }
 
+/// What the checks of a batch of sends would ask the database one send at a time — earlier
+/// sends with the same `clientMsgId`, the one-to-one chats sent to — asked once for the whole
+/// batch (two queries), and kept up to date as the batch writes (see [`Known::wrote`]).
+#[derive(Default)]
+pub(super) struct Known {
+    /// (sender, clientMsgId) → that earlier message, as its sender sees it.
+    sent: HashMap<(Id, String), MessageRow>,
+    /// One-to-one chats by `direct_key`.
+    direct: HashMap<String, Id>,
+}
+
+impl Known {
+    pub(super) async fn ask<'r>(
+        conn: &mut Conn,
+        sends: impl Iterator<Item = (Id, &'r SendMessageRequest)>,
+    ) -> sqlx::Result<Known> {
+        let (mut ids, mut keys) = (Vec::new(), Vec::new());
+        for (me, req) in sends {
+            if let Ok(Some(cid)) = check_client_msg_id(&req.client_msg_id) {
+                ids.push((me, cid));
+            }
+            if let (None, Some(to)) = (req.conversation_id, req.receiver_id) {
+                keys.push(conversations::direct_key(me, to));
+            }
+        }
+        let sent = messages::by_client_ids(conn, &ids).await?;
+        Ok(Known {
+            sent: sent.into_iter().filter_map(|m| Some(((m.sender_id, m.client_msg_id.clone()?), m))).collect(),
+            direct: conversations::find_directs(conn, &keys).await?.into_iter().collect(),
+        })
+    }
+
+    /// A send of the batch was written: later sends of the batch see it (a retry, its chat).
+    pub(super) fn wrote(&mut self, written: Written) {
+        if let Some(key) = written.new_direct {
+            self.direct.insert(key, written.row.conversation_id);
+        }
+        if let Some(cid) = written.row.client_msg_id.clone() {
+            self.sent.insert((written.row.sender_id, cid), written.row);
+        }
+    }
+}
+
+/// A message [`write`] wrote: as its sender sees it, and the chat it made, if any.
+pub(super) struct Written {
+    row: MessageRow,
+    new_direct: Option<String>,
+}
+
 /// Checks one send inside the writer's open transaction (reading only; see [`Checked`]).
-pub(super) async fn check_in<'r>(conn: &mut Conn, me: Id, req: &'r SendMessageRequest) -> AppResult<Checked<'r>> {
+/// `known` holds what was asked for the whole batch.
+pub(super) async fn check_in<'r>(
+    conn: &mut Conn,
+    known: &Known,
+    me: Id,
+    req: &'r SendMessageRequest,
+) -> AppResult<Checked<'r>> {
     let message_type = message_type_of(req);
     let client_msg_id = check_client_msg_id(&req.client_msg_id)?;
     if let Some(cid) = client_msg_id {
-        if let Some(existing) = messages::by_client_id(conn, me, cid).await? {
+        if let Some(existing) = known.sent.get(&(me, cid.to_string())).cloned() {
             if !is_retry_of(&existing, req, message_type) {
                 return Err(AppError::conflict(format!(
                     "clientMsgId '{cid}' was already used for a different message; use a new one for each message"
@@ -239,19 +296,20 @@ pub(super) async fn check_in<'r>(conn: &mut Conn, me: Id, req: &'r SendMessageRe
             ));
         }
     }
-    Ok(Checked::New(plan(conn, me, req, message_type, body, client_msg_id).await?))
+    Ok(Checked::New(plan(conn, Some(known), me, req, message_type, body, client_msg_id).await?))
 }
 
 /// Checks where a message goes: the conversation, the quoted original, the mentions.
 async fn plan<'r>(
     conn: &mut Conn,
+    known: Option<&Known>,
     me: Id,
     req: &'r SendMessageRequest,
     message_type: MessageType,
     body: Body<'r>,
     client_msg_id: Option<&'r str>,
 ) -> AppResult<Plan<'r>> {
-    let to = resolve_target(conn, me, req.receiver_id, req.conversation_id).await?;
+    let to = resolve_target(conn, known, me, req.receiver_id, req.conversation_id).await?;
     // A chat not made yet holds nothing to quote and nobody to mention (no conversation is 0).
     let conversation_id = match to {
         Target::Conversation { id, .. } => id,
@@ -271,12 +329,13 @@ pub(super) async fn write(
     conn: &mut Conn,
     me: Id,
     plan: Plan<'_>,
-) -> sqlx::Result<(Message, Outbox)> {
+) -> sqlx::Result<(Message, Outbox, Written)> {
     let now = now_ms();
-    let (conversation_id, receiver_id) = match plan.to {
-        Target::Conversation { id, receiver } => (id, receiver),
+    let (conversation_id, receiver_id, new_direct) = match plan.to {
+        Target::Conversation { id, receiver } => (id, receiver, None),
         Target::NewDirect { receiver } => {
-            (conversations::find_or_create_direct(conn, me, receiver, now).await?.0, receiver)
+            let id = conversations::find_or_create_direct(conn, me, receiver, now).await?.0;
+            (id, receiver, Some(conversations::direct_key(me, receiver)))
         }
     };
     let (content, file_id) = match &plan.body {
@@ -308,7 +367,8 @@ pub(super) async fn write(
     let row = messages::insert_new(conn, &new, indexed).await?;
     plan.mentions.record(conn, me, conversation_id, row.id).await?;
     let theirs = events::event_json(&Event::NewMessage(to_api(state, &row)));
-    let mine = to_api(state, &row.into_its_senders());
+    let row = row.into_its_senders();
+    let mine = to_api(state, &row);
     let mine_json = events::event_json(&Event::NewMessage(mine.clone()));
     let mut numbered = events::append_message(conn, conversation_id, me, &theirs, &mine_json, now).await?;
     let mut outbox = Outbox::default();
@@ -317,7 +377,7 @@ pub(super) async fn write(
         outbox.push(me, (seq, mine_json));
     }
     outbox.push_shared(&numbered, &theirs);
-    Ok((mine, outbox))
+    Ok((mine, outbox, Written { row, new_direct }))
 }
 
 /// Checks and writes a message into the open transaction (see [`check_in`] and [`write`]).
@@ -330,8 +390,9 @@ pub(super) async fn deliver<'r>(
     body: Body<'r>,
     client_msg_id: Option<&'r str>,
 ) -> AppResult<(Message, Outbox)> {
-    let plan = plan(conn, me, req, message_type, body, client_msg_id).await?;
-    Ok(write(state, conn, me, plan).await?)
+    let plan = plan(conn, None, me, req, message_type, body, client_msg_id).await?;
+    let (message, outbox, _) = write(state, conn, me, plan).await?;
+    Ok((message, outbox))
 }
 
 /// A reply answers a message the sender can see in the same conversation, and not one that is
@@ -357,7 +418,13 @@ async fn check_reply(conn: &mut Conn, me: Id, conversation_id: Id, original: Id)
 /// The conversation a send goes to, and the receiver: by conversationId when given
 /// (receiverId, if also given, must match), else the one-to-one chat with receiverId (made
 /// when the message is written, if it is their first).
-async fn resolve_target(conn: &mut Conn, me: Id, receiver: Option<Id>, conversation: Option<Id>) -> AppResult<Target> {
+async fn resolve_target(
+    conn: &mut Conn,
+    known: Option<&Known>,
+    me: Id,
+    receiver: Option<Id>,
+    conversation: Option<Id>,
+) -> AppResult<Target> {
     if let Some(cid) = conversation {
         require_member(conn, me, cid).await?;
         if crate::store::groups::kind(conn, cid).await?.as_deref() == Some("group") {
@@ -386,7 +453,11 @@ async fn resolve_target(conn: &mut Conn, me: Id, receiver: Option<Id>, conversat
         return Err(AppError::unprocessable("you cannot send a message to yourself"));
     }
     // A chat that exists names a person who exists (people are never removed).
-    if let Some(cid) = conversations::find_direct(conn, me, receiver).await? {
+    let found = match known {
+        Some(known) => known.direct.get(&conversations::direct_key(me, receiver)).copied(),
+        None => conversations::find_direct(conn, me, receiver).await?,
+    };
+    if let Some(cid) = found {
         return Ok(Target::Conversation { id: cid, receiver });
     }
     if users::by_id(conn, receiver).await?.is_none() {

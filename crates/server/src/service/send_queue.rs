@@ -13,7 +13,7 @@
 use confab_api::{Id, Message, SendMessageRequest};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::messages::{to_api, Checked};
+use super::messages::{to_api, Checked, Known};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
 use crate::AppState;
@@ -77,13 +77,15 @@ async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
     let result: AppResult<()> = async {
         let mut conn = state.store.writer().await?;
         let mut tx = crate::store::begin(&mut conn).await?;
+        let mut known = Known::ask(&mut tx, jobs.as_slice().iter().map(|j| (j.me, &j.req))).await?;
         for Job { me, req, reply } in jobs.by_ref() {
-            match super::messages::check_in(&mut tx, me, &req).await {
+            match super::messages::check_in(&mut tx, &known, me, &req).await {
                 // Refused (or a read failed): nothing of it was written.
                 Err(e) => answers.push((reply, Err(e))),
                 Ok(Checked::Retry(row)) => answers.push((reply, Ok((to_api(state, &row), false)))),
                 Ok(Checked::New(plan)) => match super::messages::write(state, &mut tx, me, plan).await {
-                    Ok((message, events)) => {
+                    Ok((message, events, written)) => {
+                        known.wrote(written);
                         outbox.extend(events);
                         answers.push((reply, Ok((message, true))));
                     }

@@ -155,8 +155,23 @@ pub async fn member_ids(conn: &mut Conn, conversation_id: Id) -> sqlx::Result<Ve
     .await
 }
 
-fn direct_key(a: Id, b: Id) -> String {
+/// What names the one-to-one conversation of `a` and `b` (either way round).
+pub fn direct_key(a: Id, b: Id) -> String {
     format!("{}:{}", a.min(b), a.max(b))
+}
+
+/// The one-to-one conversations among `keys` (see [`direct_key`]) that exist, in one query.
+pub async fn find_directs(conn: &mut Conn, keys: &[String]) -> sqlx::Result<Vec<(String, Id)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("SELECT direct_key, id FROM conversations WHERE direct_key IN ({})", list.join(", "));
+    let mut query = sqlx::query_as(&sql).persistent(false);
+    for key in keys {
+        query = query.bind(key);
+    }
+    query.fetch_all(conn).await
 }
 
 /// The one-to-one conversation of two users, if there is one.

@@ -205,6 +205,28 @@ pub async fn by_client_id(conn: &mut Conn, sender: Id, client_msg_id: &str) -> s
     Ok(row.as_ref().map(from_row))
 }
 
+/// Earlier messages of several senders by their `clientMsgId`s, each as its sender sees it
+/// (what [`by_client_id`] gives for each pair), in one query.
+pub async fn by_client_ids(conn: &mut Conn, wanted: &[(Id, &str)]) -> sqlx::Result<Vec<MessageRow>> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<String> = (0..wanted.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+    // The wanted pairs drive the lookup through the (sender, clientMsgId) index.
+    let sql = format!(
+        "WITH wanted (sender_id, client_msg_id) AS (VALUES {values})
+         {select} WHERE m.id IN (SELECT x.id FROM wanted w JOIN messages x
+                                 ON x.sender_id = w.sender_id AND x.client_msg_id = w.client_msg_id)",
+        values = values.join(", "),
+        select = SELECT.replace("$1", "m.sender_id"),
+    );
+    let mut query = sqlx::query(&sql).persistent(false);
+    for (sender, client_msg_id) in wanted {
+        query = query.bind(*sender).bind(*client_msg_id);
+    }
+    Ok(query.fetch_all(conn).await?.iter().map(from_row).collect())
+}
+
 pub struct NewMessage<'a> {
     pub at_user_ids: &'a [Id],
     pub at_all: bool,

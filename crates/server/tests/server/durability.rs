@@ -239,3 +239,38 @@ async fn a_send_the_database_fails_fails_its_batch_and_nothing_of_the_batch_is_a
     }
     bob_socket.expect_quiet().await;
 }
+
+/// First messages sent at once by both people of a new chat (they share batches, each batch
+/// asking once which chats exist) all land in one chat, each once.
+#[tokio::test]
+async fn first_messages_sent_at_once_from_both_sides_make_one_chat() {
+    let s = TestServer::start().await;
+    let (alice, alice_id) = s.register("fm_alice").await;
+    let (carol, carol_id) = s.register("fm_carol").await;
+    let mut calls = Vec::new();
+    for i in 0..24 {
+        // Twelve messages, every one sent twice (a retry with its clientMsgId) in the same burst.
+        let n = i / 2;
+        let (from, to) = if n % 2 == 0 { (alice.clone(), carol_id) } else { (carol.clone(), alice_id) };
+        let s = &s;
+        calls.push(async move {
+            let body = json!({"receiverId": to, "content": format!("hi {n}"), "clientMsgId": format!("f{n}")});
+            s.post("/api/messages", &from, body).await
+        });
+    }
+    let answers = futures_util::future::join_all(calls).await;
+    let mut chats = HashSet::new();
+    for (status, body) in &answers {
+        assert!(*status == StatusCode::CREATED || *status == StatusCode::OK, "{status} {body}");
+        chats.insert(body["data"]["conversationId"].as_i64().unwrap());
+    }
+    assert_eq!(chats.len(), 1, "{chats:?}");
+    let cid = *chats.iter().next().unwrap();
+    let stored = all_messages(&s.api, &alice, cid).await;
+    let texts: HashSet<(i64, String)> =
+        stored.iter().map(|m| (m["senderId"].as_i64().unwrap(), m["content"].as_str().unwrap().to_string())).collect();
+    assert_eq!(stored.len(), texts.len(), "each once");
+    assert_eq!(stored.len(), 12);
+    let (_, list) = s.get("/api/conversations", &carol).await;
+    assert_eq!(list["data"]["list"].as_array().unwrap().len(), 1, "{list}");
+}
