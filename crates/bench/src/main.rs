@@ -152,6 +152,13 @@ async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measur
         let fill = scenarios::throughput(c, &pairs, plan.senders, Duration::from_secs(5)).await;
         sent += fill.accepted;
         eprintln!("  filling: {sent} messages ({:.0}/s)", fill.per_sec);
+        // A server that stopped answering would keep the fill going for ever.
+        if fill.accepted == 0 {
+            return Err(format!(
+                "the server accepted none of the last 5 s of sends ({} errors); stopping",
+                fill.errors
+            ));
+        }
     }
     if plan.fill_to > 0 {
         if let Some(kb) = pid.and_then(rss_kb) {

@@ -40,6 +40,16 @@ async fn main() {
     }
     sqlx::query("COMMIT").execute(&mut *c).await.unwrap();
     let one = t.elapsed();
+    // A commit with synchronous = FULL (what a batch of sends ends with): the fsync.
+    sqlx::query("PRAGMA synchronous = FULL").execute(&mut *c).await.unwrap();
+    let commits = 300;
+    let t = Instant::now();
+    for i in 0..commits {
+        sqlx::query("BEGIN").execute(&mut *c).await.unwrap();
+        sqlx::query("INSERT INTO t (a, b) VALUES ($1, 'x')").bind(i as i64).execute(&mut *c).await.unwrap();
+        sqlx::query("COMMIT").execute(&mut *c).await.unwrap();
+    }
+    println!("a commit with synchronous = FULL: {:.2} ms", t.elapsed().as_secs_f64() * 1e3 / commits as f64);
     println!(
         "separate: {:.1} us/statement; multi: {:.1} us/statement",
         sep.as_secs_f64() * 1e6 / (n * 10) as f64,
