@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::common::{Api, Process, SharedStorage, TestServer};
+use super::common::{Api, Process, SharedStorage, Socket, TestServer};
 
 /// Every message of a conversation, oldest first, paging back with the cursor.
 async fn all_messages(s: &Api, token: &str, cid: i64) -> Vec<Value> {
@@ -27,6 +27,22 @@ async fn all_messages(s: &Api, token: &str, cid: i64) -> Vec<Value> {
     }
     out.sort_by_key(|m| m["messageId"].as_i64().unwrap());
     out
+}
+
+/// Reads `count` new messages from the socket (ready at `ready`): each once, every frame numbered
+/// one after the previous, and nothing after them.
+async fn each_new_message_once_without_gaps(socket: &mut Socket, ready: i64, count: usize) {
+    let mut seq = ready;
+    let mut got = HashSet::new();
+    while got.len() < count {
+        let frame = socket.next().await;
+        assert_eq!(frame["seq"].as_i64(), Some(seq + 1), "{frame}");
+        seq += 1;
+        if frame["type"] == "new_message" {
+            assert!(got.insert(frame["data"]["messageId"].as_i64().unwrap()), "delivered twice: {frame}");
+        }
+    }
+    socket.expect_quiet().await;
 }
 
 #[tokio::test]
@@ -82,17 +98,7 @@ async fn concurrent_sends_are_each_answered_once_and_a_refused_one_spoils_nothin
     assert_eq!(unique.len(), 17);
 
     // Bob's socket gets each new message once, with gap-free sequence numbers.
-    let mut seq = ready;
-    let mut got = HashSet::new();
-    while got.len() < 16 {
-        let frame = bob_socket.next().await;
-        assert_eq!(frame["seq"].as_i64(), Some(seq + 1), "{frame}");
-        seq += 1;
-        if frame["type"] == "new_message" {
-            assert!(got.insert(frame["data"]["messageId"].as_i64().unwrap()), "delivered twice: {frame}");
-        }
-    }
-    bob_socket.expect_quiet().await;
+    each_new_message_once_without_gaps(&mut bob_socket, ready, 16).await;
 }
 
 #[tokio::test]
@@ -227,17 +233,7 @@ async fn a_send_the_database_fails_fails_its_batch_and_nothing_of_the_batch_is_a
     assert_eq!(stored.len(), 41);
 
     // Bob's socket saw each message once, numbered without a gap (no number went to a failed batch).
-    let mut seq = ready;
-    let mut got = HashSet::new();
-    while got.len() < 40 {
-        let frame = bob_socket.next().await;
-        assert_eq!(frame["seq"].as_i64(), Some(seq + 1), "{frame}");
-        seq += 1;
-        if frame["type"] == "new_message" {
-            assert!(got.insert(frame["data"]["messageId"].as_i64().unwrap()), "delivered twice: {frame}");
-        }
-    }
-    bob_socket.expect_quiet().await;
+    each_new_message_once_without_gaps(&mut bob_socket, ready, 40).await;
 }
 
 /// First messages sent at once by both people of a new chat (they share batches, each batch
