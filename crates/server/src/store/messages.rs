@@ -199,14 +199,8 @@ impl MessageRow {
     }
 }
 
-pub async fn by_client_id(conn: &mut Conn, sender: Id, client_msg_id: &str) -> sqlx::Result<Option<MessageRow>> {
-    let sql = format!("{SELECT} WHERE m.sender_id = $1 AND m.client_msg_id = $2");
-    let row = sqlx::query(&sql).bind(sender).bind(client_msg_id).fetch_optional(conn).await?;
-    Ok(row.as_ref().map(from_row))
-}
-
-/// Earlier messages of several senders by their `clientMsgId`s, each as its sender sees it
-/// (what [`by_client_id`] gives for each pair), in one query.
+/// Earlier messages of several senders by their `clientMsgId`s, each as its sender sees it, in
+/// one query.
 pub async fn by_client_ids(conn: &mut Conn, wanted: &[(Id, &str)]) -> sqlx::Result<Vec<MessageRow>> {
     if wanted.is_empty() {
         return Ok(Vec::new());
@@ -461,4 +455,20 @@ pub async fn is_hidden_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx
     .fetch_one(conn)
     .await
     .map(|f| f.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`by_client_ids`] and [`insert_new`] put the viewer in by replacing `$1` in [`SELECT`]:
+    /// that is only right while `$1` (the viewer) is its one parameter.
+    #[test]
+    fn the_row_query_has_one_parameter_the_viewer() {
+        let after_dollar: Vec<&str> = SELECT.split('$').skip(1).collect();
+        assert!(!after_dollar.is_empty());
+        for rest in after_dollar {
+            assert!(rest.starts_with('1') && !rest[1..].starts_with(|c: char| c.is_ascii_digit()), "${rest}");
+        }
+    }
 }
