@@ -9,7 +9,7 @@ use super::conversations::{broadcast_to_members, require_member};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
 use crate::store::messages::{self, MessageRow, NewMessage};
-use crate::store::{conversations, events, users, Conn};
+use crate::store::{conversations, events, search, users, Conn};
 use crate::time::{now_ms, rfc3339};
 use crate::AppState;
 
@@ -203,6 +203,14 @@ pub(super) struct Plan<'r> {
     mentions: super::groups::Mentions,
 }
 
+impl Plan<'_> {
+    /// Whether `req` (from the same sender) names this message's `clientMsgId`: then it is a
+    /// retry of it, or a conflict, which only this message's row can tell once written.
+    pub(super) fn shares_client_msg_id(&self, req: &SendMessageRequest) -> bool {
+        self.client_msg_id.is_some() && check_client_msg_id(&req.client_msg_id).ok().flatten() == self.client_msg_id
+    }
+}
+
 /// The conversation a send goes to.
 enum Target {
     Conversation {
@@ -322,65 +330,95 @@ async fn plan<'r>(
     Ok(Plan { req, message_type, body, client_msg_id, to, mentions })
 }
 
-/// Writes a checked message into the open transaction: the message, its search entry and
-/// mentions, and the events for every member (published by the caller after the commit).
-pub(super) async fn write(
+/// Writes checked messages into the open transaction, in order: each message and its
+/// mentions, its search entry into `search` (for the caller to write before committing), and the
+/// events for every member (published by the caller after the commit). Everyone but the sender
+/// sees the same message (read, no read count): it is read and serialised once, and logged for
+/// all of them and the sender together, whatever the group's size. On SQLite the messages of a
+/// batch take a few calls together, not a few each (see `messages::insert_new_many`).
+pub(super) async fn write_many(
     state: &AppState,
     conn: &mut Conn,
-    me: Id,
-    plan: Plan<'_>,
-) -> sqlx::Result<(Message, Outbox, Written)> {
+    plans: &[(Id, Plan<'_>)],
+    search: &mut search::Pending,
+) -> sqlx::Result<Vec<(Message, Outbox, Written)>> {
     let now = now_ms();
-    let (conversation_id, receiver_id, new_direct) = match plan.to {
-        Target::Conversation { id, receiver } => (id, receiver, None),
-        Target::NewDirect { receiver } => {
-            let id = conversations::find_or_create_direct(conn, me, receiver, now).await?.0;
-            (id, receiver, Some(conversations::direct_key(me, receiver)))
-        }
-    };
-    let (content, file_id) = match &plan.body {
-        Body::Text(t) => (*t, None),
-        Body::File(f) => ("", Some(f.id)),
-    };
-    let new = NewMessage {
-        conversation_id,
-        sender_id: me,
-        receiver_id,
-        message_type: plan.message_type.as_str(),
-        content,
-        file_id,
-        client_msg_id: plan.client_msg_id,
-        created_at: now,
-        at_user_ids: plan.mentions.ids(),
-        at_all: plan.mentions.all(),
-        system_data: None,
-        burn_duration: None,
-        reply_to_id: plan.req.reply_to_message_id,
-    };
-    let indexed = match (plan.message_type, &plan.body) {
-        (MessageType::Text, Body::Text(text)) => Some(*text),
-        _ => None,
-    };
-    // Everyone but the sender sees the same message (read, no read count): it is read and
-    // serialised once, and logged for all of them and the sender in one call, whatever the
-    // group's size.
-    let row = messages::insert_new(conn, &new, indexed).await?;
-    plan.mentions.record(conn, me, conversation_id, row.id).await?;
-    let theirs = events::event_json(&Event::NewMessage(to_api(state, &row)));
-    let row = row.into_its_senders();
-    let mine = to_api(state, &row);
-    let mine_json = events::event_json(&Event::NewMessage(mine.clone()));
-    let mut numbered = events::append_message(conn, conversation_id, me, &theirs, &mine_json, now).await?;
-    let mut outbox = Outbox::default();
-    if let Some(i) = numbered.iter().position(|(user, _)| *user == me) {
-        let (_, seq) = numbered.swap_remove(i);
-        outbox.push(me, (seq, mine_json));
+    let mut targets = Vec::with_capacity(plans.len());
+    for (me, plan) in plans {
+        targets.push(match plan.to {
+            Target::Conversation { id, receiver } => (id, receiver, None),
+            // A second first message to the same person in the batch finds the chat the first made.
+            Target::NewDirect { receiver } => {
+                let id = conversations::find_or_create_direct(conn, *me, receiver, now).await?.0;
+                (id, receiver, Some(conversations::direct_key(*me, receiver)))
+            }
+        });
     }
-    outbox.push_shared(&numbered, &theirs);
-    Ok((mine, outbox, Written { row, new_direct }))
+    let new: Vec<NewMessage> = plans
+        .iter()
+        .zip(&targets)
+        .map(|((me, plan), &(conversation_id, receiver_id, _))| {
+            let (content, file_id) = match &plan.body {
+                Body::Text(t) => (*t, None),
+                Body::File(f) => ("", Some(f.id)),
+            };
+            NewMessage {
+                conversation_id,
+                sender_id: *me,
+                receiver_id,
+                message_type: plan.message_type.as_str(),
+                content,
+                file_id,
+                client_msg_id: plan.client_msg_id,
+                created_at: now,
+                at_user_ids: plan.mentions.ids(),
+                at_all: plan.mentions.all(),
+                system_data: None,
+                burn_duration: None,
+                reply_to_id: plan.req.reply_to_message_id,
+            }
+        })
+        .collect();
+    let rows = messages::insert_new_many(conn, &new).await?;
+    let mut sent = Vec::with_capacity(rows.len());
+    for ((me, plan), row) in plans.iter().zip(rows) {
+        if let (MessageType::Text, Body::Text(text)) = (plan.message_type, &plan.body) {
+            search.add(row.id, text);
+        }
+        plan.mentions.record(conn, *me, row.conversation_id, row.id).await?;
+        let theirs = events::event_json(&Event::NewMessage(to_api(state, &row)));
+        let row = row.into_its_senders();
+        let mine = to_api(state, &row);
+        let mine_json = events::event_json(&Event::NewMessage(mine.clone()));
+        sent.push((row, mine, theirs, mine_json));
+    }
+    let logged: Vec<events::MessageEvents> = sent
+        .iter()
+        .map(|(row, _, theirs, mine_json)| events::MessageEvents {
+            conversation_id: row.conversation_id,
+            sender: row.sender_id,
+            theirs,
+            mine: mine_json,
+        })
+        .collect();
+    let numbered = events::append_messages(conn, &logged, now).await?;
+    drop(logged);
+    let mut written = Vec::with_capacity(sent.len());
+    for (((row, mine, theirs, mine_json), mut numbered), (_, _, new_direct)) in
+        sent.into_iter().zip(numbered).zip(targets)
+    {
+        let mut outbox = Outbox::default();
+        if let Some(i) = numbered.iter().position(|(user, _)| *user == row.sender_id) {
+            let (_, seq) = numbered.swap_remove(i);
+            outbox.push(row.sender_id, (seq, mine_json));
+        }
+        outbox.push_shared(&numbered, &theirs);
+        written.push((mine, outbox, Written { row, new_direct }));
+    }
+    Ok(written)
 }
 
-/// Checks and writes a message into the open transaction (see [`check_in`] and [`write`]).
+/// Checks and writes a message into the open transaction (see [`check_in`] and [`write_many`]).
 pub(super) async fn deliver<'r>(
     state: &AppState,
     conn: &mut Conn,
@@ -391,7 +429,10 @@ pub(super) async fn deliver<'r>(
     client_msg_id: Option<&'r str>,
 ) -> AppResult<(Message, Outbox)> {
     let plan = plan(conn, None, me, req, message_type, body, client_msg_id).await?;
-    let (message, outbox, _) = write(state, conn, me, plan).await?;
+    let mut search = search::Pending::default();
+    let mut written = write_many(state, conn, &[(me, plan)], &mut search).await?;
+    search.write(conn).await?;
+    let (message, outbox, _) = written.pop().ok_or(AppError::internal())?;
     Ok((message, outbox))
 }
 

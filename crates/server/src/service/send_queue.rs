@@ -13,9 +13,10 @@
 use confab_api::{Id, Message, SendMessageRequest};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::messages::{to_api, Checked, Known};
+use super::messages::{to_api, Checked, Known, Plan};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
+use crate::store::Conn;
 use crate::AppState;
 
 /// Sends written per transaction at most (bounds a batch's time and memory).
@@ -69,56 +70,87 @@ pub fn spawn(state: AppState) {
 
 /// Writes the batch (emptying it) and answers each sender.
 async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
-    let mut answers: Vec<(oneshot::Sender<Answer>, Answer)> = Vec::with_capacity(batch.len());
-    let mut outbox = Outbox::default();
-    let started = std::time::Instant::now();
     metrics::histogram!(crate::metrics::SEND_BATCH).record(batch.len() as f64);
-    let mut jobs = batch.drain(..);
-    let result: AppResult<()> = async {
-        let mut conn = state.store.writer().await?;
-        let mut tx = crate::store::begin(&mut conn).await?;
-        let mut known = Known::ask(&mut tx, jobs.as_slice().iter().map(|j| (j.me, &j.req))).await?;
-        for Job { me, req, reply } in jobs.by_ref() {
-            match super::messages::check_in(&mut tx, &known, me, &req).await {
-                // Refused (or a read failed): nothing of it was written.
-                Err(e) => answers.push((reply, Err(e))),
-                Ok(Checked::Retry(row)) => answers.push((reply, Ok((to_api(state, &row), false)))),
-                Ok(Checked::New(plan)) => match super::messages::write(state, &mut tx, me, plan).await {
-                    Ok((message, events, written)) => {
-                        known.wrote(written);
-                        outbox.extend(events);
-                        answers.push((reply, Ok((message, true))));
-                    }
-                    Err(e) => {
-                        answers.push((reply, Err(AppError::internal())));
-                        return Err(e.into());
-                    }
-                },
-            }
-        }
-        tx.commit().await?;
-        metrics::histogram!(crate::metrics::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
-        let new = answers.iter().filter(|(_, a)| matches!(a, Ok((_, true)))).count();
-        metrics::counter!(crate::metrics::SENDS).increment(new as u64);
-        // Published while the writer is still held, so each person's events reach the hub in
-        // sequence order.
-        state.hub.publish(std::mem::take(&mut outbox));
-        Ok(())
-    }
-    .await;
-    if let Err(e) = result {
-        // Nothing of the batch is on disk: none of it may be acknowledged.
+    let (sends, replies): (Vec<(Id, SendMessageRequest)>, Vec<oneshot::Sender<Answer>>) =
+        batch.drain(..).map(|Job { me, req, reply }| ((me, req), reply)).unzip();
+    let mut answers: Vec<Option<Answer>> = sends.iter().map(|_| None).collect();
+    if let Err(e) = write_sends(state, &sends, &mut answers).await {
+        // Nothing of the batch is on disk: none of it may be acknowledged, and the sends not
+        // reached yet (the batch stopped early) fail too.
         tracing::error!("a batch of sends failed to commit: {}", e.message);
-        for (_, answer) in answers.iter_mut().filter(|(_, a)| a.is_ok()) {
-            *answer = Err(AppError::internal());
-        }
-        // Sends not reached yet (the batch stopped early) are failed too.
-        for job in jobs {
-            answers.push((job.reply, Err(AppError::internal())));
+        for answer in answers.iter_mut().filter(|a| !matches!(a, Some(Err(_)))) {
+            *answer = Some(Err(AppError::internal()));
         }
     }
-    for (reply, answer) in answers {
+    for (reply, answer) in replies.into_iter().zip(answers) {
         // The sender may have gone (closed connection); the message is sent all the same.
-        let _ = reply.send(answer);
+        let _ = reply.send(answer.unwrap_or_else(|| Err(AppError::internal())));
     }
+}
+
+/// Checks and writes `sends` in one transaction, filling in `answers` (same order) as it goes;
+/// on an error nothing of it is committed (the caller fails every send).
+async fn write_sends(
+    state: &AppState,
+    sends: &[(Id, SendMessageRequest)],
+    answers: &mut [Option<Answer>],
+) -> AppResult<()> {
+    let started = std::time::Instant::now();
+    let mut conn = state.store.writer().await?;
+    let mut tx = crate::store::begin(&mut conn).await?;
+    let mut known = Known::ask(&mut tx, sends.iter().map(|(me, req)| (*me, req))).await?;
+    let mut search = crate::store::search::Pending::default();
+    let mut outbox = Outbox::default();
+    // Checked sends not written yet (with their place in `sends`): written together.
+    let mut checked: Vec<(usize, (Id, Plan))> = Vec::new();
+    for (i, (me, req)) in sends.iter().enumerate() {
+        // A send naming the `clientMsgId` of one checked but not written yet needs that one's
+        // row to tell a retry from a conflict.
+        if checked.iter().any(|(_, (sender, plan))| sender == me && plan.shares_client_msg_id(req)) {
+            write_checked(state, &mut tx, &mut checked, &mut known, &mut search, &mut outbox, answers).await?;
+        }
+        answers[i] = match super::messages::check_in(&mut tx, &known, *me, req).await {
+            // Refused (or a read failed): nothing of it was written.
+            Err(e) => Some(Err(e)),
+            Ok(Checked::Retry(row)) => Some(Ok((to_api(state, &row), false))),
+            Ok(Checked::New(plan)) => {
+                checked.push((i, (*me, plan)));
+                None
+            }
+        };
+    }
+    write_checked(state, &mut tx, &mut checked, &mut known, &mut search, &mut outbox, answers).await?;
+    // The batch's search entries in one statement (see `search::Pending`).
+    search.write(&mut tx).await?;
+    tx.commit().await?;
+    metrics::histogram!(crate::metrics::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
+    let new = answers.iter().filter(|a| matches!(a, Some(Ok((_, true))))).count();
+    metrics::counter!(crate::metrics::SENDS).increment(new as u64);
+    // Published while the writer is still held, so each person's events reach the hub in
+    // sequence order.
+    state.hub.publish(outbox);
+    Ok(())
+}
+
+/// Writes the checked sends (emptying `checked`) and records their answers.
+async fn write_checked(
+    state: &AppState,
+    tx: &mut Conn,
+    checked: &mut Vec<(usize, (Id, Plan<'_>))>,
+    known: &mut Known,
+    search: &mut crate::store::search::Pending,
+    outbox: &mut Outbox,
+    answers: &mut [Option<Answer>],
+) -> AppResult<()> {
+    let (places, plans): (Vec<usize>, Vec<(Id, Plan)>) = checked.drain(..).unzip();
+    if plans.is_empty() {
+        return Ok(());
+    }
+    let written = super::messages::write_many(state, tx, &plans, search).await?;
+    for (i, (message, events, written)) in places.into_iter().zip(written) {
+        known.wrote(written);
+        outbox.extend(events);
+        answers[i] = Some(Ok((message, true)));
+    }
+    Ok(())
 }

@@ -58,27 +58,86 @@ pub async fn append_message(
     mine: &str,
     now: i64,
 ) -> sqlx::Result<Vec<(Id, i64)>> {
-    const NUMBER: &str = "UPDATE users SET last_seq = last_seq + 1
-         WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
-                      UNION SELECT $2)
-         RETURNING id, last_seq";
-    const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
-         SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(CASE WHEN u.id = $2 THEN $4 ELSE $3 END, 2), $5
-         FROM users u
-         WHERE u.id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
-                        UNION SELECT $2)";
-    static SQLITE_BOTH: LazyLock<String> = LazyLock::new(|| format!("{NUMBER}; {LOG}"));
-    let bind = |sql| sqlx::query(sql).bind(conversation_id).bind(sender).bind(theirs).bind(mine).bind(now);
-    let rows = if Backend::of(conn) == Backend::Postgres {
+    let message = MessageEvents { conversation_id, sender, theirs, mine };
+    Ok(append_messages(conn, &[message], now).await?.pop().unwrap_or_default())
+}
+
+/// A new message's events (see [`append_messages`]).
+pub struct MessageEvents<'a> {
+    pub conversation_id: Id,
+    pub sender: Id,
+    /// For everyone but the sender.
+    pub theirs: &'a str,
+    /// For the sender.
+    pub mine: &'a str,
+}
+
+const NUMBER: &str = "UPDATE users SET last_seq = last_seq + 1
+     WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
+                  UNION SELECT $2)
+     RETURNING id, last_seq";
+const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
+     SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(CASE WHEN u.id = $2 THEN $4 ELSE $3 END, 2), $5
+     FROM users u
+     WHERE u.id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
+                    UNION SELECT $2)";
+/// The parameters of [`NUMBER`] and [`LOG`] together.
+const PARAMS: usize = 5;
+
+/// On SQLite, [`append_messages`]'s statements for `k` messages as one list (`k` up to
+/// [`super::LIST_CHUNK`]); each numbering row says which message it numbers (`nth`).
+static SQLITE_LISTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut lists: Vec<String> = Vec::with_capacity(super::LIST_CHUNK);
+    for k in 0..super::LIST_CHUNK {
+        let one = format!("{NUMBER}, {k} AS nth; {LOG}");
+        let previous = lists.last().map(|l| format!("{l};\n")).unwrap_or_default();
+        lists.push(previous + &super::shift_params(&one, k * PARAMS));
+    }
+    lists
+});
+
+/// Logs each new message's events (see [`append_message`]), in order: every person's events
+/// are numbered in the order of the messages. Returns each message's numbering. On SQLite one
+/// call per [`super::LIST_CHUNK`] messages (see [`super::messages::insert_new_many`]).
+pub async fn append_messages(
+    conn: &mut Conn,
+    messages: &[MessageEvents<'_>],
+    now: i64,
+) -> sqlx::Result<Vec<Vec<(Id, i64)>>> {
+    let numbering =
+        |r: &sqlx::any::AnyRow| -> sqlx::Result<(Id, i64)> { Ok((r.try_get("id")?, r.try_get("last_seq")?)) };
+    let mut numbered = Vec::with_capacity(messages.len());
+    if Backend::of(conn) == Backend::Postgres {
         // PostgreSQL takes one statement per call.
-        let numbered = sqlx::query(NUMBER).bind(conversation_id).bind(sender).fetch_all(&mut *conn).await?;
-        bind(LOG).execute(conn).await?;
-        numbered
-    } else {
-        // One call (one round trip to sqlx's SQLite thread); the rows are the numbering's.
-        bind(&SQLITE_BOTH).fetch_all(conn).await?
-    };
-    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("last_seq")?))).collect()
+        for m in messages {
+            let rows = sqlx::query(NUMBER).bind(m.conversation_id).bind(m.sender).fetch_all(&mut *conn).await?;
+            sqlx::query(LOG)
+                .bind(m.conversation_id)
+                .bind(m.sender)
+                .bind(m.theirs)
+                .bind(m.mine)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            numbered.push(rows.iter().map(numbering).collect::<sqlx::Result<_>>()?);
+        }
+        return Ok(numbered);
+    }
+    for chunk in messages.chunks(super::LIST_CHUNK) {
+        let mut query = sqlx::query(&SQLITE_LISTS[chunk.len() - 1]);
+        for m in chunk {
+            query = query.bind(m.conversation_id).bind(m.sender).bind(m.theirs).bind(m.mine).bind(now);
+        }
+        // The rows are the numberings'.
+        let mut each: Vec<Vec<(Id, i64)>> = vec![Vec::new(); chunk.len()];
+        for row in query.fetch_all(&mut *conn).await? {
+            let nth: i64 = row.try_get("nth")?;
+            let message = usize::try_from(nth).ok().and_then(|n| each.get_mut(n)).ok_or(sqlx::Error::RowNotFound)?;
+            message.push(numbering(&row)?);
+        }
+        numbered.extend(each);
+    }
+    Ok(numbered)
 }
 
 /// Logged events after `since`, oldest first, at most `limit`.

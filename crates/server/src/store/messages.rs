@@ -271,38 +271,59 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     row.try_get("id")
 }
 
-/// On SQLite, [`insert_new`]'s statements as one: the message, the new row as its readers see
-/// it, its search entry (`$14`: the indexed text, or NULL) and its conversation listed again.
-static SQLITE_INSERT_NEW: LazyLock<String> = LazyLock::new(|| {
-    format!(
+/// The parameters of [`INSERT`] (see [`bind_new`]).
+const INSERT_PARAMS: usize = 13;
+
+/// On SQLite, [`insert_new_many`]'s statements for `k` messages as one list (`k` up to
+/// [`super::LIST_CHUNK`]): for each, the message, the new row as its readers see it and its
+/// conversation listed again.
+static SQLITE_INSERT_NEW: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let one = format!(
         "{INSERT};
          {readers} WHERE m.id = last_insert_rowid();
-         INSERT OR REPLACE INTO message_search (rowid, body) SELECT last_insert_rowid(), $14 WHERE $14 IS NOT NULL;
          {list}",
         // The readers' view: viewer 0, nobody (as `get_new`).
         readers = SELECT.replace("$1", "0"),
         list = super::conversations::LIST_FOR_MEMBERS,
-    )
+    );
+    let mut lists: Vec<String> = Vec::with_capacity(super::LIST_CHUNK);
+    for k in 0..super::LIST_CHUNK {
+        let previous = lists.last().map(|l| format!("{l};\n")).unwrap_or_default();
+        lists.push(previous + &super::shift_params(&one, k * INSERT_PARAMS));
+    }
+    lists
 });
 
-/// Writes a new message with what every new message brings — its search entry (`indexed`: its
-/// text, for a text message) and its conversation back in every member's list — and reads it
-/// back as its readers see it (see [`get_new`]). On SQLite that is one call: sqlx runs every
-/// call on its SQLite thread and waits for the answer, and that round trip costs several times
-/// what these statements do (`cargo xtask bench`, BENCHMARKS.md).
-pub async fn insert_new(conn: &mut Conn, m: &NewMessage<'_>, indexed: Option<&str>) -> sqlx::Result<MessageRow> {
+/// Writes new messages with what every new message brings — its conversation back in every
+/// member's list — and reads each back as its readers see it (see [`get_new`]), in order. On
+/// SQLite that is one call per [`super::LIST_CHUNK`] messages: sqlx runs every call on its
+/// SQLite thread and waits for the answer, and each round trip (two thread switches) costs more
+/// than these statements do (`cargo xtask bench`, BENCHMARKS.md). Their search entries are the
+/// caller's to add (see [`super::search::Pending`]).
+pub async fn insert_new_many(conn: &mut Conn, new: &[NewMessage<'_>]) -> sqlx::Result<Vec<MessageRow>> {
+    let mut rows = Vec::with_capacity(new.len());
     if Backend::of(conn) == Backend::Postgres {
-        let id = insert(conn, m).await?;
-        if let Some(text) = indexed {
-            super::search::index(conn, id, text).await?;
+        for m in new {
+            let id = insert(conn, m).await?;
+            super::conversations::set_listed_for_members(conn, m.conversation_id).await?;
+            rows.push(get_new(conn, id).await?.ok_or(sqlx::Error::RowNotFound)?);
         }
-        super::conversations::set_listed_for_members(conn, m.conversation_id).await?;
-        return get_new(conn, id).await?.ok_or(sqlx::Error::RowNotFound);
+        return Ok(rows);
     }
-    let form = indexed.map(|text| super::search::indexed_form(text, Backend::Sqlite));
-    // Every statement runs to its end (`fetch_one` would stop the list at the first row).
-    let rows = bind_new(sqlx::query(&SQLITE_INSERT_NEW), m).bind(form).fetch_all(conn).await?;
-    rows.first().map(from_row).ok_or(sqlx::Error::RowNotFound)
+    for chunk in new.chunks(super::LIST_CHUNK) {
+        let mut query = sqlx::query(&SQLITE_INSERT_NEW[chunk.len() - 1]);
+        for m in chunk {
+            query = bind_new(query, m);
+        }
+        // Every statement runs to its end (`fetch_one` would stop the list at the first row);
+        // the readers' views are the only statements with rows, one each.
+        let found = query.fetch_all(&mut *conn).await?;
+        if found.len() != chunk.len() {
+            return Err(sqlx::Error::RowNotFound);
+        }
+        rows.extend(found.iter().map(from_row));
+    }
+    Ok(rows)
 }
 
 pub struct HistoryPage {

@@ -105,6 +105,31 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
     }
 }
 
+/// Most statements of one kind sent to SQLite in one call ([`messages::insert_new_many`],
+/// [`events::append_messages`]): a list for each count up to it is prepared once and kept in the
+/// connection's statement cache.
+pub const LIST_CHUNK: usize = 8;
+
+/// `sql` with every parameter `$n` renumbered `$(n + by)`: the same statement further along a
+/// list of statements sent as one call (sqlx numbers the parameters across the whole list).
+/// For the store's own statements, which have no `$` in a literal.
+pub fn shift_params(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[derive(Clone)]
 pub struct Store {
     read: AnyPool,
@@ -207,5 +232,18 @@ impl Store {
         let _ = self.checkpoint().await;
         self.read.close().await;
         self.write.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shift_params;
+
+    #[test]
+    fn shifting_renumbers_every_parameter_and_nothing_else() {
+        assert_eq!(shift_params("SELECT $1, $12 WHERE a = $2", 13), "SELECT $14, $25 WHERE a = $15");
+        assert_eq!(shift_params("SELECT $1 || '$'", 0), "SELECT $1 || '$'");
+        assert_eq!(shift_params("no parameters", 5), "no parameters");
+        assert_eq!(shift_params("$1$2", 1), "$2$3");
     }
 }

@@ -106,6 +106,47 @@ impl Words {
     }
 }
 
+/// New messages' search entries, written together at the end of their transaction
+/// ([`Pending::write`]). SQLite's full-text index writes what it holds as a new segment of the
+/// index whenever a later statement of the transaction opens a savepoint (a multi-row UPDATE or
+/// INSERT … SELECT does); an entry written with each message of a batch of sends meant a
+/// segment per message, and merging them, where one statement for the batch makes one.
+#[derive(Default)]
+pub struct Pending(Vec<(Id, String)>);
+
+impl Pending {
+    pub fn add(&mut self, message_id: Id, text: &str) {
+        self.0.push((message_id, text.to_string()));
+    }
+
+    pub async fn write(self, conn: &mut Conn) -> sqlx::Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        match Backend::of(conn) {
+            Backend::Sqlite => {
+                let entries: Vec<(Id, String)> =
+                    self.0.iter().map(|(id, text)| (*id, indexed_form(text, Backend::Sqlite))).collect();
+                let entries = serde_json::to_string(&entries).map_err(|e| sqlx::Error::Encode(e.into()))?;
+                sqlx::query(
+                    "INSERT OR REPLACE INTO message_search (rowid, body)
+                     SELECT value ->> 0, value ->> 1 FROM json_each($1)",
+                )
+                .bind(entries)
+                .execute(conn)
+                .await?;
+            }
+            // One statement per call there, and no segments to spare.
+            Backend::Postgres => {
+                for (id, text) in &self.0 {
+                    index(conn, *id, text).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 pub async fn index(conn: &mut Conn, message_id: Id, text: &str) -> sqlx::Result<()> {
     let backend = Backend::of(conn);
     let sql = match backend {

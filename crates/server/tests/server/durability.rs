@@ -270,3 +270,62 @@ async fn first_messages_sent_at_once_from_both_sides_make_one_chat() {
     let (_, list) = s.get("/api/conversations", &carol).await;
     assert_eq!(list["data"]["list"].as_array().unwrap().len(), 1, "{list}");
 }
+
+/// Sends of one batch are written together (a few calls to the database for the whole batch):
+/// each one still gets its own search entry, its @mention and its events, numbered in order.
+#[tokio::test]
+async fn sends_written_together_are_each_searchable_mentioned_and_numbered_in_order() {
+    let s = TestServer::start().await;
+    let (alice, alice_id) = s.register("wt_alice").await;
+    let (bob, bob_id) = s.register("wt_bob").await;
+    let (carol, carol_id) = s.register("wt_carol").await;
+    let (status, group) =
+        s.post("/api/groups", &alice, json!({"name": "kiwis", "memberIds": [bob_id, carol_id]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let gid = group["data"]["conversationId"].as_i64().unwrap();
+    s.send_text(&bob, alice_id, "hello").await;
+    let mut bob_socket = s.socket(&bob, Some(0)).await;
+    let (_, ready) = bob_socket.until_ready().await;
+
+    // 30 sends at once, all of which reach Bob: Alice and Carol in the group (every third one
+    // of Alice's mentions Bob), Bob to Alice. A word of each, English or Chinese, is its own.
+    let mut calls = Vec::new();
+    for i in 0..30 {
+        let (s, alice, bob, carol) = (&s, alice.clone(), bob.clone(), carol.clone());
+        calls.push(async move {
+            let text = format!("kiwi{i}x 猕猴桃{}", char::from_u32(0x4E00 + i).unwrap());
+            let (token, body) = match i % 3 {
+                0 => (alice, json!({"conversationId": gid, "content": text, "atUserIds": [bob_id]})),
+                1 => (carol, json!({"conversationId": gid, "content": text})),
+                _ => (bob, json!({"receiverId": alice_id, "content": text, "clientMsgId": format!("wt{i}")})),
+            };
+            s.post("/api/messages", &token, body).await
+        });
+    }
+    for (status, body) in futures_util::future::join_all(calls).await {
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    each_new_message_once_without_gaps(&mut bob_socket, ready, 30).await;
+
+    for i in 0..30u32 {
+        let (status, page) = s.get(&format!("/api/messages/search?q=kiwi{i}x"), &bob).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let hits = page["data"]["list"].as_array().unwrap();
+        assert_eq!(hits.len(), 1, "kiwi{i}x: {page}");
+        let han = char::from_u32(0x4E00 + i).unwrap().to_string();
+        let q: String = format!("猴桃{han}").bytes().map(|b| format!("%{b:02X}")).collect();
+        let (_, page) = s.get(&format!("/api/messages/search?q={q}"), &bob).await;
+        assert_eq!(page["data"]["list"].as_array().unwrap().len(), 1, "猴桃{han}: {page}");
+    }
+    let (_, list) = s.get("/api/conversations", &bob).await;
+    let group = list["data"]["list"].as_array().unwrap().iter().find(|c| c["conversationId"] == gid).unwrap().clone();
+    assert_eq!(group["atData"]["mentionerId"], alice_id, "{group}");
+    let stored: Vec<Value> = all_messages(&s.api, &bob, gid)
+        .await
+        .into_iter()
+        .filter(|m| m["content"].as_str().is_some_and(|t| t.starts_with("kiwi")))
+        .collect();
+    assert_eq!(stored.len(), 20);
+    let mentions = stored.iter().filter(|m| m["atUserIds"] == json!([bob_id])).count();
+    assert_eq!(mentions, 10);
+}
