@@ -1,7 +1,7 @@
 use confab_api::{Conversation, ConversationType, GroupRole, Id, MessageContent, MessageType};
 use sqlx::Row;
 
-use super::Conn;
+use super::{Backend, Conn};
 use crate::time::rfc3339;
 
 /// A member's view of every conversation, with the other side, the last message it can see
@@ -164,6 +164,16 @@ pub fn direct_key(a: Id, b: Id) -> String {
 pub async fn find_directs(conn: &mut Conn, keys: &[String]) -> sqlx::Result<Vec<(String, Id)>> {
     if keys.is_empty() {
         return Ok(Vec::new());
+    }
+    if Backend::of(conn) == Backend::Sqlite {
+        // The keys as one JSON parameter: one statement whatever their number, prepared once.
+        let keys = serde_json::to_string(keys).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        return sqlx::query_as(
+            "SELECT direct_key, id FROM conversations WHERE direct_key IN (SELECT value FROM json_each($1))",
+        )
+        .bind(keys)
+        .fetch_all(conn)
+        .await;
     }
     let list: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
     let sql = format!("SELECT direct_key, id FROM conversations WHERE direct_key IN ({})", list.join(", "));

@@ -202,23 +202,38 @@ impl MessageRow {
 /// Earlier messages of several senders by their `clientMsgId`s, each as its sender sees it, in
 /// one query.
 pub async fn by_client_ids(conn: &mut Conn, wanted: &[(Id, &str)]) -> sqlx::Result<Vec<MessageRow>> {
+    // The wanted pairs drive the lookup through the (sender, clientMsgId) index.
+    const MATCHING: &str = "m.id IN (SELECT x.id FROM wanted w JOIN messages x
+                                      ON x.sender_id = w.sender_id AND x.client_msg_id = w.client_msg_id)";
+    // On SQLite the pairs are one JSON parameter: the same statement whatever their number,
+    // prepared once.
+    static SQLITE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH wanted (sender_id, client_msg_id) AS (SELECT value ->> 0, value ->> 1 FROM json_each($1))
+             {select} WHERE {MATCHING}",
+            select = SELECT.replace("$1", "m.sender_id"),
+        )
+    });
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let values: Vec<String> = (0..wanted.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
-    // The wanted pairs drive the lookup through the (sender, clientMsgId) index.
-    let sql = format!(
-        "WITH wanted (sender_id, client_msg_id) AS (VALUES {values})
-         {select} WHERE m.id IN (SELECT x.id FROM wanted w JOIN messages x
-                                 ON x.sender_id = w.sender_id AND x.client_msg_id = w.client_msg_id)",
-        values = values.join(", "),
-        select = SELECT.replace("$1", "m.sender_id"),
-    );
-    let mut query = sqlx::query(&sql).persistent(false);
-    for (sender, client_msg_id) in wanted {
-        query = query.bind(*sender).bind(*client_msg_id);
-    }
-    Ok(query.fetch_all(conn).await?.iter().map(from_row).collect())
+    let rows = if Backend::of(conn) == Backend::Sqlite {
+        let pairs = serde_json::to_string(wanted).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        sqlx::query(&SQLITE).bind(pairs).fetch_all(conn).await?
+    } else {
+        let values: Vec<String> = (0..wanted.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+        let sql = format!(
+            "WITH wanted (sender_id, client_msg_id) AS (VALUES {values}) {select} WHERE {MATCHING}",
+            values = values.join(", "),
+            select = SELECT.replace("$1", "m.sender_id"),
+        );
+        let mut query = sqlx::query(&sql).persistent(false);
+        for (sender, client_msg_id) in wanted {
+            query = query.bind(*sender).bind(*client_msg_id);
+        }
+        query.fetch_all(conn).await?
+    };
+    Ok(rows.iter().map(from_row).collect())
 }
 
 pub struct NewMessage<'a> {
