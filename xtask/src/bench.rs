@@ -2,11 +2,17 @@
 //! generator (`crates/bench`) run against it; prints one Markdown table.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use crate::e2e::TestServer;
-use crate::{cargo, root, sh, step, Result};
+use crate::{cargo, root, sh, step, CurrentDir, Result};
 
 pub fn run(args: &[String]) -> Result {
+    // Ctrl+C or SIGTERM stops the load and then returns an error, so that everything started
+    // for the run (servers, Synapse, PostgreSQL, NATS, nginx) is stopped by its `Drop` on the
+    // way out instead of being left running.
+    ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)).map_err(|e| format!("cannot watch for Ctrl+C: {e}"))?;
     let quick = args.iter().any(|a| a == "--quick");
     if args.iter().any(|a| a == "--cluster") {
         return run_on_cluster(quick);
@@ -37,20 +43,49 @@ pub fn run(args: &[String]) -> Result {
     if quick {
         cmd.arg("--quick");
     }
-    sh(&mut cmd)?;
+    measure(&mut cmd)?;
     drop(peer);
     step("measuring the assistant's time to first token, directly and through Confab");
-    sh(Command::new("node")
-        .args(["bench/ttft.mjs", if quick { "50" } else { "500" }])
-        .current_dir(root().join("e2e"))
-        .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port))
-        .env("CONFAB_MODEL_URL", &model.url))?;
+    measure(
+        Command::new("node")
+            .args(["bench/ttft.mjs", if quick { "50" } else { "500" }])
+            .current_dir(root().join("e2e"))
+            .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port))
+            .env("CONFAB_MODEL_URL", &model.url),
+    )?;
     step("measuring the app in Chromium (cold load, a long thread)");
     let (messages, pushes) = if quick { ("300", "5") } else { ("10000", "30") };
-    sh(Command::new("node")
-        .args(["bench/probe.mjs", messages, pushes])
-        .current_dir(root().join("e2e"))
-        .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port)))
+    measure(
+        Command::new("node")
+            .args(["bench/probe.mjs", messages, pushes])
+            .current_dir(root().join("e2e"))
+            .env("CONFAB_URL", format!("http://127.0.0.1:{}", server.port)),
+    )
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Runs a measuring step to its end, or until Ctrl+C/SIGTERM (then stopped, and an error).
+fn measure(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let mut child = cmd.current_dir_if_unset().spawn().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| format!("{shown}: {e}"))? {
+            return if status.success() && !STOP.load(Ordering::SeqCst) {
+                Ok(())
+            } else if STOP.load(Ordering::SeqCst) {
+                Err("stopped (Ctrl+C); stopping what was started".into())
+            } else {
+                Err(format!("{shown} failed ({status})"))
+            };
+        }
+        if STOP.load(Ordering::SeqCst) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("stopped (Ctrl+C); stopping what was started".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn cores() -> usize {
@@ -76,7 +111,7 @@ fn run_on_postgres(quick: bool) -> Result {
     if quick {
         cmd.arg("--quick");
     }
-    sh(&mut cmd)
+    measure(&mut cmd)
 }
 
 /// `--cluster`: the same load through nginx in front of two instances on PostgreSQL and a NATS
@@ -98,5 +133,5 @@ fn run_on_cluster(quick: bool) -> Result {
     if quick {
         cmd.arg("--quick");
     }
-    sh(&mut cmd)
+    measure(&mut cmd)
 }
