@@ -115,8 +115,10 @@ test('2. 300 messages: scrolling up loads every one once, without a jump', async
   await shot(b, '02-history-top');
 });
 
-test('3. a PDF and a PNG: cards with name and size, identical download, thumbnail and viewer', async () => {
+test('3. a PDF and a PNG: cards with name and size, identical download, thumbnail and viewer', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'confab-e2e-'));
+  // The files to upload are ~3.5 MB: gone after the test, passed or not (every run made one).
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(150 * 1024, 7), Buffer.from('\n%%EOF\n')]);
   const png = pngImage(2, 2);
   fs.writeFileSync(path.join(dir, 'Design brief.pdf'), pdf);
