@@ -70,19 +70,13 @@ fn measure(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
     let mut child = cmd.current_dir_if_unset().spawn().map_err(|e| format!("cannot start {shown}: {e}"))?;
     loop {
-        if let Some(status) = child.try_wait().map_err(|e| format!("{shown}: {e}"))? {
-            return if status.success() && !STOP.load(Ordering::SeqCst) {
-                Ok(())
-            } else if STOP.load(Ordering::SeqCst) {
-                Err("stopped (Ctrl+C); stopping what was started".into())
-            } else {
-                Err(format!("{shown} failed ({status})"))
-            };
-        }
         if STOP.load(Ordering::SeqCst) {
             let _ = child.kill();
             let _ = child.wait();
             return Err("stopped (Ctrl+C); stopping what was started".into());
+        }
+        if let Some(status) = child.try_wait().map_err(|e| format!("{shown}: {e}"))? {
+            return if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) };
         }
         std::thread::sleep(Duration::from_millis(100));
     }

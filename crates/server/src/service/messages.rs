@@ -402,7 +402,6 @@ pub(super) async fn write_many(
         })
         .collect();
     let numbered = events::append_messages(conn, &logged, now).await?;
-    drop(logged);
     let mut written = Vec::with_capacity(sent.len());
     for (((row, mine, theirs, mine_json), mut numbered), (_, _, new_direct)) in
         sent.into_iter().zip(numbered).zip(targets)

@@ -167,7 +167,7 @@ pub async fn find_directs(conn: &mut Conn, keys: &[String]) -> sqlx::Result<Vec<
     }
     if Backend::of(conn) == Backend::Sqlite {
         // The keys as one JSON parameter: one statement whatever their number, prepared once.
-        let keys = serde_json::to_string(keys).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let keys = super::json_param(&keys)?;
         return sqlx::query_as(
             "SELECT direct_key, id FROM conversations WHERE direct_key IN (SELECT value FROM json_each($1))",
         )

@@ -86,15 +86,8 @@ const PARAMS: usize = 5;
 
 /// On SQLite, [`append_messages`]'s statements for `k` messages as one list (`k` up to
 /// [`super::LIST_CHUNK`]); each numbering row says which message it numbers (`nth`).
-static SQLITE_LISTS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut lists: Vec<String> = Vec::with_capacity(super::LIST_CHUNK);
-    for k in 0..super::LIST_CHUNK {
-        let one = format!("{NUMBER}, {k} AS nth; {LOG}");
-        let previous = lists.last().map(|l| format!("{l};\n")).unwrap_or_default();
-        lists.push(previous + &super::shift_params(&one, k * PARAMS));
-    }
-    lists
-});
+static SQLITE_LISTS: LazyLock<Vec<String>> =
+    LazyLock::new(|| super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG}")));
 
 /// Logs each new message's events (see [`append_message`]), in order: every person's events
 /// are numbered in the order of the messages. Returns each message's numbering. On SQLite one

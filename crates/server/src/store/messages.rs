@@ -218,7 +218,7 @@ pub async fn by_client_ids(conn: &mut Conn, wanted: &[(Id, &str)]) -> sqlx::Resu
         return Ok(Vec::new());
     }
     let rows = if Backend::of(conn) == Backend::Sqlite {
-        let pairs = serde_json::to_string(wanted).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let pairs = super::json_param(&wanted)?;
         sqlx::query(&SQLITE).bind(pairs).fetch_all(conn).await?
     } else {
         let values: Vec<String> = (0..wanted.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
@@ -301,12 +301,7 @@ static SQLITE_INSERT_NEW: LazyLock<Vec<String>> = LazyLock::new(|| {
         readers = SELECT.replace("$1", "0"),
         list = super::conversations::LIST_FOR_MEMBERS,
     );
-    let mut lists: Vec<String> = Vec::with_capacity(super::LIST_CHUNK);
-    for k in 0..super::LIST_CHUNK {
-        let previous = lists.last().map(|l| format!("{l};\n")).unwrap_or_default();
-        lists.push(previous + &super::shift_params(&one, k * INSERT_PARAMS));
-    }
-    lists
+    super::statement_lists(INSERT_PARAMS, |_| one.clone())
 });
 
 /// Writes new messages with what every new message brings — its conversation back in every

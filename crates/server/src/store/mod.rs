@@ -130,6 +130,23 @@ pub fn shift_params(sql: &str, by: usize) -> String {
     out
 }
 
+/// The lists of [`LIST_CHUNK`] sizes: for `k` statements, `one(0)`, `one(1)`, … `one(k - 1)`
+/// each with its parameters shifted past those before it (`params` each, see [`shift_params`]).
+pub fn statement_lists(params: usize, one: impl Fn(usize) -> String) -> Vec<String> {
+    let mut lists: Vec<String> = Vec::with_capacity(LIST_CHUNK);
+    for k in 0..LIST_CHUNK {
+        let previous = lists.last().map(|l| format!("{l};\n")).unwrap_or_default();
+        lists.push(previous + &shift_params(&one(k), k * params));
+    }
+    lists
+}
+
+/// A value as one JSON parameter (for SQLite's `json_each`: a list of any length in one
+/// statement that stays the same, so it is prepared once).
+pub fn json_param(value: &impl serde::Serialize) -> sqlx::Result<String> {
+    serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(e.into()))
+}
+
 #[derive(Clone)]
 pub struct Store {
     read: AnyPool,
@@ -245,5 +262,13 @@ mod tests {
         assert_eq!(shift_params("SELECT $1 || '$'", 0), "SELECT $1 || '$'");
         assert_eq!(shift_params("no parameters", 5), "no parameters");
         assert_eq!(shift_params("$1$2", 1), "$2$3");
+    }
+
+    #[test]
+    fn each_list_holds_one_more_statement_numbered_after_the_last() {
+        let lists = super::statement_lists(2, |k| format!("S{k} $1 $2"));
+        assert_eq!(lists.len(), super::LIST_CHUNK);
+        assert_eq!(lists[0], "S0 $1 $2");
+        assert_eq!(lists[2], "S0 $1 $2;\nS1 $3 $4;\nS2 $5 $6");
     }
 }

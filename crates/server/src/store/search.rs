@@ -127,7 +127,7 @@ impl Pending {
             Backend::Sqlite => {
                 let entries: Vec<(Id, String)> =
                     self.0.iter().map(|(id, text)| (*id, indexed_form(text, Backend::Sqlite))).collect();
-                let entries = serde_json::to_string(&entries).map_err(|e| sqlx::Error::Encode(e.into()))?;
+                let entries = super::json_param(&entries)?;
                 sqlx::query(
                     "INSERT OR REPLACE INTO message_search (rowid, body)
                      SELECT value ->> 0, value ->> 1 FROM json_each($1)",
