@@ -1,7 +1,9 @@
-//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick]`:
+//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --delivery]`:
 //! runs every scenario against a running Confab server (and the same load against a Matrix
 //! homeserver when given) and prints one Markdown table with both and the ratio. `--sends`: only
 //! the closed-loop sends and the memory after 100,000 messages (a quick A/B of the write path).
+//! `--delivery`: the sends, then delivery at 2,000 and 5,000 messages/s offered with every person
+//! online, without the fill and the group (a quick A/B of the delivery path under load).
 
 use std::time::Duration;
 
@@ -19,6 +21,8 @@ struct Plan {
     fill_to: usize,
     /// Stop after the sends and the fill (`--sends`).
     sends_only: bool,
+    /// Stop after the delivery rates (`--delivery`).
+    delivery_only: bool,
 }
 
 /// One line of the table: what was measured, as shown, and the number compared.
@@ -38,7 +42,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = arg(&args, "--url") else {
         eprintln!(
-            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends]"
+            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --delivery]"
         );
         std::process::exit(2);
     };
@@ -53,6 +57,19 @@ async fn main() {
             group_messages: 3,
             fill_to: 0,
             sends_only: false,
+            delivery_only: false,
+        }
+    } else if args.iter().any(|a| a == "--delivery") {
+        Plan {
+            pairs: 500,
+            senders: 32,
+            time: Duration::from_secs(10),
+            rates: vec![2000.0, 5000.0],
+            group: 500,
+            group_messages: 20,
+            fill_to: 0,
+            sends_only: false,
+            delivery_only: true,
         }
     } else {
         Plan {
@@ -64,6 +81,7 @@ async fn main() {
             group_messages: 20,
             fill_to: 100_000,
             sends_only: args.iter().any(|a| a == "--sends"),
+            delivery_only: false,
         }
     };
     let pid = arg(&args, "--pid").and_then(|p| p.parse().ok());
@@ -204,6 +222,9 @@ async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measur
         );
     }
     drop(on);
+    if plan.delivery_only {
+        return Ok(out);
+    }
 
     let people: Vec<_> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).take(plan.group).collect();
     let f = scenarios::fan_out(c, &people, plan.group_messages, Duration::from_millis(100)).await?;

@@ -151,12 +151,50 @@ pub fn json_param(value: &impl serde::Serialize) -> sqlx::Result<String> {
 pub struct Store {
     read: AnyPool,
     write: AnyPool,
+    /// SQLite: the connection of [`checkpoints`].
+    checkpointer: Option<AnyPool>,
     backend: Backend,
 }
 
 /// Settings of every SQLite connection: waits for another process's write rather than failing.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;
     PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;";
+
+/// Write-ahead log frames (pages) after which the writer folds the log into the database file
+/// itself: only a safety net (~40 MB of log) should the [`checkpoints`] task fall behind.
+const WRITER_CHECKPOINT_FRAMES: i64 = 10_000;
+/// How often [`checkpoints`] looks while the log grows, and at most while it does not.
+const CHECKPOINT_EVERY: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(2));
+
+/// Folds the write-ahead log into the database file, on a connection of its own, while the
+/// writer goes on (a PASSIVE checkpoint takes no lock the writer or a reader waits for). With
+/// SQLite's default the writer did it itself every 1,000 pages, in the middle of a commit that
+/// senders were waiting for. Once everything is folded in, the writer starts the log again from
+/// its beginning, so the log stays small. Ends when the store closes.
+async fn checkpoints(pool: AnyPool) {
+    let (busy, idle) = CHECKPOINT_EVERY;
+    let mut pause = busy;
+    loop {
+        tokio::time::sleep(pause).await;
+        if pool.is_closed() {
+            return;
+        }
+        // (whether it was blocked, frames in the log, frames folded in).
+        let done = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
+        pause = match done {
+            // New pages since the last look: look again soon.
+            Ok((_, log, folded)) if folded < log => busy,
+            Ok(_) => (pause * 2).min(idle),
+            Err(e) => {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!("checkpoint failed: {e}");
+                idle
+            }
+        };
+    }
+}
 
 impl Store {
     /// SQLite in `data_dir` unless `database_url` names a PostgreSQL database.
@@ -189,6 +227,8 @@ impl Store {
                     // recalled text is overwritten on disk, not just unlinked (secure_delete).
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute(SQLITE_PRAGMAS).await?;
+                    // Checkpoints are the `checkpoints` task's (see there).
+                    conn.execute(format!("PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_FRAMES}").as_str()).await?;
                     Ok(())
                 })
             })
@@ -200,7 +240,13 @@ impl Store {
             .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
             .connect(&format!("{url}?mode=ro"))
             .await?;
-        Ok(Store { read, write, backend: Backend::Sqlite })
+        let checkpointer = AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+            .connect(&url)
+            .await?;
+        tokio::spawn(checkpoints(checkpointer.clone()));
+        Ok(Store { read, write, checkpointer: Some(checkpointer), backend: Backend::Sqlite })
     }
 
     async fn open_postgres(url: &str) -> anyhow::Result<Store> {
@@ -211,7 +257,7 @@ impl Store {
         // Two instances starting at once: the second waits for the first one's migrations.
         sqlx::migrate!("./migrations_pg").run(&write).await?;
         let read = connect(8).await?;
-        Ok(Store { read, write, backend: Backend::Postgres })
+        Ok(Store { read, write, checkpointer: None, backend: Backend::Postgres })
     }
 
     pub fn backend(&self) -> Backend {
@@ -246,6 +292,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.close().await;
+        }
         let _ = self.checkpoint().await;
         self.read.close().await;
         self.write.close().await;
