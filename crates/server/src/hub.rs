@@ -2,6 +2,7 @@
 //! Kept behind this one type so a NATS or Redis backend can replace it for several instances.
 
 mod nats;
+pub mod sessions;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -67,6 +68,8 @@ pub struct Hub {
     limits: SocketLimits,
     /// Set once when the server stops: every socket closes with 1001.
     stopping: watch::Sender<bool>,
+    /// Sessions checked a moment ago; revocations here and from the bus forget them.
+    pub sessions: sessions::SessionCache,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +136,7 @@ impl Hub {
             sockets: Mutex::default(),
             limits,
             stopping: watch::channel(false).0,
+            sessions: sessions::SessionCache::default(),
         }
     }
 }
@@ -263,6 +267,8 @@ impl Hub {
 
     /// Closes every socket opened with this token.
     pub fn revoke(&self, token_hash: &[u8]) {
+        // At once here; the other instances when the bus brings it.
+        self.sessions.forget_token(token_hash);
         match self.bus.get() {
             Some(bus) => bus.revoke(nats::Revocation::Token(token_hash.to_vec())),
             None => self.revoke_here(token_hash),
@@ -270,6 +276,7 @@ impl Hub {
     }
 
     fn revoke_here(&self, token_hash: &[u8]) {
+        self.sessions.forget_token(token_hash);
         if let Some((_, tx)) = self.sockets.lock().expect("hub lock").tokens.remove(token_hash) {
             tx.send_replace(true);
         }
@@ -277,6 +284,7 @@ impl Hub {
 
     /// Closes every socket of `user` (signed out everywhere), on every instance.
     pub fn revoke_user(&self, user: Id) {
+        self.sessions.forget_user(user);
         match self.bus.get() {
             Some(bus) => bus.revoke(nats::Revocation::User(user)),
             None => self.revoke_user_here(user),
@@ -284,6 +292,7 @@ impl Hub {
     }
 
     fn revoke_user_here(&self, user: Id) {
+        self.sessions.forget_user(user);
         self.sockets.lock().expect("hub lock").tokens.retain(|_, (owner, tx)| {
             if *owner == user {
                 tx.send_replace(true);

@@ -123,18 +123,30 @@ pub async fn login(state: &AppState, req: LoginRequest, user_agent: &str) -> App
 /// How stale `last_used_at` may get before a request refreshes it (one write per minute, not per request).
 const TOUCH_AFTER_MS: i64 = 60_000;
 
+/// The person a token belongs to, if it is signed in and was used within the idle limit. A
+/// session checked a moment ago is taken from the hub's cache (see `hub::sessions`).
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<User> {
     let hash = token_hash(token);
-    let found = {
-        let mut conn = state.store.reader().await?;
-        users::user_by_token(&mut conn, &hash, live_since(state)).await?
+    let now = now_ms();
+    let sessions = &state.hub.sessions;
+    let found = match sessions.get(&hash, now, live_since(state)) {
+        Some(found) => Some(found),
+        None => {
+            let mark = sessions.mark();
+            let mut conn = state.store.reader().await?;
+            let found = users::user_by_token(&mut conn, &hash, live_since(state)).await?;
+            if let Some((user, last_used)) = &found {
+                sessions.keep(&hash, user, *last_used, now, mark);
+            }
+            found
+        }
     };
     let (user, last_used) =
         found.ok_or_else(|| AppError::unauthorized("the session expired or was signed out; sign in again"))?;
-    let now = now_ms();
     if now - last_used > TOUCH_AFTER_MS {
         let mut conn = state.store.writer().await?;
         users::touch_token(&mut conn, &hash, now).await?;
+        sessions.touched(&hash, now);
     }
     Ok(user)
 }

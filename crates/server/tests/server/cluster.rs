@@ -193,3 +193,55 @@ async fn two_instances_writing_at_once_number_each_persons_events_without_gaps()
         assert_eq!(got, expected, "every message once, in commit order");
     }
 }
+
+/// Each instance trusts a session it checked a moment ago without reading the database again
+/// (`hub::sessions`). Signing out through one instance still ends the session on the other at
+/// once: the bus tells it, long before what it trusted would go stale on its own (10 s).
+#[tokio::test]
+async fn signing_out_through_one_instance_ends_the_session_on_the_other_at_once() {
+    let nats = NatsServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SharedStorage::fresh();
+    let (_one_process, one) = start(dir.path(), &nats, &storage);
+    let (_two_process, two) = start(dir.path(), &nats, &storage);
+    let refused_on_two_soon = |token: String| {
+        let two = two.clone();
+        async move {
+            let started = std::time::Instant::now();
+            loop {
+                let (status, _) = two.get("/api/users/me", &token).await;
+                if status == StatusCode::UNAUTHORIZED {
+                    return started.elapsed();
+                }
+                assert_eq!(status, StatusCode::OK);
+                assert!(started.elapsed() < std::time::Duration::from_secs(3), "instance two still takes the token");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    };
+
+    // One session signed out.
+    let (alice, _) = one.register("alice").await;
+    assert_eq!(two.get("/api/users/me", &alice).await.0, StatusCode::OK, "instance two now trusts it");
+    ok(one.post("/api/auth/logout", &alice, json!({})).await);
+    assert_eq!(one.get("/api/users/me", &alice).await.0, StatusCode::UNAUTHORIZED, "at once where signed out");
+    refused_on_two_soon(alice).await;
+
+    // Every session of a person.
+    let (bob, _) = one.register("bob").await;
+    let (status, login) = two
+        .call(
+            reqwest::Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"userName": "bob", "password": "correct horse"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    let bob_on_two = login["data"]["token"].as_str().unwrap().to_string();
+    assert_eq!(two.get("/api/users/me", &bob_on_two).await.0, StatusCode::OK);
+    assert_eq!(two.get("/api/users/me", &bob).await.0, StatusCode::OK);
+    ok(one.post("/api/auth/logout-all", &bob, json!({})).await);
+    refused_on_two_soon(bob).await;
+    refused_on_two_soon(bob_on_two).await;
+}
