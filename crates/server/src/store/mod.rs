@@ -174,6 +174,8 @@ const CHECKPOINT_EVERY: (Duration, Duration) = (Duration::from_millis(50), Durat
 async fn checkpoints(pool: AnyPool) {
     let (busy, idle) = CHECKPOINT_EVERY;
     let mut pause = busy;
+    // What the last checkpoint left: frames in the log, frames folded in.
+    let mut last = (0, 0);
     loop {
         tokio::time::sleep(pause).await;
         if pool.is_closed() {
@@ -182,8 +184,12 @@ async fn checkpoints(pool: AnyPool) {
         // (whether it was blocked, frames in the log, frames folded in).
         let done = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
         pause = match done {
-            // New pages since the last look: look again soon.
-            Ok((_, log, folded)) if folded < log => busy,
+            // The log changed since the last look (it grew, or started again): writes are
+            // going on, so look again soon.
+            Ok((_, log, folded)) if (log, folded) != last => {
+                last = (log, folded);
+                busy
+            }
             Ok(_) => (pause * 2).min(idle),
             Err(e) => {
                 if pool.is_closed() {
