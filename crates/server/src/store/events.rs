@@ -84,14 +84,14 @@ const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
 /// The parameters of [`NUMBER`] and [`LOG`] together.
 const PARAMS: usize = 5;
 
-/// On SQLite, [`append_messages`]'s statements for `k` messages as one list (`k` up to
-/// [`super::LIST_CHUNK`]); each numbering row says which message it numbers (`nth`).
+/// On SQLite, [`append_messages`]'s statements for `k` messages as one list (`k` a size of
+/// [`super::list_chunks`]); each numbering row says which message it numbers (`nth`).
 static SQLITE_LISTS: LazyLock<Vec<String>> =
     LazyLock::new(|| super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG}")));
 
 /// Logs each new message's events (see [`append_message`]), in order: every person's events
 /// are numbered in the order of the messages. Returns each message's numbering. On SQLite one
-/// call per [`super::LIST_CHUNK`] messages (see [`super::messages::insert_new_many`]).
+/// call per [`super::list_chunks`] chunk (see [`super::messages::insert_new_many`]).
 pub async fn append_messages(
     conn: &mut Conn,
     messages: &[MessageEvents<'_>],
@@ -116,8 +116,8 @@ pub async fn append_messages(
         }
         return Ok(numbered);
     }
-    for chunk in messages.chunks(super::LIST_CHUNK) {
-        let mut query = sqlx::query(&SQLITE_LISTS[chunk.len() - 1]);
+    for chunk in super::list_chunks(messages) {
+        let mut query = sqlx::query(super::list_of(&SQLITE_LISTS, chunk.len()));
         for m in chunk {
             query = query.bind(m.conversation_id).bind(m.sender).bind(m.theirs).bind(m.mine).bind(now);
         }

@@ -289,8 +289,8 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
 /// The parameters of [`INSERT`] (see [`bind_new`]).
 const INSERT_PARAMS: usize = 13;
 
-/// On SQLite, [`insert_new_many`]'s statements for `k` messages as one list (`k` up to
-/// [`super::LIST_CHUNK`]): for each, the message, the new row as its readers see it and its
+/// On SQLite, [`insert_new_many`]'s statements for `k` messages as one list (`k` a size of
+/// [`super::list_chunks`]): for each, the message, the new row as its readers see it and its
 /// conversation listed again.
 static SQLITE_INSERT_NEW: LazyLock<Vec<String>> = LazyLock::new(|| {
     let one = format!(
@@ -306,7 +306,7 @@ static SQLITE_INSERT_NEW: LazyLock<Vec<String>> = LazyLock::new(|| {
 
 /// Writes new messages with what every new message brings — its conversation back in every
 /// member's list — and reads each back as its readers see it (see [`get_new`]), in order. On
-/// SQLite that is one call per [`super::LIST_CHUNK`] messages: sqlx runs every call on its
+/// SQLite that is one call per [`super::list_chunks`] chunk: sqlx runs every call on its
 /// SQLite thread and waits for the answer, and each round trip (two thread switches) costs more
 /// than these statements do (`cargo xtask bench`, BENCHMARKS.md). Their search entries are the
 /// caller's to add (see [`super::search::Pending`]).
@@ -320,8 +320,8 @@ pub async fn insert_new_many(conn: &mut Conn, new: &[NewMessage<'_>]) -> sqlx::R
         }
         return Ok(rows);
     }
-    for chunk in new.chunks(super::LIST_CHUNK) {
-        let mut query = sqlx::query(&SQLITE_INSERT_NEW[chunk.len() - 1]);
+    for chunk in super::list_chunks(new) {
+        let mut query = sqlx::query(super::list_of(&SQLITE_INSERT_NEW, chunk.len()));
         for m in chunk {
             query = bind_new(query, m);
         }

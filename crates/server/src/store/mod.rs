@@ -106,9 +106,25 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
 }
 
 /// Most statements of one kind sent to SQLite in one call ([`messages::insert_new_many`],
-/// [`events::append_messages`]): a list for each count up to it is prepared once and kept in the
-/// connection's statement cache.
-pub const LIST_CHUNK: usize = 8;
+/// [`events::append_messages`]). A list of each power of two up to it is prepared once and kept in
+/// the connection's statement cache (7 per kind); [`list_chunks`] cuts a batch into such sizes.
+pub const LIST_MAX: usize = 64;
+
+/// `items` in chunks of powers of two, largest first and at most [`LIST_MAX`]: 100 → 64, 32, 4.
+pub fn list_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        let n = items.len().min(LIST_MAX);
+        let size = if n == 0 { return None } else { 1 << n.ilog2() };
+        let (chunk, rest) = items.split_at(size);
+        items = rest;
+        Some(chunk)
+    })
+}
+
+/// Which of [`statement_lists`]'s lists holds `k` statements (`k` from [`list_chunks`]).
+pub fn list_of(lists: &[String], k: usize) -> &str {
+    &lists[k.ilog2() as usize]
+}
 
 /// `sql` with every parameter `$n` renumbered `$(n + by)`: the same statement further along a
 /// list of statements sent as one call (sqlx numbers the parameters across the whole list).
@@ -130,13 +146,20 @@ pub fn shift_params(sql: &str, by: usize) -> String {
     out
 }
 
-/// The lists of [`LIST_CHUNK`] sizes: for `k` statements, `one(0)`, `one(1)`, … `one(k - 1)`
-/// each with its parameters shifted past those before it (`params` each, see [`shift_params`]).
+/// The lists of [`list_chunks`]'s sizes, 1, 2, 4, … [`LIST_MAX`] statements: `one(0)`, `one(1)`,
+/// … each with its parameters shifted past those before it (`params` each, see [`shift_params`]).
+/// Pick one with [`list_of`].
 pub fn statement_lists(params: usize, one: impl Fn(usize) -> String) -> Vec<String> {
-    let mut lists: Vec<String> = Vec::with_capacity(LIST_CHUNK);
-    for k in 0..LIST_CHUNK {
-        let previous = lists.last().map(|l| format!("{l};\n")).unwrap_or_default();
-        lists.push(previous + &shift_params(&one(k), k * params));
+    let mut lists = Vec::new();
+    let mut list = String::new();
+    for k in 0..LIST_MAX {
+        if k > 0 {
+            list.push_str(";\n");
+        }
+        list.push_str(&shift_params(&one(k), k * params));
+        if (k + 1).is_power_of_two() {
+            lists.push(list.clone());
+        }
     }
     lists
 }
@@ -320,10 +343,27 @@ mod tests {
     }
 
     #[test]
-    fn each_list_holds_one_more_statement_numbered_after_the_last() {
+    fn each_list_holds_a_power_of_two_of_statements_numbered_along_it() {
         let lists = super::statement_lists(2, |k| format!("S{k} $1 $2"));
-        assert_eq!(lists.len(), super::LIST_CHUNK);
-        assert_eq!(lists[0], "S0 $1 $2");
-        assert_eq!(lists[2], "S0 $1 $2;\nS1 $3 $4;\nS2 $5 $6");
+        assert_eq!(lists.len(), 7, "1, 2, 4, … 64");
+        assert_eq!(super::list_of(&lists, 1), "S0 $1 $2");
+        assert_eq!(super::list_of(&lists, 4), "S0 $1 $2;\nS1 $3 $4;\nS2 $5 $6;\nS3 $7 $8");
+        assert!(super::list_of(&lists, 64).ends_with(";\nS63 $127 $128"));
+    }
+
+    #[test]
+    fn a_batch_is_cut_into_powers_of_two_largest_first_in_order() {
+        let sizes = |n: usize| {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = super::list_chunks(&items).collect();
+            assert_eq!(chunks.concat(), items, "every item once, in order");
+            chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(16), [16]);
+        assert_eq!(sizes(23), [16, 4, 2, 1]);
+        assert_eq!(sizes(100), [64, 32, 4]);
+        assert_eq!(sizes(256), [64, 64, 64, 64]);
     }
 }
