@@ -5,10 +5,12 @@
 //! A session is forgotten when it is signed out (here at once; on the other instances when the
 //! revocation reaches them over the bus) and, whatever happens, [`FRESH_FOR`] after it was read:
 //! a revocation the bus lost holds there at most that long. Idle expiry is checked on every use,
-//! as the database would. Only tokens that worked are kept, at most [`CAPACITY`] of them.
+//! as the database would. Only tokens that worked for a request are kept (not a WebSocket's,
+//! which checks its token when it opens and then rarely), at most [`CAPACITY`] of them, and
+//! those gone stale leave at the latest [`FRESH_FOR`] later.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use confab_api::{Id, User};
@@ -33,6 +35,8 @@ pub struct SessionCache {
     /// Counts revocations, so that a session read before one is not kept after it (see
     /// [`SessionCache::keep`]).
     revocations: AtomicU64,
+    /// When [`SessionCache::keep`] next drops the sessions gone stale (ms).
+    next_sweep: AtomicI64,
 }
 
 impl SessionCache {
@@ -57,11 +61,18 @@ impl SessionCache {
         if self.revocations.load(Ordering::SeqCst) != mark {
             return;
         }
-        if known.len() >= CAPACITY && !known.contains_key(&key) {
+        // Sessions gone stale leave at the latest FRESH_FOR after they went stale, or when the
+        // cache is full (and if all are fresh then, it starts again).
+        let full = known.len() >= CAPACITY && !known.contains_key(&key);
+        if full || (!known.is_empty() && read_at >= self.next_sweep.load(Ordering::Relaxed)) {
             known.retain(|_, k| read_at - k.read_at < FRESH_FOR);
             if known.len() >= CAPACITY {
                 known.clear();
             }
+            if known.capacity() > 4 * known.len().max(16) {
+                known.shrink_to_fit();
+            }
+            self.next_sweep.store(read_at + FRESH_FOR, Ordering::Relaxed);
         }
         known.insert(key, Known { user: user.clone(), last_used, read_at });
     }
@@ -147,6 +158,19 @@ mod tests {
         c.keep(&t("t"), &user(1), 0, 0, mark);
         assert!(c.get(&t("t"), 1, 0).is_none());
         assert_eq!(c.len(), 0);
+    }
+
+    #[test]
+    fn stale_sessions_leave_when_a_later_one_is_kept() {
+        let c = SessionCache::default();
+        c.keep(&t("old"), &user(1), 0, 0, c.mark());
+        c.keep(&t("older"), &user(2), 0, 1, c.mark());
+        c.keep(&t("new"), &user(3), 0, FRESH_FOR - 1_000, c.mark());
+        assert_eq!(c.len(), 3, "all fresh");
+        // The next sweep is FRESH_FOR after the last one (at 1).
+        c.keep(&t("newest"), &user(4), 0, FRESH_FOR + 1, c.mark());
+        assert!(c.get(&t("new"), FRESH_FOR + 1, 0).is_some());
+        assert_eq!(c.len(), 2, "the two stale ones are gone");
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub async fn chat_route(
         return Err(AppError::bad_request("sinceSeq must not be negative"));
     }
     let token = q.token.filter(|t| !t.is_empty()).ok_or_else(|| AppError::unauthorized("missing ?token="))?;
-    let user = auth::authenticate(&state, &token).await;
+    let user = auth::authenticate_socket(&state, &token).await;
     let (upgrade, user) = match (upgrade, user) {
         (Ok(upgrade), user) => (sized_for_chat(upgrade), user),
         (Err(_), Err(e)) => return Err(e),
@@ -95,7 +95,7 @@ pub async fn chat_route(
             }
         };
         // Signed out between the check above and taking the slot: the slot missed the revocation.
-        if auth::authenticate(&state, &token).await.is_err() {
+        if auth::authenticate_socket(&state, &token).await.is_err() {
             return close_with(socket, close_code::UNAUTHORIZED, "signed out").await;
         }
         if slot.first {
@@ -272,7 +272,7 @@ async fn session(
                 }
             }
             _ = recheck.tick() => {
-                if matches!(auth::authenticate(state, token).await, Err(e) if e.status == StatusCode::UNAUTHORIZED) {
+                if matches!(auth::authenticate_socket(state, token).await, Err(e) if e.status == StatusCode::UNAUTHORIZED) {
                     close = Some((close_code::UNAUTHORIZED, "the session expired or was signed out"));
                     break;
                 }

@@ -124,8 +124,19 @@ pub async fn login(state: &AppState, req: LoginRequest, user_agent: &str) -> App
 const TOUCH_AFTER_MS: i64 = 60_000;
 
 /// The person a token belongs to, if it is signed in and was used within the idle limit. A
-/// session checked a moment ago is taken from the hub's cache (see `hub::sessions`).
+/// session checked a moment ago is taken from the hub's cache (see `hub::sessions`), and one
+/// read from the database is kept there: requests come again soon.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<User> {
+    check_token(state, token, true).await
+}
+
+/// [`authenticate`] for a WebSocket: a socket checks its token when it opens and then rarely,
+/// so what it reads is not kept (a thousand idle sockets would hold a thousand sessions).
+pub async fn authenticate_socket(state: &AppState, token: &str) -> AppResult<User> {
+    check_token(state, token, false).await
+}
+
+async fn check_token(state: &AppState, token: &str, keep: bool) -> AppResult<User> {
     let hash = token_hash(token);
     let now = now_ms();
     let sessions = &state.hub.sessions;
@@ -135,7 +146,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<User> {
             let mark = sessions.mark();
             let mut conn = state.store.reader().await?;
             let found = users::user_by_token(&mut conn, &hash, live_since(state)).await?;
-            if let Some((user, last_used)) = &found {
+            if let (true, Some((user, last_used))) = (keep, &found) {
                 sessions.keep(&hash, user, *last_used, now, mark);
             }
             found
