@@ -2,8 +2,9 @@
 //! runs every scenario against a running Confab server (and the same load against a Matrix
 //! homeserver when given) and prints one Markdown table with both and the ratio. `--sends`: only
 //! the closed-loop sends and the memory after 100,000 messages (a quick A/B of the write path).
-//! `--delivery`: the sends, then delivery at 2,000 and 5,000 messages/s offered with every person
-//! online, without the fill and the group (a quick A/B of the delivery path under load).
+//! `--delivery`: the sends and the fill, then memory per idle connection and delivery at 2,000 and
+//! 5,000 messages/s offered with every person online, without the group (a quick A/B of the
+//! delivery path under load).
 
 use std::time::Duration;
 
@@ -67,7 +68,7 @@ async fn main() {
             rates: vec![2000.0, 5000.0],
             group: 500,
             group_messages: 20,
-            fill_to: 0,
+            fill_to: 100_000,
             sends_only: false,
             delivery_only: true,
         }
