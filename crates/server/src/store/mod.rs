@@ -311,13 +311,26 @@ impl Store {
     }
 
     /// Folds the write-ahead log into the database file and empties it, so that erased
-    /// content leaves no old copy behind in the log.
+    /// content leaves no old copy behind in the log. Waits (up to ~5 s) for a checkpoint already
+    /// running — the [`checkpoints`] task's, or another process's on the same file: SQLite then
+    /// answers "busy" at once, without waiting itself.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         if self.backend == Backend::Postgres {
             return Ok(());
         }
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
-        Ok(())
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            // (whether it was blocked, frames in the log, frames folded in).
+            let (busy, _, _): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.write).await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(sqlx::Error::Protocol("the write-ahead log stayed busy: not emptied".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn close(&self) {

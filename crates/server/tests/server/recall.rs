@@ -48,6 +48,25 @@ async fn only_the_sender_recalls_and_the_text_is_erased_from_disk() {
     assert!(contains(&db_bytes(&s), "visible-marker-3141"));
 }
 
+/// The log is folded into the database file by a task of its own while writes go on; a recall's
+/// own checkpoint (which empties the log) must not be skipped when it meets that task's.
+#[tokio::test]
+async fn each_recalled_text_is_gone_from_disk_while_the_log_is_being_folded_in() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (_, b_id) = s.register("bob").await;
+    for n in 0..40 {
+        let secret = format!("one-time code {n}-quartz-{}", n * 7919);
+        let m = s.send_text(&a, b_id, &secret).await;
+        // Writes in between keep the folding task busy.
+        s.send_text(&a, b_id, &format!("filler {n}")).await;
+        let id = m["messageId"].as_i64().unwrap();
+        let (status, _) = s.call(Method::POST, &format!("/api/messages/{id}/recall"), Some(&a), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!contains(&db_bytes(&s), &secret), "recall {n}: the text is still on disk");
+    }
+}
+
 #[tokio::test]
 async fn recall_is_refused_after_the_window() {
     let s = TestServer::start_with(|c| c.recall_window = Duration::from_millis(300)).await;
