@@ -184,7 +184,8 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys =
     PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;";
 
 /// Write-ahead log frames (pages) after which the writer folds the log into the database file
-/// itself: only a safety net (~40 MB of log) should the [`checkpoints`] task fall behind.
+/// itself (~41 MB of log): by then the [`checkpoints`] task has copied nearly all of them, and
+/// what the writer's checkpoint buys is that the log starts again from its beginning.
 const WRITER_CHECKPOINT_FRAMES: i64 = 10_000;
 /// How often [`checkpoints`] looks while the log grows, and at most while it does not.
 const CHECKPOINT_EVERY: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(2));
@@ -192,8 +193,10 @@ const CHECKPOINT_EVERY: (Duration, Duration) = (Duration::from_millis(50), Durat
 /// Folds the write-ahead log into the database file, on a connection of its own, while the
 /// writer goes on (a PASSIVE checkpoint takes no lock the writer or a reader waits for). With
 /// SQLite's default the writer did it itself every 1,000 pages, in the middle of a commit that
-/// senders were waiting for. Once everything is folded in, the writer starts the log again from
-/// its beginning, so the log stays small. Ends when the store closes.
+/// senders were waiting for. The log starts again from its beginning at a commit that finds it
+/// wholly folded in: when writes pause, or under steady writes (where a commit nearly always comes
+/// first) after the writer's own checkpoint at [`WRITER_CHECKPOINT_FRAMES`]. Ends when the store
+/// closes.
 async fn checkpoints(pool: AnyPool) {
     let (busy, idle) = CHECKPOINT_EVERY;
     let mut pause = busy;
