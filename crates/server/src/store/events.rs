@@ -21,10 +21,11 @@ pub fn frame_text(seq: i64, event_json: &str) -> String {
 /// Gives the event the user's next sequence number and logs it; returns the number and the event.
 pub async fn append(conn: &mut Conn, user_id: Id, event: Event, now: i64) -> sqlx::Result<(i64, Arc<str>)> {
     let event = event_json(&event);
-    let seq: i64 = sqlx::query_scalar("UPDATE users SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
-        .bind(user_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE event_counters SET last_seq = last_seq + 1 WHERE user_id = $1 RETURNING last_seq")
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query("INSERT INTO events (user_id, seq, payload, created_at) VALUES ($1, $2, $3, $4)")
         .bind(user_id)
         .bind(seq)
@@ -72,15 +73,15 @@ pub struct MessageEvents<'a> {
     pub mine: &'a str,
 }
 
-const NUMBER: &str = "UPDATE users SET last_seq = last_seq + 1
-     WHERE id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
-                  UNION SELECT $2)
-     RETURNING id, last_seq";
+const NUMBER: &str = "UPDATE event_counters SET last_seq = last_seq + 1
+     WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
+                       UNION SELECT $2)
+     RETURNING user_id AS id, last_seq";
 const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
-     SELECT u.id, u.last_seq, '{\"seq\":' || u.last_seq || ',' || substr(CASE WHEN u.id = $2 THEN $4 ELSE $3 END, 2), $5
-     FROM users u
-     WHERE u.id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
-                    UNION SELECT $2)";
+     SELECT c.user_id, c.last_seq, '{\"seq\":' || c.last_seq || ',' || substr(CASE WHEN c.user_id = $2 THEN $4 ELSE $3 END, 2), $5
+     FROM event_counters c
+     WHERE c.user_id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
+                         UNION SELECT $2)";
 /// The parameters of [`NUMBER`] and [`LOG`] together.
 const PARAMS: usize = 5;
 
@@ -149,7 +150,7 @@ pub async fn bounds(conn: &mut Conn, user_id: Id) -> sqlx::Result<(Option<i64>, 
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
-    let newest: i64 = sqlx::query_scalar("SELECT last_seq FROM users WHERE id = $1")
+    let newest: i64 = sqlx::query_scalar("SELECT last_seq FROM event_counters WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(conn)
         .await?
