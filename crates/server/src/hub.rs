@@ -267,10 +267,12 @@ impl Hub {
 
     /// Closes every socket opened with this token.
     pub fn revoke(&self, token_hash: &[u8]) {
-        // At once here; the other instances when the bus brings it.
-        self.sessions.forget_token(token_hash);
         match self.bus.get() {
-            Some(bus) => bus.revoke(nats::Revocation::Token(token_hash.to_vec())),
+            Some(bus) => {
+                // Refused here at once, before the bus brings the revocation back.
+                self.sessions.forget_token(token_hash);
+                bus.revoke(nats::Revocation::Token(token_hash.to_vec()))
+            }
             None => self.revoke_here(token_hash),
         }
     }
@@ -284,9 +286,11 @@ impl Hub {
 
     /// Closes every socket of `user` (signed out everywhere), on every instance.
     pub fn revoke_user(&self, user: Id) {
-        self.sessions.forget_user(user);
         match self.bus.get() {
-            Some(bus) => bus.revoke(nats::Revocation::User(user)),
+            Some(bus) => {
+                self.sessions.forget_user(user);
+                bus.revoke(nats::Revocation::User(user))
+            }
             None => self.revoke_user_here(user),
         }
     }

@@ -28,6 +28,11 @@ struct Known {
     read_at: i64,
 }
 
+/// The cache's key for a token's SHA-256 (`None` for anything else: never kept, never found).
+fn key(token_hash: &[u8]) -> Option<[u8; 32]> {
+    token_hash.try_into().ok()
+}
+
 #[derive(Default)]
 pub struct SessionCache {
     /// By the token's SHA-256.
@@ -44,7 +49,7 @@ impl SessionCache {
     /// when it was last used.
     pub fn get(&self, token_hash: &[u8], now: i64, used_since: i64) -> Option<(User, i64)> {
         let known = self.known.lock().expect("sessions lock");
-        let k = known.get(<&[u8; 32]>::try_from(token_hash).ok()?)?;
+        let k = known.get(&key(token_hash)?)?;
         (now - k.read_at < FRESH_FOR && k.last_used >= used_since).then(|| (k.user.clone(), k.last_used))
     }
 
@@ -56,7 +61,7 @@ impl SessionCache {
     /// Keeps a session read from the database at `read_at`, unless something was revoked since
     /// `mark` (the read may predate it).
     pub fn keep(&self, token_hash: &[u8], user: &User, last_used: i64, read_at: i64, mark: u64) {
-        let Ok(key) = <[u8; 32]>::try_from(token_hash) else { return };
+        let Some(key) = key(token_hash) else { return };
         let mut known = self.known.lock().expect("sessions lock");
         if self.revocations.load(Ordering::SeqCst) != mark {
             return;
@@ -79,8 +84,8 @@ impl SessionCache {
 
     /// The token's `last_used_at` was set to `at`.
     pub fn touched(&self, token_hash: &[u8], at: i64) {
-        let Ok(key) = <&[u8; 32]>::try_from(token_hash) else { return };
-        if let Some(k) = self.known.lock().expect("sessions lock").get_mut(key) {
+        let Some(key) = key(token_hash) else { return };
+        if let Some(k) = self.known.lock().expect("sessions lock").get_mut(&key) {
             k.last_used = at;
         }
     }
@@ -89,8 +94,8 @@ impl SessionCache {
     pub fn forget_token(&self, token_hash: &[u8]) {
         let mut known = self.known.lock().expect("sessions lock");
         self.revocations.fetch_add(1, Ordering::SeqCst);
-        if let Ok(key) = <&[u8; 32]>::try_from(token_hash) {
-            known.remove(key);
+        if let Some(key) = key(token_hash) {
+            known.remove(&key);
         }
     }
 

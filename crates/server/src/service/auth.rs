@@ -139,13 +139,14 @@ pub async fn authenticate_socket(state: &AppState, token: &str) -> AppResult<Use
 async fn check_token(state: &AppState, token: &str, keep: bool) -> AppResult<User> {
     let hash = token_hash(token);
     let now = now_ms();
+    let used_since = live_since(state);
     let sessions = &state.hub.sessions;
-    let found = match sessions.get(&hash, now, live_since(state)) {
+    let found = match sessions.get(&hash, now, used_since) {
         Some(found) => Some(found),
         None => {
             let mark = sessions.mark();
             let mut conn = state.store.reader().await?;
-            let found = users::user_by_token(&mut conn, &hash, live_since(state)).await?;
+            let found = users::user_by_token(&mut conn, &hash, used_since).await?;
             if let (true, Some((user, last_used))) = (keep, &found) {
                 sessions.keep(&hash, user, *last_used, now, mark);
             }

@@ -114,8 +114,10 @@ pub const LIST_MAX: usize = 64;
 pub fn list_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
         let n = items.len().min(LIST_MAX);
-        let size = if n == 0 { return None } else { 1 << n.ilog2() };
-        let (chunk, rest) = items.split_at(size);
+        if n == 0 {
+            return None;
+        }
+        let (chunk, rest) = items.split_at(1 << n.ilog2());
         items = rest;
         Some(chunk)
     })
@@ -267,16 +269,14 @@ impl Store {
             .connect(&format!("{url}?mode=rwc"))
             .await?;
         sqlx::migrate!("./migrations").run(&write).await?;
-        let read = AnyPoolOptions::new()
-            .max_connections(4)
-            .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
-            .connect(&format!("{url}?mode=ro"))
-            .await?;
-        let checkpointer = AnyPoolOptions::new()
-            .max_connections(1)
-            .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
-            .connect(&url)
-            .await?;
+        // Readers and the checkpoint task's connection: the settings alone.
+        let with_pragmas = |max| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+        };
+        let read = with_pragmas(4).connect(&format!("{url}?mode=ro")).await?;
+        let checkpointer = with_pragmas(1).connect(&url).await?;
         tokio::spawn(checkpoints(checkpointer.clone()));
         Ok(Store { read, write, checkpointer: Some(checkpointer), backend: Backend::Sqlite })
     }
