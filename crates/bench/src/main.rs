@@ -20,10 +20,18 @@ struct Plan {
     group: usize,
     group_messages: usize,
     fill_to: usize,
-    /// Stop after the sends and the fill (`--sends`).
-    sends_only: bool,
-    /// Stop after the delivery rates (`--delivery`).
-    delivery_only: bool,
+    /// Where the run stops.
+    until: Until,
+}
+
+#[derive(PartialEq)]
+enum Until {
+    /// After the sends and the fill (`--sends`).
+    Fill,
+    /// After the delivery rates (`--delivery`).
+    Delivery,
+    /// After every scenario.
+    End,
 }
 
 /// One line of the table: what was measured, as shown, and the number compared.
@@ -47,8 +55,8 @@ async fn main() {
         );
         std::process::exit(2);
     };
-    let quick = args.iter().any(|a| a == "--quick");
-    let plan = if quick {
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let plan = if has("--quick") {
         Plan {
             pairs: 10,
             senders: 4,
@@ -57,23 +65,10 @@ async fn main() {
             group: 20,
             group_messages: 3,
             fill_to: 0,
-            sends_only: false,
-            delivery_only: false,
-        }
-    } else if args.iter().any(|a| a == "--delivery") {
-        Plan {
-            pairs: 500,
-            senders: 32,
-            time: Duration::from_secs(10),
-            rates: vec![2000.0, 5000.0],
-            group: 500,
-            group_messages: 20,
-            fill_to: 100_000,
-            sends_only: false,
-            delivery_only: true,
+            until: Until::End,
         }
     } else {
-        Plan {
+        let full = Plan {
             pairs: 500,
             senders: 32,
             time: Duration::from_secs(10),
@@ -81,8 +76,14 @@ async fn main() {
             group: 500,
             group_messages: 20,
             fill_to: 100_000,
-            sends_only: args.iter().any(|a| a == "--sends"),
-            delivery_only: false,
+            until: Until::End,
+        };
+        if has("--delivery") {
+            Plan { rates: vec![2000.0, 5000.0], until: Until::Delivery, ..full }
+        } else if has("--sends") {
+            Plan { until: Until::Fill, ..full }
+        } else {
+            full
         }
     };
     let pid = arg(&args, "--pid").and_then(|p| p.parse().ok());
@@ -185,7 +186,7 @@ async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measur
             measure(&mut out, "server memory after 100,000 messages".into(), shown, kb as f64, false);
         }
     }
-    if plan.sends_only {
+    if plan.until == Until::Fill {
         return Ok(out);
     }
 
@@ -223,7 +224,7 @@ async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measur
         );
     }
     drop(on);
-    if plan.delivery_only {
+    if plan.until == Until::Delivery {
         return Ok(out);
     }
 
