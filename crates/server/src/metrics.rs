@@ -19,6 +19,7 @@ pub const REQUEST_SECONDS: &str = "confab_http_request_duration_seconds";
 pub const SENDS: &str = "confab_messages_sent_total";
 pub const SEND_BATCH: &str = "confab_send_batch_size";
 pub const COMMIT_SECONDS: &str = "confab_db_commit_seconds";
+pub const FLUSH_SECONDS: &str = "confab_db_flush_seconds";
 pub const SOCKETS: &str = "confab_websocket_connections";
 pub const FANOUT_SECONDS: &str = "confab_fanout_seconds";
 pub const BUS_SECONDS: &str = "confab_bus_seconds";
@@ -48,6 +49,11 @@ pub fn handle() -> &'static PrometheusHandle {
             COMMIT_SECONDS,
             metrics::Unit::Seconds,
             "Time to write and commit a batch of sends"
+        );
+        metrics::describe_histogram!(
+            FLUSH_SECONDS,
+            metrics::Unit::Seconds,
+            "Time to flush the write-ahead log after committed batches of sends (SQLite)"
         );
         metrics::describe_gauge!(SOCKETS, "Open WebSocket connections");
         metrics::describe_histogram!(

@@ -135,7 +135,7 @@ fn control(frame: &ControlFrame) -> WsMessage {
 
 type Sink = futures_util::stream::SplitSink<WebSocket, WsMessage>;
 
-/// Sends every logged event after `*last_sent`, in order, advancing it.
+/// Sends every logged event after `*last_sent`, in order, advancing it (each once it is on disk).
 /// Stops early (as an error) once the token is revoked.
 async fn send_from_log(
     state: &AppState,
@@ -149,6 +149,9 @@ async fn send_from_log(
             let mut conn = state.store.reader().await.map_err(|_| ())?;
             events::since(&mut conn, user, *last_sent, BATCH).await.map_err(|_| ())?
         };
+        // What was read may hold a batch of sends committed but not yet on disk (and events
+        // published after it): none of it goes out before that batch is released.
+        state.store.durability.settled().await;
         let done = (batch.len() as i64) < BATCH;
         for (seq, json) in batch {
             if *revoked.borrow() {

@@ -1,9 +1,11 @@
 //! Group commit for sends. Every send waits in one queue; a single task takes whatever has
 //! queued up (while the previous batch was being written, so nobody waits on purpose), writes
-//! the batch in one transaction, commits once — one fsync for the batch — and only then
-//! publishes the events and answers. Nothing is acknowledged before it is on disk: if the
-//! commit fails, or the process dies before it, every send of the batch fails or is never
-//! answered, and a retry with the same `clientMsgId` is recognised.
+//! the batch in one transaction and commits once. A second task flushes the log to disk — one
+//! fsync for every batch committed since its last, while the writer goes on with the next
+//! (`store::durable`) — and only then publishes the events and answers, batch by batch in commit
+//! order. Nothing is acknowledged before it is on disk: if the commit fails, or the process dies
+//! before the flush, every send of the batch fails or is never answered, and a retry with the
+//! same `clientMsgId` is recognised.
 //!
 //! Each send is checked before anything of it is written, by reads only (`messages::check_in`),
 //! so a refused send changes nothing and needs no savepoint of its own; writing a checked send
@@ -16,6 +18,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use super::messages::{to_api, Checked, Known, Plan};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
+use crate::store::durable::{self, Committed};
 use crate::store::Conn;
 use crate::AppState;
 
@@ -57,47 +60,107 @@ fn stopping() -> AppError {
     AppError::unavailable("the server is stopping; send again", 1)
 }
 
-/// Starts the task that writes sends (once per server).
+/// What a committed batch releases once it is on disk: its events and its senders' answers.
+struct Release {
+    outbox: Outbox,
+    answers: Vec<(oneshot::Sender<Answer>, Answer)>,
+}
+
+/// Starts the task that writes sends, and the one that flushes them and then publishes and
+/// answers, batch by batch in commit order (once per server).
 pub fn spawn(state: AppState) {
+    let hub = state.hub.clone();
+    let committed = durable::start(state.store.durability.clone(), move |Release { outbox, answers }| {
+        hub.publish(outbox);
+        for (reply, answer) in answers {
+            // The sender may have gone (closed connection); the message is sent all the same.
+            let _ = reply.send(answer);
+        }
+    });
     tokio::spawn(async move {
         let Some(mut rx) = state.sends.rx.lock().await.take() else { return };
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            write_batch(&state, &mut batch).await;
+            let done = write_batch(&state, &mut batch).await;
+            if committed.send(done).await.is_err() {
+                return;
+            }
         }
     });
 }
 
-/// Writes the batch (emptying it) and answers each sender.
-async fn write_batch(state: &AppState, batch: &mut Vec<Job>) {
+/// Writes the batch (emptying it), ready to be flushed and answered.
+async fn write_batch(state: &AppState, batch: &mut Vec<Job>) -> Committed<Release> {
     metrics::histogram!(crate::metrics::SEND_BATCH).record(batch.len() as f64);
     let (sends, replies): (Vec<(Id, SendMessageRequest)>, Vec<oneshot::Sender<Answer>>) =
         batch.drain(..).map(|Job { me, req, reply }| ((me, req), reply)).unzip();
     let mut answers: Vec<Option<Answer>> = sends.iter().map(|_| None).collect();
-    if let Err(e) = write_sends(state, &sends, &mut answers).await {
-        // Nothing of the batch is on disk: none of it may be acknowledged, and the sends not
-        // reached yet (the batch stopped early) fail too.
-        tracing::error!("a batch of sends failed to commit: {}", e.message);
-        for answer in answers.iter_mut().filter(|a| !matches!(a, Some(Err(_)))) {
-            *answer = Some(Err(AppError::internal()));
+    let (ticket, outbox) = match write_sends(state, &sends, &mut answers).await {
+        Ok(done) => done,
+        Err((ticket, e)) => {
+            // Nothing of the batch is on disk: none of it may be acknowledged, and the sends not
+            // reached yet (the batch stopped early) fail too.
+            tracing::error!("a batch of sends failed to commit: {}", e.message);
+            for answer in answers.iter_mut().filter(|a| !matches!(a, Some(Err(_)))) {
+                *answer = Some(Err(AppError::internal()));
+            }
+            (ticket, Outbox::default())
         }
-    }
-    for (reply, answer) in replies.into_iter().zip(answers) {
-        // The sender may have gone (closed connection); the message is sent all the same.
-        let _ = reply.send(answer.unwrap_or_else(|| Err(AppError::internal())));
-    }
+    };
+    let wrote = answers.iter().any(|a| matches!(a, Some(Ok((_, true)))));
+    let answers = replies
+        .into_iter()
+        .zip(answers)
+        .map(|(reply, a)| (reply, a.unwrap_or_else(|| Err(AppError::internal()))))
+        .collect();
+    Committed { ticket, wrote, payload: Release { outbox, answers } }
 }
 
 /// Checks and writes `sends` in one transaction, filling in `answers` (same order) as it goes;
-/// on an error nothing of it is committed (the caller fails every send).
+/// on an error nothing of it is committed (the caller fails every send). The commit does not
+/// wait for the disk where the store can flush later ([`Durability`]); either way the batch
+/// holds a ticket, taken before its commit, for its release.
+///
+/// [`Durability`]: crate::store::durable::Durability
 async fn write_sends(
     state: &AppState,
     sends: &[(Id, SendMessageRequest)],
     answers: &mut [Option<Answer>],
-) -> AppResult<()> {
+) -> Result<(u64, Outbox), (u64, AppError)> {
+    let durability = &state.store.durability;
+    let mut conn = match state.store.batch_writer().await {
+        Ok(conn) => conn,
+        Err(e) => return Err((durability.take(), e.into())),
+    };
+    let deferred = durability.deferred();
+    let mut ticket = None;
+    if deferred {
+        if let Err(e) = sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await {
+            return Err((durability.take(), e.into()));
+        }
+    }
+    let written = write_and_commit(state, &mut conn, sends, answers, &mut ticket).await;
+    let ticket = ticket.unwrap_or_else(|| durability.take());
+    // Every other use of the writer flushes its own commits.
+    if deferred && sqlx::query(SYNCHRONOUS_FULL).execute(&mut *conn).await.is_err() {
+        tracing::error!("the writer could not go back to synchronous = FULL; it is closed");
+        conn.close_on_drop();
+    }
+    written.map(|outbox| (ticket, outbox)).map_err(|e| (ticket, e))
+}
+
+const SYNCHRONOUS_FULL: &str = "PRAGMA synchronous = FULL";
+
+/// [`write_sends`]'s transaction: takes the batch's ticket into `ticket` just before committing.
+async fn write_and_commit(
+    state: &AppState,
+    conn: &mut Conn,
+    sends: &[(Id, SendMessageRequest)],
+    answers: &mut [Option<Answer>],
+    ticket: &mut Option<u64>,
+) -> AppResult<Outbox> {
     let started = std::time::Instant::now();
-    let mut conn = state.store.writer().await?;
-    let mut tx = crate::store::begin(&mut conn).await?;
+    let mut tx = crate::store::begin(conn).await?;
     let mut known = Known::ask(&mut tx, sends.iter().map(|(me, req)| (*me, req))).await?;
     let mut search = crate::store::search::Pending::default();
     let mut outbox = Outbox::default();
@@ -122,14 +185,13 @@ async fn write_sends(
     write_checked(state, &mut tx, &mut checked, &mut known, &mut search, &mut outbox, answers).await?;
     // The batch's search entries in one statement (see `search::Pending`).
     search.write(&mut tx).await?;
+    // Readers may see the batch from the commit on: the ticket comes first.
+    *ticket = Some(state.store.durability.take());
     tx.commit().await?;
     metrics::histogram!(crate::metrics::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
     let new = answers.iter().filter(|a| matches!(a, Some(Ok((_, true))))).count();
     metrics::counter!(crate::metrics::SENDS).increment(new as u64);
-    // Published while the writer is still held, so each person's events reach the hub in
-    // sequence order.
-    state.hub.publish(outbox);
-    Ok(())
+    Ok(outbox)
 }
 
 /// Writes the checked sends (emptying `checked`) and records their answers.

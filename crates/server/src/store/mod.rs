@@ -6,6 +6,7 @@
 pub mod assistant;
 pub mod burn;
 pub mod conversations;
+pub mod durable;
 pub mod edits;
 pub mod events;
 pub mod files;
@@ -179,6 +180,8 @@ pub struct Store {
     /// SQLite: the connection of [`checkpoints`].
     checkpointer: Option<AnyPool>,
     backend: Backend,
+    /// Send batches whose flush comes after their commit (see [`durable`]).
+    pub durability: std::sync::Arc<durable::Durability>,
 }
 
 /// Settings of every SQLite connection: waits for another process's write rather than failing.
@@ -278,7 +281,9 @@ impl Store {
         let read = with_pragmas(4).connect(&format!("{url}?mode=ro")).await?;
         let checkpointer = with_pragmas(1).connect(&url).await?;
         tokio::spawn(checkpoints(checkpointer.clone()));
-        Ok(Store { read, write, checkpointer: Some(checkpointer), backend: Backend::Sqlite })
+        let log = path.with_file_name(format!("{}-wal", path.file_name().unwrap_or_default().to_string_lossy()));
+        let durability = std::sync::Arc::new(durable::Durability::new(Some(log)));
+        Ok(Store { read, write, checkpointer: Some(checkpointer), backend: Backend::Sqlite, durability })
     }
 
     async fn open_postgres(url: &str) -> anyhow::Result<Store> {
@@ -289,7 +294,8 @@ impl Store {
         // Two instances starting at once: the second waits for the first one's migrations.
         sqlx::migrate!("./migrations_pg").run(&write).await?;
         let read = connect(8).await?;
-        Ok(Store { read, write, checkpointer: None, backend: Backend::Postgres })
+        let durability = std::sync::Arc::new(durable::Durability::new(None));
+        Ok(Store { read, write, checkpointer: None, backend: Backend::Postgres, durability })
     }
 
     pub fn backend(&self) -> Backend {
@@ -302,8 +308,18 @@ impl Store {
     }
 
     /// The writer connection. Hold it until the events of the change are published, so
-    /// that each user's events reach the hub in sequence order.
+    /// that each user's events reach the hub in sequence order. Given once every send batch
+    /// committed before is flushed and published (see [`durable`]), so this change's events come
+    /// after theirs.
     pub async fn writer(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        let conn = self.write.acquire().await?;
+        self.durability.settled().await;
+        Ok(conn)
+    }
+
+    /// The writer connection for a batch of sends, without waiting for the batches before it to
+    /// be flushed: the send queue releases batches in order itself.
+    pub async fn batch_writer(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
         self.write.acquire().await
     }
 
