@@ -86,7 +86,8 @@ const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
 const PARAMS: usize = 5;
 
 /// On SQLite, [`append_messages`]'s statements for `k` messages as one list (`k` a size of
-/// [`super::list_chunks`]); each numbering row says which message it numbers (`nth`).
+/// [`super::list_chunks`]); each numbering row says which message it numbers (`nth`). With
+/// NULL parameters (a list's statements past the chunk) they number and log nobody.
 static SQLITE_LISTS: LazyLock<Vec<String>> =
     LazyLock::new(|| super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG}")));
 
@@ -117,10 +118,16 @@ pub async fn append_messages(
         }
         return Ok(numbered);
     }
-    for chunk in super::list_chunks(messages) {
-        let mut query = sqlx::query(super::list_of(&SQLITE_LISTS, chunk.len()));
+    for (chunk, list) in super::list_chunks(messages) {
+        let mut query = sqlx::query(super::list_of(&SQLITE_LISTS, list));
         for m in chunk {
             query = query.bind(m.conversation_id).bind(m.sender).bind(m.theirs).bind(m.mine).bind(now);
+        }
+        // The rest of the list numbers and logs nobody (`user_id IN (NULL)`).
+        for _ in chunk.len()..list {
+            for _ in 0..PARAMS {
+                query = query.bind(None::<i64>);
+            }
         }
         // The rows are the numberings'.
         let mut each: Vec<Vec<(Id, i64)>> = vec![Vec::new(); chunk.len()];

@@ -289,13 +289,16 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
 /// The parameters of [`INSERT`] (see [`bind_new`]).
 const INSERT_PARAMS: usize = 13;
 
-/// On SQLite, [`insert_new_many`]'s statements for `k` messages as one list (`k` a size of
+/// On SQLite, [`insert_new_many`]'s statements for `k` messages as one list (`k` a list size of
 /// [`super::list_chunks`]): for each, the message, the new row as its readers see it and its
-/// conversation listed again.
+/// conversation listed again — or nothing at all when its parameters are NULL (a list's
+/// statements past the chunk).
 static SQLITE_INSERT_NEW: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let insert = INSERT.replacen("VALUES (", "SELECT ", 1);
+    let insert = insert.strip_suffix(')').expect("INSERT ends with its VALUES list");
     let one = format!(
-        "{INSERT};
-         {readers} WHERE m.id = last_insert_rowid();
+        "{insert} WHERE $1 IS NOT NULL;
+         {readers} WHERE m.id = last_insert_rowid() AND $1 IS NOT NULL;
          {list}",
         // The readers' view: viewer 0, nobody (as `get_new`).
         readers = SELECT.replace("$1", "0"),
@@ -320,10 +323,15 @@ pub async fn insert_new_many(conn: &mut Conn, new: &[NewMessage<'_>]) -> sqlx::R
         }
         return Ok(rows);
     }
-    for chunk in super::list_chunks(new) {
-        let mut query = sqlx::query(super::list_of(&SQLITE_INSERT_NEW, chunk.len()));
+    for (chunk, list) in super::list_chunks(new) {
+        let mut query = sqlx::query(super::list_of(&SQLITE_INSERT_NEW, list));
         for m in chunk {
             query = bind_new(query, m);
+        }
+        for _ in chunk.len()..list {
+            for _ in 0..INSERT_PARAMS {
+                query = query.bind(None::<i64>);
+            }
         }
         // Every statement runs to its end (`fetch_one` would stop the list at the first row);
         // the readers' views are the only statements with rows, one each.

@@ -108,23 +108,19 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
 
 /// Most statements of one kind sent to SQLite in one call ([`messages::insert_new_many`],
 /// [`events::append_messages`]). A list of each power of two up to it is prepared once and kept in
-/// the connection's statement cache (7 per kind); [`list_chunks`] cuts a batch into such sizes.
+/// the connection's statement cache (7 per kind); [`list_chunks`] cuts a batch for them.
 pub const LIST_MAX: usize = 64;
 
-/// `items` in chunks of powers of two, largest first and at most [`LIST_MAX`]: 100 → 64, 32, 4.
-pub fn list_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
-    std::iter::from_fn(move || {
-        let n = items.len().min(LIST_MAX);
-        if n == 0 {
-            return None;
-        }
-        let (chunk, rest) = items.split_at(1 << n.ilog2());
-        items = rest;
-        Some(chunk)
-    })
+/// `items` in chunks of at most [`LIST_MAX`], each with the size of the list that takes it: the
+/// power of two at or above its length (15 → a list of 16, 100 → 64 and 36 in a list of 64). The
+/// list's statements past the chunk are bound to nothing (NULL) and change nothing: one call per
+/// chunk, where a list for each power of two below it took one each (a call is two thread
+/// switches, and costs more than a statement that finds nothing to do).
+pub fn list_chunks<T>(items: &[T]) -> impl Iterator<Item = (&[T], usize)> {
+    items.chunks(LIST_MAX).map(|chunk| (chunk, chunk.len().next_power_of_two()))
 }
 
-/// Which of [`statement_lists`]'s lists holds `k` statements (`k` from [`list_chunks`]).
+/// Which of [`statement_lists`]'s lists holds `k` statements (`k` a list size from [`list_chunks`]).
 pub fn list_of(lists: &[String], k: usize) -> &str {
     &lists[k.ilog2() as usize]
 }
@@ -384,18 +380,21 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_is_cut_into_powers_of_two_largest_first_in_order() {
+    fn a_batch_is_cut_into_lists_of_a_power_of_two_in_order() {
         let sizes = |n: usize| {
             let items: Vec<usize> = (0..n).collect();
-            let chunks: Vec<&[usize]> = super::list_chunks(&items).collect();
-            assert_eq!(chunks.concat(), items, "every item once, in order");
-            chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
+            let chunks: Vec<(&[usize], usize)> = super::list_chunks(&items).collect();
+            assert_eq!(chunks.iter().map(|(c, _)| *c).collect::<Vec<_>>().concat(), items, "every item once, in order");
+            for (chunk, list) in &chunks {
+                assert!(list.is_power_of_two() && *list >= chunk.len() && *list < 2 * chunk.len().max(1));
+            }
+            chunks.iter().map(|(c, list)| (c.len(), *list)).collect::<Vec<_>>()
         };
-        assert_eq!(sizes(0), Vec::<usize>::new());
-        assert_eq!(sizes(1), [1]);
-        assert_eq!(sizes(16), [16]);
-        assert_eq!(sizes(23), [16, 4, 2, 1]);
-        assert_eq!(sizes(100), [64, 32, 4]);
-        assert_eq!(sizes(256), [64, 64, 64, 64]);
+        assert_eq!(sizes(0), []);
+        assert_eq!(sizes(1), [(1, 1)]);
+        assert_eq!(sizes(15), [(15, 16)]);
+        assert_eq!(sizes(16), [(16, 16)]);
+        assert_eq!(sizes(100), [(64, 64), (36, 64)]);
+        assert_eq!(sizes(256), [(64, 64); 4]);
     }
 }
