@@ -134,12 +134,7 @@ async fn write_sends(
     };
     let deferred = durability.deferred();
     let mut ticket = None;
-    if deferred {
-        if let Err(e) = sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await {
-            return Err((durability.take(), e.into()));
-        }
-    }
-    let written = write_and_commit(state, &mut conn, sends, answers, &mut ticket).await;
+    let written = write_and_commit(state, &mut conn, deferred, sends, answers, &mut ticket).await;
     let ticket = ticket.unwrap_or_else(|| durability.take());
     // Every other use of the writer flushes its own commits.
     if deferred && sqlx::query(SYNCHRONOUS_FULL).execute(&mut *conn).await.is_err() {
@@ -155,12 +150,13 @@ const SYNCHRONOUS_FULL: &str = "PRAGMA synchronous = FULL";
 async fn write_and_commit(
     state: &AppState,
     conn: &mut Conn,
+    deferred: bool,
     sends: &[(Id, SendMessageRequest)],
     answers: &mut [Option<Answer>],
     ticket: &mut Option<u64>,
 ) -> AppResult<Outbox> {
     let started = std::time::Instant::now();
-    let mut tx = crate::store::begin(conn).await?;
+    let mut tx = crate::store::begin_deferred(conn, deferred).await?;
     let mut known = Known::ask(&mut tx, sends.iter().map(|(me, req)| (*me, req))).await?;
     let mut search = crate::store::search::Pending::default();
     let mut outbox = Outbox::default();

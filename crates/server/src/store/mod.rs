@@ -68,6 +68,16 @@ pub async fn begin(conn: &mut Conn) -> sqlx::Result<Tx<'_>> {
     }
 }
 
+/// [`begin`] for a batch whose commit leaves its flush to [`durable`] when `deferred`: SQLite
+/// sets `synchronous = NORMAL` in the same call. The caller sets it back to FULL afterwards,
+/// whatever happened (see `service::send_queue`).
+pub async fn begin_deferred(conn: &mut Conn, deferred: bool) -> sqlx::Result<Tx<'_>> {
+    match (Backend::of(conn), deferred) {
+        (Backend::Sqlite, true) => conn.begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE").await,
+        _ => begin(conn).await,
+    }
+}
+
 /// [`begin`] on a pooled connection the transaction keeps (committing hands it back).
 pub async fn begin_owned(conn: PoolConnection<Any>) -> sqlx::Result<Tx<'static>> {
     match Backend::of(&conn) {

@@ -101,6 +101,37 @@ async fn concurrent_sends_are_each_answered_once_and_a_refused_one_spoils_nothin
     each_new_message_once_without_gaps(&mut bob_socket, ready, 16).await;
 }
 
+/// Send batches commit without waiting for the disk and are flushed after (see
+/// `store::durable`); every other write must still flush in its own commit, and its events come
+/// after the batches' on the socket.
+#[tokio::test]
+async fn after_batches_of_sends_other_writes_flush_their_own_commits_and_come_in_order() {
+    let s = TestServer::start().await;
+    let (alice, _) = s.register("sync_alice").await;
+    let (bob, bob_id) = s.register("sync_bob").await;
+    let cid = s.send_text(&alice, bob_id, "hello").await["conversationId"].as_i64().unwrap();
+    let mut bob_socket = s.socket(&bob, Some(0)).await;
+    let (_, ready) = bob_socket.until_ready().await;
+    let state = s.server.as_ref().unwrap().state.clone();
+    for round in 0..5 {
+        // Sends in batches, and a write of another kind among them (Bob reads, which Alice's
+        // socket hears; Bob's own socket hears the messages).
+        let texts: Vec<String> = (0..20).map(|i| format!("r{round}-{i}")).collect();
+        let sends = texts.iter().map(|text| s.send_text(&alice, bob_id, text));
+        let read = format!("/api/conversations/{cid}/read");
+        let (sent, (status, body)) =
+            tokio::join!(futures_util::future::join_all(sends), s.call(reqwest::Method::PUT, &read, Some(&bob), None));
+        assert_eq!(sent.len(), 20);
+        assert!(status.is_success(), "{status} {body}");
+        if state.store.backend() == confab_server::store::Backend::Sqlite {
+            let mut conn = state.store.writer().await.unwrap();
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(level, 2, "the writer is back at synchronous = FULL after the batches");
+        }
+    }
+    each_new_message_once_without_gaps(&mut bob_socket, ready, 100).await;
+}
+
 #[tokio::test]
 async fn every_acknowledged_send_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
