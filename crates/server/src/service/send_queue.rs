@@ -95,18 +95,19 @@ async fn write_batch(state: &AppState, batch: &mut Vec<Job>) -> Committed<Releas
     let (sends, replies): (Vec<(Id, SendMessageRequest)>, Vec<oneshot::Sender<Answer>>) =
         batch.drain(..).map(|Job { me, req, reply }| ((me, req), reply)).unzip();
     let mut answers: Vec<Option<Answer>> = sends.iter().map(|_| None).collect();
-    let (ticket, outbox) = match write_sends(state, &sends, &mut answers).await {
-        Ok(done) => done,
-        Err((ticket, e)) => {
+    let outbox = match write_sends(state, &sends, &mut answers).await {
+        Ok(outbox) => outbox,
+        Err(e) => {
             // Nothing of the batch is on disk: none of it may be acknowledged, and the sends not
             // reached yet (the batch stopped early) fail too.
             tracing::error!("a batch of sends failed to commit: {}", e.message);
             for answer in answers.iter_mut().filter(|a| !matches!(a, Some(Err(_)))) {
                 *answer = Some(Err(AppError::internal()));
             }
-            (ticket, Outbox::default())
+            Outbox::default()
         }
     };
+    let ticket = state.store.durability.last_taken();
     let wrote = answers.iter().any(|a| matches!(a, Some(Ok((_, true)))));
     let answers = replies
         .into_iter()
@@ -118,42 +119,33 @@ async fn write_batch(state: &AppState, batch: &mut Vec<Job>) -> Committed<Releas
 
 /// Checks and writes `sends` in one transaction, filling in `answers` (same order) as it goes;
 /// on an error nothing of it is committed (the caller fails every send). The commit does not
-/// wait for the disk where the store can flush later ([`Durability`]); either way the batch
-/// holds a ticket, taken before its commit, for its release.
+/// wait for the disk where the store can flush later ([`Durability`]); it takes a ticket just
+/// before it, for the batch's release.
 ///
 /// [`Durability`]: crate::store::durable::Durability
 async fn write_sends(
     state: &AppState,
     sends: &[(Id, SendMessageRequest)],
     answers: &mut [Option<Answer>],
-) -> Result<(u64, Outbox), (u64, AppError)> {
-    let durability = &state.store.durability;
-    let mut conn = match state.store.batch_writer().await {
-        Ok(conn) => conn,
-        Err(e) => return Err((durability.take(), e.into())),
-    };
-    let deferred = durability.deferred();
-    let mut ticket = None;
-    let written = write_and_commit(state, &mut conn, deferred, sends, answers, &mut ticket).await;
-    let ticket = ticket.unwrap_or_else(|| durability.take());
+) -> AppResult<Outbox> {
+    let mut conn = state.store.batch_writer().await?;
+    let deferred = state.store.durability.deferred();
+    let written = write_and_commit(state, &mut conn, deferred, sends, answers).await;
     // Every other use of the writer flushes its own commits.
-    if deferred && sqlx::query(SYNCHRONOUS_FULL).execute(&mut *conn).await.is_err() {
+    if deferred && crate::store::end_deferred(&mut conn).await.is_err() {
         tracing::error!("the writer could not go back to synchronous = FULL; it is closed");
         conn.close_on_drop();
     }
-    written.map(|outbox| (ticket, outbox)).map_err(|e| (ticket, e))
+    written
 }
 
-const SYNCHRONOUS_FULL: &str = "PRAGMA synchronous = FULL";
-
-/// [`write_sends`]'s transaction: takes the batch's ticket into `ticket` just before committing.
+/// [`write_sends`]'s transaction.
 async fn write_and_commit(
     state: &AppState,
     conn: &mut Conn,
     deferred: bool,
     sends: &[(Id, SendMessageRequest)],
     answers: &mut [Option<Answer>],
-    ticket: &mut Option<u64>,
 ) -> AppResult<Outbox> {
     let started = std::time::Instant::now();
     let mut tx = crate::store::begin_deferred(conn, deferred).await?;
@@ -182,7 +174,7 @@ async fn write_and_commit(
     // The batch's search entries in one statement (see `search::Pending`).
     search.write(&mut tx).await?;
     // Readers may see the batch from the commit on: the ticket comes first.
-    *ticket = Some(state.store.durability.take());
+    state.store.durability.take();
     tx.commit().await?;
     metrics::histogram!(crate::metrics::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
     let new = answers.iter().filter(|a| matches!(a, Some(Ok((_, true))))).count();

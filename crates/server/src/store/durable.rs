@@ -47,6 +47,13 @@ impl Durability {
         self.taken.fetch_add(1, Ordering::SeqCst) + 1
     }
 
+    /// The last ticket taken. Only the send queue's writer takes tickets, a batch at a time: after
+    /// a batch it is that batch's, or the one before's if it failed before its commit (releasing
+    /// that again changes nothing).
+    pub fn last_taken(&self) -> u64 {
+        self.taken.load(Ordering::SeqCst)
+    }
+
     /// The batch of `ticket` (and, in order, every one before it) is released.
     pub fn release(&self, ticket: u64) {
         self.released.send_if_modified(|released| {
@@ -58,7 +65,7 @@ impl Durability {
 
     /// Waits until every batch that committed (or began to) before this call is released.
     pub async fn settled(&self) {
-        let taken = self.taken.load(Ordering::SeqCst);
+        let taken = self.last_taken();
         if *self.released.borrow() >= taken {
             return;
         }

@@ -124,11 +124,7 @@ pub async fn append_messages(
             query = query.bind(m.conversation_id).bind(m.sender).bind(m.theirs).bind(m.mine).bind(now);
         }
         // The rest of the list numbers and logs nobody (`user_id IN (NULL)`).
-        for _ in chunk.len()..list {
-            for _ in 0..PARAMS {
-                query = query.bind(None::<i64>);
-            }
-        }
+        query = super::bind_padding(query, chunk.len(), list, PARAMS);
         // The rows are the numberings'.
         let mut each: Vec<Vec<(Id, i64)>> = vec![Vec::new(); chunk.len()];
         for row in query.fetch_all(&mut *conn).await? {

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::events::{self, Key};
 use super::files::FileRow;
-use super::{Backend, Conn, Flag};
+use super::{AnyQuery, Backend, Conn, Flag};
 
 /// A message as stored, seen by one member (`is_read` depends on who looks).
 #[derive(Debug, Clone)]
@@ -278,8 +278,6 @@ fn bind_new<'q>(query: AnyQuery<'q>, m: &'q NewMessage<'q>) -> AnyQuery<'q> {
         .bind(m.reply_to_id)
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
 pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
     let sql = format!("{INSERT} RETURNING id");
     let row = bind_new(sqlx::query(&sql), m).fetch_one(conn).await?;
@@ -328,11 +326,7 @@ pub async fn insert_new_many(conn: &mut Conn, new: &[NewMessage<'_>]) -> sqlx::R
         for m in chunk {
             query = bind_new(query, m);
         }
-        for _ in chunk.len()..list {
-            for _ in 0..INSERT_PARAMS {
-                query = query.bind(None::<i64>);
-            }
-        }
+        query = super::bind_padding(query, chunk.len(), list, INSERT_PARAMS);
         // Every statement runs to its end (`fetch_one` would stop the list at the first row);
         // the readers' views are the only statements with rows, one each.
         let found = query.fetch_all(&mut *conn).await?;

@@ -78,6 +78,11 @@ pub async fn begin_deferred(conn: &mut Conn, deferred: bool) -> sqlx::Result<Tx<
     }
 }
 
+/// Ends what [`begin_deferred`] began: the connection flushes its own commits again.
+pub async fn end_deferred(conn: &mut Conn) -> sqlx::Result<()> {
+    conn.execute("PRAGMA synchronous = FULL").await.map(|_| ())
+}
+
 /// [`begin`] on a pooled connection the transaction keeps (committing hands it back).
 pub async fn begin_owned(conn: PoolConnection<Any>) -> sqlx::Result<Tx<'static>> {
     match Backend::of(&conn) {
@@ -133,6 +138,18 @@ pub fn list_chunks<T>(items: &[T]) -> impl Iterator<Item = (&[T], usize)> {
 /// Which of [`statement_lists`]'s lists holds `k` statements (`k` a list size from [`list_chunks`]).
 pub fn list_of(lists: &[String], k: usize) -> &str {
     &lists[k.ilog2() as usize]
+}
+
+/// A query whose parameters are bound one by one.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the parameters of a list's statements past its chunk — `params` each for `list - chunk`
+/// statements (see [`list_chunks`]) — to NULL, with which they change nothing.
+pub(crate) fn bind_padding(mut query: AnyQuery<'_>, chunk: usize, list: usize, params: usize) -> AnyQuery<'_> {
+    for _ in 0..(list - chunk) * params {
+        query = query.bind(None::<i64>);
+    }
+    query
 }
 
 /// `sql` with every parameter `$n` renumbered `$(n + by)`: the same statement further along a
