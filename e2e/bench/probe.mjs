@@ -4,6 +4,7 @@
 //   a thread with N messages all loaded: push → DOM latency of arriving messages, the longest
 //   frame while they arrive, message rows in the page, JS heap.
 // Usage: CONFAB_URL=http://127.0.0.1:PORT node bench/probe.mjs [messages] [pushes]
+import { writeFileSync } from 'node:fs';
 import { launch, BASE } from '../lib/browser.js';
 import { call as apiCall } from '../lib/helpers.js';
 
@@ -15,6 +16,18 @@ const call = (method, path, token, body) => apiCall(BASE, method, path, token, b
 const account = (name) => call('POST', '/api/auth/register', null, { userName: name, password: 'correct horse battery', displayName: name });
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0; };
 const row = (what, result) => console.log(`| ${what} | ${result} |`);
+
+// The page's main thread (`CrRendererMain`) in a Chromium trace: how many top-level tasks it ran
+// and the two longest (ms).
+function longestTasks(trace) {
+  const events = trace.traceEvents ?? trace;
+  const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const lengths = events
+    .filter((e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && main.has(`${e.pid}:${e.tid}`))
+    .map((e) => (e.dur ?? 0) / 1000)
+    .sort((a, b) => b - a);
+  return { count: lengths.length, longest: lengths[0] ?? 0, next: lengths[1] ?? 0 };
+}
 
 // Exact heap figures rather than Chromium's coarse buckets.
 const browser = await launch(['--enable-precise-memory-info']);
@@ -82,6 +95,9 @@ try {
     const frame = (t) => { window.__frames.push(t - last); last = t; requestAnimationFrame(frame); };
     requestAnimationFrame(frame);
   });
+  // The renderer's main-thread tasks while the messages arrive (the timeline's own record of
+  // each task's length: a frame interval also counts the compositor's and the machine's delays).
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel'] });
   const latencies = [];
   for (let i = 0; i < PUSHES; i++) {
     const text = `push ${i}`;
@@ -95,11 +111,16 @@ try {
     if (seenAt) latencies.push(seenAt - sent);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const trace = await browser.stopTracing();
+  // CONFAB_PROBE_TRACE=file.json keeps the trace, for Chromium's Performance panel.
+  if (process.env.CONFAB_PROBE_TRACE) writeFileSync(process.env.CONFAB_PROBE_TRACE, trace);
+  const tasks = longestTasks(JSON.parse(trace.toString()));
   const frames = await page.evaluate(() => window.__frames.slice(5));
   const nodes = await page.$$eval('.thread [data-message-id]', (els) => els.length);
   const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
   row(`push → DOM with ${COUNT} messages loaded (${latencies.length}/${PUSHES} seen)`, `p50 ${pct(latencies, 50).toFixed(1)} ms · p99 ${pct(latencies, 99).toFixed(1)} ms`);
   row(`longest frame while messages arrive, ${COUNT} loaded`, `${Math.max(0, ...frames).toFixed(1)} ms`);
+  row(`longest main-thread task while messages arrive, ${COUNT} loaded (${tasks.count} tasks)`, `${tasks.longest.toFixed(1)} ms (next ${tasks.next.toFixed(1)} ms)`);
   row(`message rows in the page, ${COUNT} loaded`, `${nodes}`);
   row(`JS heap, ${COUNT} loaded`, `${(heap / 1024 / 1024).toFixed(1)} MB`);
 } finally {

@@ -22,6 +22,8 @@ pub fn run(args: &[String]) -> Result {
     }
     crate::build_web()?;
     crate::tools::ensure_e2e_packages()?;
+    // The browser probe at the end (a fresh machine has no Chromium until something installs it).
+    crate::tools::ensure_browser()?;
     step("building the load generator (release)");
     sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
     // The stand-in model, for the assistant's time to first token.

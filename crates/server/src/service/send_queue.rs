@@ -130,13 +130,7 @@ async fn write_sends(
 ) -> AppResult<Outbox> {
     let mut conn = state.store.batch_writer().await?;
     let deferred = state.store.durability.deferred();
-    let written = write_and_commit(state, &mut conn, deferred, sends, answers).await;
-    // Every other use of the writer flushes its own commits.
-    if deferred && crate::store::end_deferred(&mut conn).await.is_err() {
-        tracing::error!("the writer could not go back to synchronous = FULL; it is closed");
-        conn.close_on_drop();
-    }
-    written
+    write_and_commit(state, &mut conn, deferred, sends, answers).await
 }
 
 /// [`write_sends`]'s transaction.

@@ -69,18 +69,14 @@ pub async fn begin(conn: &mut Conn) -> sqlx::Result<Tx<'_>> {
 }
 
 /// [`begin`] for a batch whose commit leaves its flush to [`durable`] when `deferred`: SQLite
-/// sets `synchronous = NORMAL` in the same call. The caller sets it back to FULL afterwards,
-/// whatever happened (see `service::send_queue`).
+/// sets `synchronous = NORMAL` in the same call. Only on a connection from
+/// [`Store::batch_writer`], which leaves the writer at NORMAL for the next batch; the next
+/// [`Store::writer`] sets it back to FULL.
 pub async fn begin_deferred(conn: &mut Conn, deferred: bool) -> sqlx::Result<Tx<'_>> {
     match (Backend::of(conn), deferred) {
         (Backend::Sqlite, true) => conn.begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE").await,
         _ => begin(conn).await,
     }
-}
-
-/// Ends what [`begin_deferred`] began: the connection flushes its own commits again.
-pub async fn end_deferred(conn: &mut Conn) -> sqlx::Result<()> {
-    conn.execute("PRAGMA synchronous = FULL").await.map(|_| ())
 }
 
 /// [`begin`] on a pooled connection the transaction keeps (committing hands it back).
@@ -205,6 +201,9 @@ pub struct Store {
     backend: Backend,
     /// Send batches whose flush comes after their commit (see [`durable`]).
     pub durability: std::sync::Arc<durable::Durability>,
+    /// Whether the writer may be at `synchronous = NORMAL`, as a batch of sends leaves it
+    /// ([`Store::batch_writer`]); [`Store::writer`] sets FULL again before it hands it out.
+    deferred_left: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Settings of every SQLite connection: waits for another process's write rather than failing.
@@ -306,7 +305,14 @@ impl Store {
         tokio::spawn(checkpoints(checkpointer.clone()));
         let log = path.with_file_name(format!("{}-wal", path.file_name().unwrap_or_default().to_string_lossy()));
         let durability = std::sync::Arc::new(durable::Durability::new(Some(log)));
-        Ok(Store { read, write, checkpointer: Some(checkpointer), backend: Backend::Sqlite, durability })
+        Ok(Store {
+            read,
+            write,
+            checkpointer: Some(checkpointer),
+            backend: Backend::Sqlite,
+            durability,
+            deferred_left: Default::default(),
+        })
     }
 
     async fn open_postgres(url: &str) -> anyhow::Result<Store> {
@@ -318,7 +324,14 @@ impl Store {
         sqlx::migrate!("./migrations_pg").run(&write).await?;
         let read = connect(8).await?;
         let durability = std::sync::Arc::new(durable::Durability::new(None));
-        Ok(Store { read, write, checkpointer: None, backend: Backend::Postgres, durability })
+        Ok(Store {
+            read,
+            write,
+            checkpointer: None,
+            backend: Backend::Postgres,
+            durability,
+            deferred_left: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -335,15 +348,31 @@ impl Store {
     /// committed before is flushed and published (see [`durable`]), so this change's events come
     /// after theirs.
     pub async fn writer(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
-        let conn = self.write.acquire().await?;
+        use std::sync::atomic::Ordering;
+        let mut conn = self.write.acquire().await?;
+        // Every write but a batch of sends flushes its own commit. Between batches the writer
+        // stays at NORMAL, which saves the batch a call to the writer.
+        if self.deferred_left.swap(false, Ordering::AcqRel) {
+            if let Err(e) = conn.execute("PRAGMA synchronous = FULL").await {
+                tracing::error!("the writer could not go back to synchronous = FULL; it is closed");
+                self.deferred_left.store(true, Ordering::Release);
+                conn.close_on_drop();
+                return Err(e);
+            }
+        }
         self.durability.settled().await;
         Ok(conn)
     }
 
     /// The writer connection for a batch of sends, without waiting for the batches before it to
-    /// be flushed: the send queue releases batches in order itself.
+    /// be flushed: the send queue releases batches in order itself. A batch may leave it at
+    /// `synchronous = NORMAL` ([`begin_deferred`]); the next [`Store::writer`] sets FULL again.
     pub async fn batch_writer(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
-        self.write.acquire().await
+        let conn = self.write.acquire().await?;
+        if self.durability.deferred() {
+            self.deferred_left.store(true, std::sync::atomic::Ordering::Release);
+        }
+        Ok(conn)
     }
 
     /// Whether the database answers (readiness).
