@@ -99,3 +99,21 @@ async fn delete_asks_for_confirmation_first() {
     assert!(root.query_selector("[role='alertdialog']").unwrap().is_none());
     assert_eq!(all(&root, ".msg").len(), 1);
 }
+
+/// Times are written with one formatter per language and style, made once: each language keeps
+/// its own form whatever was formatted before, in either order.
+#[wasm_bindgen_test]
+fn times_read_right_in_each_language_in_turn() {
+    use confab::format::{clock, day_label};
+    // 20 November 2026, 14:05 here; "now" a week later.
+    let at = js_sys::Date::new_with_year_month_day_hr_min_sec(2026, 10, 20, 14, 5, 0).get_time();
+    let later = at + 7.0 * 86_400_000.0;
+    for _ in 0..2 {
+        assert_eq!(clock(at, Lang::En), "14:05");
+        assert_eq!(clock(at, Lang::Zh), "14:05");
+        let en = day_label(at, later, Lang::En);
+        let zh = day_label(at, later, Lang::Zh);
+        assert!(en.contains("November") && en.contains("2026") && en.contains("Fri"), "{en}");
+        assert!(zh.contains("2026年11月20日"), "{zh}");
+    }
+}
