@@ -60,20 +60,18 @@ pub fn App() -> impl IntoView {
     // The tab title carries the unread count; the page's language follows the switch. Each
     // only when it changes: setting `lang` on the root, even to the same value, restyles the
     // whole page (as each arriving message did when the two were one effect).
-    let document = || web_sys::window().and_then(|w| w.document());
     Effect::new(move |_| {
         let n = store.total_unread();
         let title = if n > 0 { format!("({n}) Confab") } else { "Confab".to_string() };
-        if let Some(doc) = document().filter(|d| d.title() != title) {
+        let doc = document();
+        if doc.title() != title {
             doc.set_title(&title);
         }
     });
     Effect::new(move |_| {
         let lang = i18n.0.get().code();
-        if let Some(html) = document().and_then(|d| d.document_element()) {
-            if html.get_attribute("lang").as_deref() != Some(lang) {
-                let _ = html.set_attribute("lang", lang);
-            }
+        if let Some(html) = document().document_element().filter(|h| h.get_attribute("lang").as_deref() != Some(lang)) {
+            let _ = html.set_attribute("lang", lang);
         }
     });
     view! {
