@@ -57,7 +57,7 @@ pub fn MessageRow(
             Some(n) => system_text(n, me, i18n.lang()),
             None => m.content.text().unwrap_or_default().to_string(),
         };
-        return view! { <div class="msg-notice system" data-message-id=m.message_id role="note">{words}</div> }
+        return view! { <div class="msg-notice system" data-message-id=m.message_id role="note"><span>{words}</span></div> }
             .into_any();
     }
 

@@ -9,9 +9,9 @@ use confab_api::Id;
 use super::Thread;
 
 /// Message rows in the page at most.
-pub const MAX_ROWS: usize = 150;
+pub const MAX_ROWS: usize = 100;
 /// Rows added (and, past the maximum, dropped at the other end) per slide.
-pub const STEP: usize = 50;
+pub const STEP: usize = 35;
 
 /// From the message `from` to the message `to`, by id; `to: None` is the live end (newest
 /// messages and pending sends included). `from: 0` (nothing chosen yet) is the oldest loaded.
