@@ -97,7 +97,9 @@ try {
   });
   // The renderer's main-thread tasks while the messages arrive (the timeline's own record of
   // each task's length: a frame interval also counts the compositor's and the machine's delays).
-  await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel'] });
+  // CONFAB_PROBE_PROFILE=1 adds V8's sampling profiler (with a build that keeps wasm names).
+  const profile = process.env.CONFAB_PROBE_PROFILE ? ['disabled-by-default-v8.cpu_profiler'] : [];
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel', ...profile] });
   const latencies = [];
   for (let i = 0; i < PUSHES; i++) {
     const text = `push ${i}`;

@@ -94,18 +94,7 @@ pub fn MessageRow(
     let cid = m.conversation_id;
     // Delivery, receipt, read count and burn time, live from the store: they change without
     // rebuilding the row.
-    let live = {
-        let (key, mid) = (key.clone(), m.message_id);
-        let initial = (item.delivery.clone(), m.is_read, m.read_count, m.burn_at.clone());
-        Memo::new(move |_| {
-            store.threads.with(|t| {
-                t.get(&cid)
-                    .and_then(|t| if mid > 0 { t.by_id(mid) } else { t.by_key(&key) })
-                    .map(|i| (i.delivery.clone(), i.message.is_read, i.message.read_count, i.message.burn_at.clone()))
-                    .unwrap_or_else(|| initial.clone())
-            })
-        })
-    };
+    let live = store.live_row(cid, m.message_id, key.clone(), &item);
 
     let body = match (&m.message_type, &m.content) {
         (MessageType::Image, MessageContent::File(f)) => {

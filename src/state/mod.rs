@@ -37,6 +37,18 @@ impl Delivery {
     }
 }
 
+/// What of a message changes without its row being rebuilt: delivery, read, read count, burn time.
+pub type Live = (Delivery, bool, Option<i64>, Option<String>);
+
+/// A message row on screen, and the signal that carries its [`Live`] part.
+struct LiveRow {
+    serial: u64,
+    conversation_id: Id,
+    message_id: Id,
+    key: String,
+    live: RwSignal<Live>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     /// Stable for the life of the row: the clientMsgId for own sends, else the message id.
@@ -194,6 +206,8 @@ pub struct Store {
     pub ai: assistant::AiState,
     /// Replies, edits, reactions, typing, presence, unread divider, notifications.
     pub daily: everyday::Daily,
+    /// The message rows on screen (a window of the thread: ~100 at most), with a serial number.
+    live_rows: StoredValue<(u64, Vec<LiveRow>)>,
 }
 
 impl Default for Store {
@@ -225,6 +239,7 @@ impl Store {
             list_loading: RwSignal::new(false),
             ai: assistant::AiState::new(),
             daily: everyday::Daily::new(),
+            live_rows: StoredValue::new((0, Vec::new())),
         }
     }
 
@@ -299,6 +314,50 @@ impl Store {
 
     pub fn update_thread(&self, id: Id, f: impl FnOnce(&mut Thread)) {
         edit(self.threads, Box::new(move |t| f(t.entry(id).or_default())));
+        self.refresh_rows(id);
+    }
+
+    /// The live part of a message row, for as long as the row is on screen. The row reads this
+    /// signal, not the thread: a change of the thread sets the signals of the rows it changed
+    /// (a delivery, a receipt), and no other row runs anything.
+    pub fn live_row(&self, conversation_id: Id, message_id: Id, key: String, item: &Item) -> RwSignal<Live> {
+        let live = RwSignal::new(live_of(item));
+        let serial = self
+            .live_rows
+            .try_update_value(|(n, rows)| {
+                *n += 1;
+                rows.push(LiveRow { serial: *n, conversation_id, message_id, key, live });
+                *n
+            })
+            .unwrap_or_default();
+        let rows = self.live_rows;
+        on_cleanup(move || {
+            rows.try_update_value(|(_, rows)| rows.retain(|r| r.serial != serial));
+        });
+        live
+    }
+
+    /// Sets the live signal of each row of this conversation whose message changed.
+    fn refresh_rows(&self, id: Id) {
+        let changed: Vec<(RwSignal<Live>, Live)> = self
+            .live_rows
+            .try_with_value(|(_, rows)| {
+                self.threads.with_untracked(|threads| {
+                    let Some(t) = threads.get(&id) else { return Vec::new() };
+                    rows.iter()
+                        .filter(|r| r.conversation_id == id)
+                        .filter_map(|r| {
+                            let item = if r.message_id > 0 { t.by_id(r.message_id) } else { t.by_key(&r.key) }?;
+                            let now = live_of(item);
+                            r.live.try_with_untracked(|v| *v != now).unwrap_or(false).then_some((r.live, now))
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        for (signal, value) in changed {
+            signal.try_set(value);
+        }
     }
 
     /// Whether the person is looking at this conversation right now.
@@ -542,6 +601,11 @@ fn sort(list: &mut [Conversation]) {
 fn sorted(mut list: Vec<Conversation>) -> Vec<Conversation> {
     sort(&mut list);
     list
+}
+
+fn live_of(item: &Item) -> Live {
+    let m = &item.message;
+    (item.delivery.clone(), m.is_read, m.read_count, m.burn_at.clone())
 }
 
 /// Changes a signal's value. Every distinct closure given to `update` compiles its own copy of
