@@ -18,6 +18,8 @@ thread_local! {
 
 /// How often waiting messages are tried again (besides at every reconnect).
 const OUTBOX_RETRY_MS: u32 = 5_000;
+/// How long a "read" waits for more messages to arrive before it is sent.
+const READ_AFTER_MS: u32 = 100;
 
 const PAGE: u32 = 40;
 const TOKEN_KEY: &str = "confab.token";
@@ -342,15 +344,33 @@ impl Store {
         self.send_read(id);
     }
 
-    /// Tells the server everything here is read, whatever the local count says.
+    /// Tells the server everything here is read, whatever the local count says. The request
+    /// goes a moment later, in a task of its own: messages arriving together while the person
+    /// reads cost one request, and none is made while a message's frame is handled.
     pub fn send_read(&self, id: Id) {
         self.update_conversation(id, |c| {
             c.unread_count = 0;
             c.is_marked_unread = false;
         });
-        spawn_local(async move {
-            let _ = api::mark_read(id).await;
-        });
+        let due = self.reads_due;
+        let first = due
+            .try_update_value(|d| {
+                let first = !d.contains(&id);
+                if first {
+                    d.push(id);
+                }
+                first
+            })
+            .unwrap_or(false);
+        if first {
+            gloo_timers::callback::Timeout::new(READ_AFTER_MS, move || {
+                due.try_update_value(|d| d.retain(|c| *c != id));
+                spawn_local(async move {
+                    let _ = api::mark_read(id).await;
+                });
+            })
+            .forget();
+        }
     }
 
     /// "Mark as unread" from the list: a badge until it is opened; other tabs follow.

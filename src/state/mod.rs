@@ -208,6 +208,8 @@ pub struct Store {
     pub daily: everyday::Daily,
     /// The message rows on screen (a window of the thread: ~100 at most), with a serial number.
     live_rows: StoredValue<(u64, Vec<LiveRow>)>,
+    /// Conversations whose "read" is about to be sent (see `send_read`).
+    reads_due: StoredValue<Vec<Id>>,
 }
 
 impl Default for Store {
@@ -240,6 +242,7 @@ impl Store {
             ai: assistant::AiState::new(),
             daily: everyday::Daily::new(),
             live_rows: StoredValue::new((0, Vec::new())),
+            reads_due: StoredValue::new(Vec::new()),
         }
     }
 
