@@ -94,7 +94,7 @@ pub fn MessageRow(
     let cid = m.conversation_id;
     // Delivery, receipt, read count and burn time, live from the store: they change without
     // rebuilding the row.
-    let live = store.live_row(cid, m.message_id, key.clone(), &item);
+    let live = store.live_row(&item);
 
     let body = match (&m.message_type, &m.content) {
         (MessageType::Image, MessageContent::File(f)) => {

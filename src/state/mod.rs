@@ -323,8 +323,10 @@ impl Store {
     /// The live part of a message row, for as long as the row is on screen. The row reads this
     /// signal, not the thread: a change of the thread sets the signals of the rows it changed
     /// (a delivery, a receipt), and no other row runs anything.
-    pub fn live_row(&self, conversation_id: Id, message_id: Id, key: String, item: &Item) -> RwSignal<Live> {
+    pub fn live_row(&self, item: &Item) -> RwSignal<Live> {
         let live = RwSignal::new(live_of(item));
+        let (conversation_id, message_id, key) =
+            (item.message.conversation_id, item.message.message_id, item.key.clone());
         let serial = self
             .live_rows
             .try_update_value(|(n, rows)| {
