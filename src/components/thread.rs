@@ -93,6 +93,36 @@ pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang, unread_at: Opt
     out
 }
 
+/// What the thread's header shows of its conversation.
+#[derive(Clone, PartialEq)]
+struct Head {
+    id: Id,
+    group: bool,
+    not_in_group: bool,
+    member_count: i64,
+    name: String,
+    handle: String,
+    user_id: Id,
+    avatar: String,
+    burn: i64,
+}
+
+impl Head {
+    fn of(c: &confab_api::Conversation) -> Head {
+        Head {
+            id: c.conversation_id,
+            group: c.conversation_type == ConversationType::Group,
+            not_in_group: c.is_not_in_group,
+            member_count: c.member_count,
+            name: c.target_user_name.clone(),
+            handle: c.target_user_handle.clone(),
+            user_id: c.target_user_id,
+            avatar: c.target_user_avatar.clone(),
+            burn: c.burn_duration,
+        }
+    }
+}
+
 #[component]
 pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<()>) -> impl IntoView {
     let store = use_store();
@@ -370,7 +400,11 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 .unwrap_or_default()
         })
     };
-    let peer = move || conversation.get().map(|c| c.target_user_name).unwrap_or_default();
+    // The header's own fields: a message arriving changes the conversation's preview and
+    // counts, and must not rebuild the header (or every row, through the name).
+    let head = Memo::new(move |_| conversation.with(|c| c.as_ref().map(Head::of)));
+    let peer_name = Memo::new(move |_| head.with(|h| h.as_ref().map(|h| h.name.clone()).unwrap_or_default()));
+    let peer = move || peer_name.get();
     let files = move |list: Vec<web_sys::File>| store.upload_files(id.get_untracked(), list, i18n.lang());
 
     view! {
@@ -391,17 +425,17 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 <button type="button" class="icon-btn back" aria-label=i18n.t(K::Back) on:click=move |_| on_back.run(())>
                     <Svg icon=Icon::Back />
                 </button>
-                {move || conversation.get().map(|c| {
-                    let group = c.conversation_type == confab_api::ConversationType::Group;
+                {move || head.get().map(|c| {
+                    let group = c.group;
                     let sub = if group {
-                        (!c.is_not_in_group).then(|| match c.member_count {
+                        (!c.not_in_group).then(|| match c.member_count {
                             1 => i18n.t(K::OneMember).to_string(),
                             n => fill(i18n.t(K::MemberCount), &[("n", &n.to_string())]),
                         })
                     } else {
                         // Display names are anyone's to choose: the unique user name tells people apart.
-                        let handle = (!c.target_user_handle.is_empty()).then(|| format!("@{}", c.target_user_handle));
-                        let user = c.target_user_id;
+                        let handle = (!c.handle.is_empty()).then(|| format!("@{}", c.handle));
+                        let user = c.user_id;
                         let seen = store.daily.presence.with(|p| p.get(&user).cloned()).map(|p| match p.last_seen_at {
                             _ if p.online => i18n.t(K::Online).to_string(),
                             Some(at) => fill(i18n.t(K::LastSeen), &[("time", &crate::format::relative_time(parse_ms(&at), js_sys::Date::now(), i18n.lang()))]),
@@ -413,13 +447,13 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                         }
                     };
                     view! {
-                        <Avatar name=c.target_user_name.clone() url=c.target_user_avatar.clone() small=true />
+                        <Avatar name=c.name.clone() url=c.avatar.clone() small=true />
                         <div class="thread-names">
-                            <h2 class="thread-title">{c.target_user_name.clone()}</h2>
+                            <h2 class="thread-title">{c.name.clone()}</h2>
                             {sub.map(|t| view! { <span class="thread-handle">{t}</span> })}
                         </div>
                         {if group {
-                            (!c.is_not_in_group).then(|| view! {
+                            (!c.not_in_group).then(|| view! {
                                 <button type="button" class="icon-btn" aria-label=i18n.t(K::Members) title=i18n.t(K::Members)
                                     aria-expanded=move || members_open.get().to_string()
                                     on:click=move |_| crate::state::toggle(members_open)>
@@ -427,7 +461,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                                 </button>
                             }).into_any()
                         } else {
-                            view! { <BurnSetting c=c.clone() /> }.into_any()
+                            view! { <BurnSetting id=c.id current=c.burn /> }.into_any()
                         }}
                     }
                 })}
