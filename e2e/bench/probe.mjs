@@ -99,6 +99,7 @@ try {
   // each task's length: a frame interval also counts the compositor's and the machine's delays).
   // CONFAB_PROBE_PROFILE=1 adds V8's sampling profiler (with a build that keeps wasm names).
   const profile = process.env.CONFAB_PROBE_PROFILE ? ['disabled-by-default-v8.cpu_profiler'] : [];
+  // CONFAB_PROBE_INVALIDATIONS=1 adds what caused each style, layout and paint invalidation.
   if (process.env.CONFAB_PROBE_INVALIDATIONS) profile.push('disabled-by-default-devtools.timeline.invalidationTracking');
   await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel', ...profile] });
   const latencies = [];

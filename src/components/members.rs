@@ -1,4 +1,4 @@
-use confab_api::{GroupMember, GroupRole, Id, PatchConversationRequest, PatchGroupRequest, SearchHit};
+use confab_api::{Conversation, GroupMember, GroupRole, Id, PatchConversationRequest, PatchGroupRequest, SearchHit};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -165,10 +165,12 @@ pub fn MembersPanel(id: Id, #[prop(into)] on_close: Callback<()>) -> impl IntoVi
 
 /// Burn after reading in a one-to-one chat's header: off, or how long a read message lives.
 #[component]
-pub fn BurnSetting(id: Id, current: i64) -> impl IntoView {
+pub fn BurnSetting(c: Conversation) -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
     let open = RwSignal::new(false);
+    let id = c.conversation_id;
+    let current = c.burn_duration;
     let burn_class = if current > 0 { "icon-btn on" } else { "icon-btn" };
     let pick = move |secs: i64| {
         let patch = PatchConversationRequest {

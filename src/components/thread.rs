@@ -93,41 +93,38 @@ pub fn rows(items: &[Item], now_ms: f64, lang: crate::i18n::Lang, unread_at: Opt
     out
 }
 
-/// What the thread's header shows of its conversation.
-#[derive(Clone, PartialEq)]
-struct Head {
-    id: Id,
-    group: bool,
-    not_in_group: bool,
-    member_count: i64,
-    name: String,
-    handle: String,
-    user_id: Id,
-    avatar: String,
-    burn: i64,
-}
+/// The fields of a conversation the thread shows (its header, the rows' peer name): id, group,
+/// left, members, name, handle, the other person, avatar, burn after reading.
+type Shown<'a> = (Id, bool, bool, i64, &'a str, &'a str, Id, &'a str, i64);
 
-impl Head {
-    fn of(c: &confab_api::Conversation) -> Head {
-        Head {
-            id: c.conversation_id,
-            group: c.conversation_type == ConversationType::Group,
-            not_in_group: c.is_not_in_group,
-            member_count: c.member_count,
-            name: c.target_user_name.clone(),
-            handle: c.target_user_handle.clone(),
-            user_id: c.target_user_id,
-            avatar: c.target_user_avatar.clone(),
-            burn: c.burn_duration,
-        }
-    }
+fn shown(c: &Option<confab_api::Conversation>) -> Option<Shown<'_>> {
+    c.as_ref().map(|c| {
+        (
+            c.conversation_id,
+            c.conversation_type == ConversationType::Group,
+            c.is_not_in_group,
+            c.member_count,
+            c.target_user_name.as_str(),
+            c.target_user_handle.as_str(),
+            c.target_user_id,
+            c.target_user_avatar.as_str(),
+            c.burn_duration,
+        )
+    })
 }
 
 #[component]
 pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<()>) -> impl IntoView {
     let store = use_store();
     let i18n = use_i18n();
-    let conversation = Memo::new(move |_| store.conversation(id.get()));
+    // What the thread shows of its conversation. A message arriving changes the preview and the
+    // counts, none of which is shown here: that does not notify (nor rebuild the header, nor
+    // every row through the name).
+    let conversation = Memo::new_owning(move |old: Option<Option<confab_api::Conversation>>| {
+        let new = store.conversation(id.get());
+        let changed = old.is_none_or(|old| shown(&old) != shown(&new));
+        (new, changed)
+    });
     // Narrow reads of the thread: nothing here copies or scans the whole history per change.
     let history = Memo::new(move |_| {
         store.threads.with(|t| t.get(&id.get()).map(|t| (t.loading_older, t.loaded, t.has_more)).unwrap_or_default())
@@ -400,11 +397,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 .unwrap_or_default()
         })
     };
-    // The header's own fields: a message arriving changes the conversation's preview and
-    // counts, and must not rebuild the header (or every row, through the name).
-    let head = Memo::new(move |_| conversation.with(|c| c.as_ref().map(Head::of)));
-    let peer_name = Memo::new(move |_| head.with(|h| h.as_ref().map(|h| h.name.clone()).unwrap_or_default()));
-    let peer = move || peer_name.get();
+    let peer = move || conversation.with(|c| c.as_ref().map(|c| c.target_user_name.clone()).unwrap_or_default());
     let files = move |list: Vec<web_sys::File>| store.upload_files(id.get_untracked(), list, i18n.lang());
 
     view! {
@@ -425,17 +418,17 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                 <button type="button" class="icon-btn back" aria-label=i18n.t(K::Back) on:click=move |_| on_back.run(())>
                     <Svg icon=Icon::Back />
                 </button>
-                {move || head.get().map(|c| {
-                    let group = c.group;
+                {move || conversation.get().map(|c| {
+                    let group = c.conversation_type == confab_api::ConversationType::Group;
                     let sub = if group {
-                        (!c.not_in_group).then(|| match c.member_count {
+                        (!c.is_not_in_group).then(|| match c.member_count {
                             1 => i18n.t(K::OneMember).to_string(),
                             n => fill(i18n.t(K::MemberCount), &[("n", &n.to_string())]),
                         })
                     } else {
                         // Display names are anyone's to choose: the unique user name tells people apart.
-                        let handle = (!c.handle.is_empty()).then(|| format!("@{}", c.handle));
-                        let user = c.user_id;
+                        let handle = (!c.target_user_handle.is_empty()).then(|| format!("@{}", c.target_user_handle));
+                        let user = c.target_user_id;
                         let seen = store.daily.presence.with(|p| p.get(&user).cloned()).map(|p| match p.last_seen_at {
                             _ if p.online => i18n.t(K::Online).to_string(),
                             Some(at) => fill(i18n.t(K::LastSeen), &[("time", &crate::format::relative_time(parse_ms(&at), js_sys::Date::now(), i18n.lang()))]),
@@ -447,13 +440,13 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                         }
                     };
                     view! {
-                        <Avatar name=c.name.clone() url=c.avatar.clone() small=true />
+                        <Avatar name=c.target_user_name.clone() url=c.target_user_avatar.clone() small=true />
                         <div class="thread-names">
-                            <h2 class="thread-title">{c.name.clone()}</h2>
+                            <h2 class="thread-title">{c.target_user_name.clone()}</h2>
                             {sub.map(|t| view! { <span class="thread-handle">{t}</span> })}
                         </div>
                         {if group {
-                            (!c.not_in_group).then(|| view! {
+                            (!c.is_not_in_group).then(|| view! {
                                 <button type="button" class="icon-btn" aria-label=i18n.t(K::Members) title=i18n.t(K::Members)
                                     aria-expanded=move || members_open.get().to_string()
                                     on:click=move |_| crate::state::toggle(members_open)>
@@ -461,7 +454,7 @@ pub fn ThreadView(#[prop(into)] id: Signal<Id>, #[prop(into)] on_back: Callback<
                                 </button>
                             }).into_any()
                         } else {
-                            view! { <BurnSetting id=c.id current=c.burn /> }.into_any()
+                            view! { <BurnSetting c=c.clone() /> }.into_any()
                         }}
                     }
                 })}
