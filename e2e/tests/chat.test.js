@@ -104,6 +104,17 @@ test('1. Alice finds Bob and writes; Bob sees it live with a badge and the title
   await waitFor(() => a.$('.thread .msg.mine .status[data-status="read"]'), 'the read receipt for Alice');
   await audit(b, 'a thread');
   await shot(a, '01-alice-read');
+
+  // A message arriving in the open thread adds its row and leaves the header alone: it changes
+  // the conversation's preview and counts, which the header does not show.
+  await b.evaluate(() => {
+    window.__headerWrites = [];
+    new MutationObserver((list) => window.__headerWrites.push(...list.map((r) => `${r.type} ${r.target.nodeName}`)))
+      .observe(document.querySelector('.thread-header'), { attributes: true, childList: true, characterData: true, subtree: true });
+  });
+  await sendText(a, 'Still there?');
+  await waitFor(async () => (await bubbleTexts(b)).includes('Still there?'), 'the second message in Bob\'s thread');
+  assert.deepEqual(await b.evaluate(() => window.__headerWrites), [], 'the thread header was written to as a message arrived');
 });
 
 test('2. 300 messages: scrolling up loads every one once, without a jump', async () => {
@@ -117,7 +128,7 @@ test('2. 300 messages: scrolling up loads every one once, without a jump', async
   await waitFor(async () => (await bubbleTexts(b)).includes('history 300'), 'the newest message');
   const { ids, jumps, most } = await scrollToStart(b);
   assert.equal(new Set(ids).size, ids.length, 'no message twice');
-  assert.equal(ids.length, 301, 'every message was on screen on the way up (300 and the first one)');
+  assert.equal(ids.length, 302, 'every message was on screen on the way up (300 and the two before)');
   assert.equal(jumps, 0, 'loading older messages moved what was on screen');
   assert.ok(most <= 200, `the page held at most 200 message rows (${most})`);
   await shot(b, '02-history-top');
