@@ -129,6 +129,39 @@ async fn serves_the_web_app_with_a_fallback_for_app_routes() {
 }
 
 #[tokio::test]
+async fn compresses_large_api_answers_only() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("zip_a").await;
+    let (_, b) = s.register("zip_b").await;
+    // reqwest here decodes nothing, so the headers are what came over the wire.
+    let http = reqwest::Client::new();
+    // A send's answer (a few hundred bytes) goes as it is, even to a client that takes brotli.
+    let res = http
+        .post(format!("{}/api/messages", s.base))
+        .bearer_auth(&a)
+        .header("accept-encoding", "gzip, deflate, br")
+        .json(&json!({"receiverId": b, "content": "small answer", "clientMsgId": "zip-0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.headers().get("content-encoding").is_none(), "a small answer was compressed");
+    let sent: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(sent["data"]["content"], "small answer");
+    let cid = sent["data"]["conversationId"].as_i64().unwrap();
+    // A page of history is well over a kilobyte: compressed for a client that asks.
+    for i in 0..20 {
+        s.send_text(&a, b, &format!("message {i} of a history long enough to be worth compressing")).await;
+    }
+    let url = format!("{}/api/conversations/{cid}/messages?pageSize=50", s.base);
+    for (accept, encoding) in [("gzip, deflate, br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+        let res = http.get(&url).bearer_auth(&a).header("accept-encoding", accept).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers().get("content-encoding").map(|v| v.to_str().unwrap()), encoding, "{accept}");
+    }
+}
+
+#[tokio::test]
 async fn sends_the_precompressed_build_as_it_is() {
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(dist.path().join("index.html"), "<!doctype html><title>Confab</title>").unwrap();
