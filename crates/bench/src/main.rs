@@ -1,8 +1,9 @@
-//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --delivery]`:
+//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery]`:
 //! runs every scenario against a running Confab server (and the same load against a Matrix
 //! homeserver when given) and prints one Markdown table with both and the ratio. `--sends`: only
 //! the closed-loop sends and the memory after 100,000 messages (a quick A/B of the write path).
-//! `--delivery`: the sends and the fill, then memory per idle connection and delivery at 2,000 and
+//! `--sockets`: a 2 s closed loop, then memory per idle connection only (a quick A/B of what an
+//! open socket costs). `--delivery`: the sends and the fill, then memory per idle connection and delivery at 2,000 and
 //! 5,000 messages/s offered with every person online, without the group (a quick A/B of the
 //! delivery path under load).
 
@@ -51,7 +52,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = arg(&args, "--url") else {
         eprintln!(
-            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --delivery]"
+            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery]"
         );
         std::process::exit(2);
     };
@@ -80,6 +81,9 @@ async fn main() {
         };
         if has("--delivery") {
             Plan { rates: vec![2000.0, 5000.0], until: Until::Delivery, ..full }
+        } else if has("--sockets") {
+            // Registration, a short closed loop, then memory per idle connection only.
+            Plan { time: Duration::from_secs(2), fill_to: 0, rates: vec![], until: Until::Delivery, ..full }
         } else if has("--sends") {
             Plan { until: Until::Fill, ..full }
         } else {
