@@ -1,12 +1,15 @@
 // Sends as a browser makes them, asking for compressed answers, and the server's CPU per send.
 // `cargo xtask bench`'s load generator asks for no encoding; this measures what every browser
-// asks for: node bench/encoded-sends.mjs URL SERVER_PID ['gzip, deflate, br'] [seconds]
+// asks for: node bench/encoded-sends.mjs URL SERVER_PID ['gzip, deflate, br'] [seconds] [by]
 // (32 senders in a closed loop, each writing to one receiver; needs relaxed sign-up limits).
+// `by`: `receiver` (receiverId only, as the load generator sends) or `conversation`
+// (conversationId and receiverId, as the app sends once the chat exists).
 import fs from 'node:fs';
 
 const [base, pid] = [process.argv[2], process.argv[3]];
 const encoding = process.argv[4] ?? 'gzip, deflate, br';
 const seconds = Number(process.argv[5] ?? 10);
+const by = process.argv[6] ?? 'receiver';
 const post = (path, body, token) =>
   fetch(`${base}${path}`, {
     method: 'POST',
@@ -25,6 +28,12 @@ async function register(name) {
 const receiver = (await register('r')).user.userId;
 const senders = [];
 for (let i = 0; i < 32; i++) senders.push((await register(`s${i}`)).token);
+// Each sender's chat with the receiver, made by a first message.
+const chats = [];
+for (const token of senders) {
+  const res = await post('/api/messages', { receiverId: receiver, content: 'hello' }, token);
+  chats.push((await res.json()).data.conversationId);
+}
 // utime + stime of the server, in ms (clock ticks of 10 ms).
 const cpu = () => {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -38,6 +47,7 @@ await Promise.all(senders.map(async (token, i) => {
   for (let k = 0; Date.now() < end; k++) {
     const res = await post('/api/messages', {
       receiverId: receiver,
+      ...(by === 'conversation' ? { conversationId: chats[i] } : {}),
       content: `hello there, message ${k} from sender ${i}, a sentence of ordinary length`,
       clientMsgId: `${tag}-${i}-${k}`,
     }, token);
@@ -48,4 +58,4 @@ await Promise.all(senders.map(async (token, i) => {
   }
 }));
 const elapsed = (Date.now() - t0) / 1000;
-console.log(`accept-encoding "${encoding}": ${Math.round(sent / elapsed)} sends/s, server CPU ${((cpu() - cpu0) / sent).toFixed(3)} ms per send, answers encoded ${JSON.stringify(Object.fromEntries(encodings))}`);
+console.log(`by ${by}, accept-encoding "${encoding}": ${Math.round(sent / elapsed)} sends/s, server CPU ${((cpu() - cpu0) / sent).toFixed(3)} ms per send, answers encoded ${JSON.stringify(Object.fromEntries(encodings))}`);

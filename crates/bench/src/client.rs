@@ -127,21 +127,33 @@ impl Chat for Confab {
         })
     }
 
+    /// The first message makes the chat; every later one names it by conversationId and
+    /// receiverId, as the app sends once a chat exists (that path checks the sender's place in
+    /// the conversation, which a send by receiverId alone does not need).
     async fn start_pair(&self, a: &Account, b: &Account) -> Result<String> {
-        let target = format!("u{}", b.id);
-        self.send(a, &target, &format!("hi-{}", a.id)).await?;
-        Ok(target)
+        let data = self
+            .call(
+                self.http
+                    .post(format!("{}/api/messages", self.base))
+                    .bearer_auth(&a.token)
+                    .json(&json!({"receiverId": b.id, "content": "hi", "clientMsgId": format!("hi-{}", a.id)})),
+            )
+            .await?;
+        Ok(format!("c{}/{}", data["conversationId"].as_i64().unwrap_or_default(), b.id))
     }
 
-    /// `target`: `u{userId}` (one-to-one) or `c{conversationId}`.
+    /// `target`: `u{userId}` (one-to-one, by receiver), `c{conversationId}` (a group) or
+    /// `c{conversationId}/{userId}` (one-to-one, as the app sends).
     async fn send(&self, from: &Account, target: &str, client_msg_id: &str) -> Result<()> {
+        let id = |s: &str| s.parse::<i64>().unwrap_or_default();
         let body = match (target.split_at(1), client_msg_id) {
-            (("u", id), c) => {
-                json!({"receiverId": id.parse::<i64>().unwrap_or_default(), "content": c, "clientMsgId": c})
-            }
-            ((_, id), c) => {
-                json!({"conversationId": id.parse::<i64>().unwrap_or_default(), "content": c, "clientMsgId": c})
-            }
+            (("u", to), c) => json!({"receiverId": id(to), "content": c, "clientMsgId": c}),
+            ((_, rest), c) => match rest.split_once('/') {
+                Some((cid, to)) => {
+                    json!({"conversationId": id(cid), "receiverId": id(to), "content": c, "clientMsgId": c})
+                }
+                None => json!({"conversationId": id(rest), "content": c, "clientMsgId": c}),
+            },
         };
         let res = self
             .http

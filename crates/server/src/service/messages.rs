@@ -8,6 +8,7 @@ use confab_api::{
 use super::conversations::{broadcast_to_members, require_member};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
+use crate::store::conversations::Seat;
 use crate::store::messages::{self, MessageRow, NewMessage};
 use crate::store::{conversations, events, search, users, Conn};
 use crate::time::{now_ms, rfc3339};
@@ -224,14 +225,18 @@ enum Target {
 }
 
 /// What the checks of a batch of sends would ask the database one send at a time — earlier
-/// sends with the same `clientMsgId`, the one-to-one chats sent to — asked once for the whole
-/// batch (two queries), and kept up to date as the batch writes (see [`Known::wrote`]).
+/// sends with the same `clientMsgId`, the one-to-one chats sent to, where each sender stands in
+/// the conversation named — asked once for the whole batch (three queries), and kept up to date
+/// as the batch writes (see [`Known::wrote`]).
 #[derive(Default)]
 pub(super) struct Known {
     /// (sender, clientMsgId) → that earlier message, as its sender sees it.
     sent: HashMap<(Id, String), MessageRow>,
     /// One-to-one chats by `direct_key`.
     direct: HashMap<String, Id>,
+    /// (sender, conversationId) → the sender's seat there, for every send naming a conversation;
+    /// missing: not a member.
+    seats: HashMap<(Id, Id), Seat>,
 }
 
 impl Known {
@@ -239,26 +244,35 @@ impl Known {
         conn: &mut Conn,
         sends: impl Iterator<Item = (Id, &'r SendMessageRequest)>,
     ) -> sqlx::Result<Known> {
-        let (mut ids, mut keys) = (Vec::new(), Vec::new());
+        let (mut ids, mut keys, mut seats) = (Vec::new(), Vec::new(), Vec::new());
         for (me, req) in sends {
             if let Ok(Some(cid)) = check_client_msg_id(&req.client_msg_id) {
                 ids.push((me, cid));
             }
-            if let (None, Some(to)) = (req.conversation_id, req.receiver_id) {
-                keys.push(conversations::direct_key(me, to));
+            match (req.conversation_id, req.receiver_id) {
+                (Some(conversation), _) => seats.push((me, conversation)),
+                (None, Some(to)) => keys.push(conversations::direct_key(me, to)),
+                (None, None) => {}
             }
         }
+        seats.sort_unstable();
+        seats.dedup();
         let sent = messages::by_client_ids(conn, &ids).await?;
         Ok(Known {
             sent: sent.into_iter().filter_map(|m| Some(((m.sender_id, m.client_msg_id.clone()?), m))).collect(),
             direct: conversations::find_directs(conn, &keys).await?.into_iter().collect(),
+            seats: conversations::seats(conn, &seats).await?.into_iter().collect(),
         })
     }
 
     /// A send of the batch was written: later sends of the batch see it (a retry, its chat).
     pub(super) fn wrote(&mut self, written: Written) {
         if let Some(key) = written.new_direct {
-            self.direct.insert(key, written.row.conversation_id);
+            let (cid, sender, receiver) = (written.row.conversation_id, written.row.sender_id, written.row.receiver_id);
+            self.direct.insert(key, cid);
+            let seat = |other| Seat { kind: "single".into(), active: true, other: Some(other) };
+            self.seats.insert((sender, cid), seat(receiver));
+            self.seats.insert((receiver, cid), seat(sender));
         }
         if let Some(cid) = written.row.client_msg_id.clone() {
             self.sent.insert((written.row.sender_id, cid), written.row);
@@ -466,19 +480,21 @@ async fn resolve_target(
     conversation: Option<Id>,
 ) -> AppResult<Target> {
     if let Some(cid) = conversation {
-        require_member(conn, me, cid).await?;
-        if crate::store::groups::kind(conn, cid).await?.as_deref() == Some("group") {
+        let seat = match known {
+            Some(known) => known.seats.get(&(me, cid)).cloned(),
+            None => conversations::seats(conn, &[(me, cid)]).await?.pop().map(|(_, seat)| seat),
+        };
+        let seat = seat.ok_or_else(|| AppError::not_found(format!("no conversation {cid}")))?;
+        if seat.kind == "group" {
             if receiver.is_some() {
                 return Err(AppError::unprocessable("receiverId is not used for group messages"));
             }
-            let active = crate::store::groups::membership(conn, cid, me).await?.is_some_and(|m| m.active);
-            if !active {
+            if !seat.active {
                 return Err(AppError::forbidden("you are no longer a member of this group"));
             }
             return Ok(Target::Conversation { id: cid, receiver: 0 });
         }
-        let others: Vec<Id> = conversations::member_ids(conn, cid).await?.into_iter().filter(|u| *u != me).collect();
-        let other = others.first().copied().unwrap_or_default();
+        let other = seat.other.unwrap_or_default();
         if let Some(r) = receiver {
             if r != other {
                 return Err(AppError::unprocessable(format!(

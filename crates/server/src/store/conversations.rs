@@ -184,6 +184,59 @@ pub async fn find_directs(conn: &mut Conn, keys: &[String]) -> sqlx::Result<Vec<
     query.fetch_all(conn).await
 }
 
+/// Where a person stands in a conversation they send to: its kind, whether they are still in it
+/// (a group member who left or was removed is not), and for a one-to-one chat the other person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seat {
+    pub kind: String,
+    pub active: bool,
+    /// One-to-one chats: the other member (the lowest id but the sender's, as `member_ids`).
+    pub other: Option<Id>,
+}
+
+/// The seats of (person, conversation) pairs, in one query whatever their number; a pair whose
+/// person is not a member of that conversation is left out.
+pub async fn seats(conn: &mut Conn, wanted: &[(Id, Id)]) -> sqlx::Result<Vec<((Id, Id), Seat)>> {
+    const SELECT: &str = "SELECT m.user_id, m.conversation_id, c.kind, m.left_at_message_id AS left_at,
+               CASE WHEN c.kind = 'group' THEN NULL ELSE
+                 (SELECT o.user_id FROM members o WHERE o.conversation_id = m.conversation_id
+                    AND o.user_id <> m.user_id AND o.left_at_message_id IS NULL
+                  ORDER BY o.user_id LIMIT 1) END AS other
+        FROM wanted w
+        JOIN members m ON m.conversation_id = w.conversation_id AND m.user_id = w.user_id
+        JOIN conversations c ON c.id = m.conversation_id";
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = if Backend::of(conn) == Backend::Sqlite {
+        // The pairs as one JSON parameter: one statement whatever their number, prepared once.
+        static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("WITH wanted (user_id, conversation_id) AS (SELECT value ->> 0, value ->> 1 FROM json_each($1)) {SELECT}")
+        });
+        sqlx::query(&SQLITE).bind(super::json_param(&wanted)?).fetch_all(conn).await?
+    } else {
+        let values: Vec<String> =
+            (0..wanted.len()).map(|i| format!("(${}::BIGINT, ${}::BIGINT)", 2 * i + 1, 2 * i + 2)).collect();
+        let sql = format!("WITH wanted (user_id, conversation_id) AS (VALUES {}) {SELECT}", values.join(", "));
+        let mut query = sqlx::query(&sql).persistent(false);
+        for (user, conversation) in wanted {
+            query = query.bind(*user).bind(*conversation);
+        }
+        query.fetch_all(conn).await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let seat = Seat {
+                kind: r.get("kind"),
+                active: r.get::<Option<Id>, _>("left_at").is_none(),
+                other: r.get("other"),
+            };
+            ((r.get("user_id"), r.get("conversation_id")), seat)
+        })
+        .collect())
+}
+
 /// The one-to-one conversation of two users, if there is one.
 pub async fn find_direct(conn: &mut Conn, me: Id, other: Id) -> sqlx::Result<Option<Id>> {
     sqlx::query_scalar("SELECT id FROM conversations WHERE direct_key = $1")

@@ -360,3 +360,62 @@ async fn sends_written_together_are_each_searchable_mentioned_and_numbered_in_or
     let mentions = stored.iter().filter(|m| m["atUserIds"] == json!([bob_id])).count();
     assert_eq!(mentions, 10);
 }
+
+#[tokio::test]
+async fn sends_naming_conversations_at_once_are_each_checked_against_their_sender() {
+    let s = TestServer::start().await;
+    let (alice, alice_id) = s.register("nc_alice").await;
+    let (bob, bob_id) = s.register("nc_bob").await;
+    let (carol, carol_id) = s.register("nc_carol").await;
+    let (dave, _) = s.register("nc_dave").await;
+    let chat = s.send_text(&alice, bob_id, "hello").await["conversationId"].as_i64().unwrap();
+    let (status, group) =
+        s.post("/api/groups", &alice, json!({"name": "limes", "memberIds": [bob_id, carol_id]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let gid = group["data"]["conversationId"].as_i64().unwrap();
+    let path = format!("/api/groups/{gid}/members/{carol_id}");
+    assert_eq!(s.call(reqwest::Method::DELETE, &path, Some(&alice), None).await.0, StatusCode::OK);
+
+    // 40 sends at once, as the app sends them (by conversation), landing in shared batches:
+    // each is answered as if it were alone.
+    let mut calls = Vec::new();
+    for i in 0..40 {
+        let s = &s;
+        let (token, body) = match i % 8 {
+            0 => (&alice, json!({"conversationId": chat, "content": format!("a{i}")})),
+            1 => (&bob, json!({"conversationId": chat, "receiverId": alice_id, "content": format!("b{i}")})),
+            2 => (&bob, json!({"conversationId": gid, "content": format!("g{i}")})),
+            3 => (&alice, json!({"conversationId": chat, "receiverId": carol_id, "content": "wrong receiver"})),
+            4 => (&dave, json!({"conversationId": chat, "content": "not a member"})),
+            5 => (&carol, json!({"conversationId": gid, "content": "removed"})),
+            6 => (&alice, json!({"conversationId": gid, "receiverId": bob_id, "content": "receiver in a group"})),
+            _ => (&alice, json!({"conversationId": 987_654, "content": "no such chat"})),
+        };
+        calls.push(async move { (i, s.post("/api/messages", token, body).await) });
+    }
+    for (i, (status, body)) in futures_util::future::join_all(calls).await {
+        let expected = match i % 8 {
+            0..=2 => StatusCode::CREATED,
+            3 | 6 => StatusCode::UNPROCESSABLE_ENTITY,
+            5 => StatusCode::FORBIDDEN,
+            _ => StatusCode::NOT_FOUND,
+        };
+        assert_eq!(status, expected, "send {i}: {body}");
+        let m = &body["data"];
+        match i % 8 {
+            0 => assert_eq!(m["receiverId"], bob_id, "{m}"),
+            1 => assert_eq!(m["receiverId"], alice_id, "{m}"),
+            _ => {}
+        }
+    }
+    // Exactly the accepted ones are stored.
+    let texts = |list: Vec<Value>| {
+        list.iter().map(|m| m["content"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>()
+    };
+    let in_chat = texts(all_messages(&s, &alice, chat).await);
+    assert_eq!(in_chat.len(), 1 + 10, "{in_chat:?}");
+    assert!(in_chat.iter().all(|t| t == "hello" || t.starts_with('a') || t.starts_with('b')), "{in_chat:?}");
+    let in_group: Vec<String> = texts(all_messages(&s, &alice, gid).await);
+    assert_eq!(in_group.iter().filter(|t| t.starts_with('g')).count(), 5, "{in_group:?}");
+    assert!(!in_group.iter().any(|t| t == "removed" || t == "receiver in a group"), "{in_group:?}");
+}
