@@ -270,7 +270,7 @@ impl Known {
         if let Some(key) = written.new_direct {
             let (cid, sender, receiver) = (written.row.conversation_id, written.row.sender_id, written.row.receiver_id);
             self.direct.insert(key, cid);
-            let seat = |other| Seat { kind: "single".into(), active: true, other: Some(other) };
+            let seat = |other| Seat { group: false, active: true, other: Some(other) };
             self.seats.insert((sender, cid), seat(receiver));
             self.seats.insert((receiver, cid), seat(sender));
         }
@@ -485,7 +485,7 @@ async fn resolve_target(
             None => conversations::seats(conn, &[(me, cid)]).await?.pop().map(|(_, seat)| seat),
         };
         let seat = seat.ok_or_else(|| AppError::not_found(format!("no conversation {cid}")))?;
-        if seat.kind == "group" {
+        if seat.group {
             if receiver.is_some() {
                 return Err(AppError::unprocessable("receiverId is not used for group messages"));
             }

@@ -184,11 +184,12 @@ pub async fn find_directs(conn: &mut Conn, keys: &[String]) -> sqlx::Result<Vec<
     query.fetch_all(conn).await
 }
 
-/// Where a person stands in a conversation they send to: its kind, whether they are still in it
-/// (a group member who left or was removed is not), and for a one-to-one chat the other person.
+/// Where a person stands in a conversation they send to: whether it is a group, whether they
+/// are still in it (a group member who left or was removed is not), and for a one-to-one chat
+/// the other person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seat {
-    pub kind: String,
+    pub group: bool,
     pub active: bool,
     /// One-to-one chats: the other member (the lowest id but the sender's, as `member_ids`).
     pub other: Option<Id>,
@@ -228,7 +229,7 @@ pub async fn seats(conn: &mut Conn, wanted: &[(Id, Id)]) -> sqlx::Result<Vec<((I
         .into_iter()
         .map(|r| {
             let seat = Seat {
-                kind: r.get("kind"),
+                group: r.get::<String, _>("kind") == "group",
                 active: r.get::<Option<Id>, _>("left_at").is_none(),
                 other: r.get("other"),
             };
