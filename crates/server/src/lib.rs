@@ -22,9 +22,29 @@ use std::sync::Arc;
 pub use config::Config;
 use tokio::net::TcpListener;
 
-/// Everything a request handler may touch.
+/// Everything a request handler may touch: one shared [`Parts`], so the copy axum makes for
+/// each extractor and middleware is one reference count, not one per part (~3 % of the server's
+/// CPU per send went to cloning and dropping the parts one by one).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Parts>);
+
+impl std::ops::Deref for AppState {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// The same server with other settings (tests: a shorter upload lifetime, say).
+    pub fn with_config(&self, config: Config) -> AppState {
+        AppState(Arc::new(Parts { config: Arc::new(config), ..Parts::clone(&self.0) }))
+    }
+}
+
+/// The server's parts, shared by every request.
+#[derive(Clone)]
+pub struct Parts {
     pub config: Arc<Config>,
     pub store: store::Store,
     pub hub: Arc<hub::Hub>,
@@ -52,7 +72,7 @@ impl AppState {
                 .await
                 .with_context(|| format!("cannot join the NATS bus at {url}"))?;
         }
-        Ok(AppState {
+        Ok(AppState(Arc::new(Parts {
             passwords: Arc::new(service::passwords::PasswordHasher::new(&config.hashing)),
             account_limits,
             address_limits: Arc::new(routes::limits::AddressLimits::new(&config.rates)),
@@ -64,7 +84,7 @@ impl AppState {
             config: Arc::new(config),
             store,
             files: Arc::new(files),
-        })
+        })))
     }
 }
 

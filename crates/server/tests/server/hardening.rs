@@ -324,7 +324,7 @@ async fn recalled_and_never_sent_files_leave_no_bytes_and_quotas_hold() {
     assert_eq!(stored_files(&s).len(), 2, "young uploads are kept");
     let mut config = (*state.config).clone();
     config.unsent_upload_ttl = Duration::ZERO;
-    let aged = confab_server::AppState { config: std::sync::Arc::new(config), ..state };
+    let aged = state.with_config(config);
     tokio::time::sleep(Duration::from_millis(5)).await;
     confab_server::service::maintenance::tidy(&aged).await.unwrap();
     assert_eq!(stored_files(&s).len(), 1, "the never-sent upload is erased, the sent one stays");
