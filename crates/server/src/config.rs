@@ -65,6 +65,10 @@ pub struct Config {
     /// API requests being handled at once at most; beyond, a fast 503 (a burst cannot pile up
     /// connections and memory in front of the writer).
     pub max_in_flight: usize,
+    /// A send that would wait longer than this for the writer (by the queue ahead of it and the
+    /// writer's recent pace) is answered 503 with `Retry-After` at once, so that under overload the
+    /// sends taken are delivered quickly instead of all of them waiting behind a standing queue.
+    pub max_send_wait: Duration,
     /// The assistant's model endpoint and limits.
     pub ai: AiConfig,
 }
@@ -194,6 +198,7 @@ impl Config {
             shutdown_deadline: Duration::from_secs(10),
             max_group_members: 500,
             max_in_flight: 1024,
+            max_send_wait: Duration::from_millis(10),
             ai: AiConfig::default(),
         }
     }

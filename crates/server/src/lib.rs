@@ -78,7 +78,7 @@ impl AppState {
             address_limits: Arc::new(routes::limits::AddressLimits::new(&config.rates)),
             hub,
             burner: Arc::default(),
-            sends: Arc::default(),
+            sends: Arc::new(service::send_queue::SendQueue::new(config.max_send_wait)),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
             assistant: Arc::new(service::assistant::Assistant::new(&config.ai)?),
             config: Arc::new(config),

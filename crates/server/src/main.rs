@@ -84,6 +84,10 @@ struct Args {
     /// API requests handled at once; more get 503 with Retry-After at once.
     #[arg(long, env = "CONFAB_MAX_IN_FLIGHT", default_value_t = 1024)]
     max_in_flight: usize,
+    /// Milliseconds a send may expect to wait for the database writer; beyond, 503 with
+    /// Retry-After at once (a burst of up to 64 sends is always taken).
+    #[arg(long, env = "CONFAB_MAX_SEND_WAIT_MS", default_value_t = 10)]
+    max_send_wait_ms: u64,
     /// The assistant's model: an OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
     /// (Ollama) or http://127.0.0.1:8080/v1 (llama.cpp's server); `/chat/completions` is appended.
     /// Without it the assistant says how to connect one.
@@ -141,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
     config.storage_quota_bytes = args.storage_quota_bytes;
     config.max_group_members = args.max_group_members.max(2);
     config.max_in_flight = args.max_in_flight.max(1);
+    config.max_send_wait = Duration::from_millis(args.max_send_wait_ms);
     config.ai.url = args.ai_url;
     config.ai.model = args.ai_model;
     config.ai.key = args.ai_key;

@@ -17,6 +17,7 @@ use crate::AppState;
 pub const REQUESTS: &str = "confab_http_requests_total";
 pub const REQUEST_SECONDS: &str = "confab_http_request_duration_seconds";
 pub const SENDS: &str = "confab_messages_sent_total";
+pub const SENDS_TURNED_AWAY: &str = "confab_sends_turned_away_total";
 pub const SEND_BATCH: &str = "confab_send_batch_size";
 pub const COMMIT_SECONDS: &str = "confab_db_commit_seconds";
 pub const FLUSH_SECONDS: &str = "confab_db_flush_seconds";
@@ -44,6 +45,10 @@ pub fn handle() -> &'static PrometheusHandle {
         metrics::describe_counter!(REQUESTS, "HTTP requests answered, by method, route and status");
         metrics::describe_histogram!(REQUEST_SECONDS, metrics::Unit::Seconds, "Time to answer an HTTP request");
         metrics::describe_counter!(SENDS, "Messages accepted (new ones, not retries)");
+        metrics::describe_counter!(
+            SENDS_TURNED_AWAY,
+            "Sends answered 503 because the writer's queue would have kept them too long"
+        );
         metrics::describe_histogram!(SEND_BATCH, "Sends written per transaction (group commit)");
         metrics::describe_histogram!(
             COMMIT_SECONDS,

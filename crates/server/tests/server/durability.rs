@@ -419,3 +419,86 @@ async fn sends_naming_conversations_at_once_are_each_checked_against_their_sende
     assert_eq!(in_group.iter().filter(|t| t.starts_with('g')).count(), 5, "{in_group:?}");
     assert!(!in_group.iter().any(|t| t == "removed" || t == "receiver in a group"), "{in_group:?}");
 }
+
+#[tokio::test]
+async fn sends_that_would_wait_too_long_are_turned_away_at_once_and_written_nothing() {
+    use confab_server::service::send_queue::ALWAYS_TAKEN;
+    use std::time::{Duration, Instant};
+    // Any wait is too long, once the writer's pace is known: only the floor of the queue is taken.
+    let s = TestServer::start_with(|c| c.max_send_wait = Duration::ZERO).await;
+    let (alice, _) = s.register("queue_alice").await;
+    let (_, bob_id) = s.register("queue_bob").await;
+    let first = s.send_text(&alice, bob_id, "first").await;
+    let cid = first["conversationId"].as_i64().unwrap();
+    let state = s.server.as_ref().unwrap().state.clone();
+
+    // The writer is held (as by a long transaction): one send is taken and waits for it, and
+    // every later one queues behind.
+    let held = state.store.writer().await.unwrap();
+    let api = Api { http: s.http.clone(), base: s.base.clone() };
+    let send = |i: usize| {
+        let (api, alice) = (Api { http: api.http.clone(), base: api.base.clone() }, alice.clone());
+        async move {
+            let res = api
+                .http
+                .post(format!("{}/api/messages", api.base))
+                .bearer_auth(&alice)
+                .json(&json!({"conversationId": cid, "receiverId": bob_id, "content": format!("m{i}"), "clientMsgId": format!("q{i}")}))
+                .send()
+                .await
+                .unwrap();
+            let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+            (i, res.status(), retry, res.json::<Value>().await.unwrap())
+        }
+    };
+    let taken = tokio::spawn(send(0));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while state.sends.writing() == 0 {
+        assert!(Instant::now() < deadline && !taken.is_finished(), "the first send was not taken by the writer");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!((state.sends.writing(), state.sends.waiting()), (1, 0));
+    let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    for i in 1..=150 {
+        let (tx, send) = (tx.clone(), send(i));
+        tokio::spawn(async move { tx.send(send.await).unwrap() });
+    }
+    // While the writer is held, the sends beyond the floor are answered at once.
+    let mut turned_away = Vec::new();
+    while turned_away.len() + state.sends.waiting() < 150 {
+        let (i, status, retry, body) =
+            tokio::time::timeout_at(deadline.into(), answers.recv()).await.expect("answered at once").unwrap();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{i}: {body}");
+        assert_eq!(retry.as_deref(), Some("1"), "{i}");
+        assert_eq!(body["code"], 503);
+        assert!(body["message"].as_str().unwrap().contains("busy"), "{body}");
+        turned_away.push(i);
+    }
+    assert!(state.sends.waiting() >= ALWAYS_TAKEN, "a burst up to the floor is always taken");
+    assert!(!turned_away.is_empty());
+
+    // Once the writer is free, every send taken is written and answered.
+    drop(held);
+    let (_, status, _, body) = taken.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut written = 1;
+    while written + turned_away.len() < 151 {
+        let (i, status, _, body) = answers.recv().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{i}: {body}");
+        written += 1;
+    }
+    let stored = all_messages(&s, &alice, cid).await;
+    assert_eq!(stored.len(), 1 + written, "exactly the sends taken are stored");
+    let texts: HashSet<String> = stored.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();
+    assert!(turned_away.iter().all(|i| !texts.contains(&format!("m{i}"))), "nothing of a turned-away send");
+
+    // Sent again with the same clientMsgId, each turned-away send goes through, once.
+    for i in &turned_away {
+        let (_, status, _, body) = send(*i).await;
+        assert_eq!(status, StatusCode::CREATED, "{i}: {body}");
+    }
+    let stored = all_messages(&s, &alice, cid).await;
+    assert_eq!(stored.len(), 152, "first, m0 and m1..m150 once each");
+    let texts: HashSet<String> = stored.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();
+    assert_eq!(texts.len(), 152);
+}
