@@ -501,4 +501,16 @@ async fn sends_that_would_wait_too_long_are_turned_away_at_once_and_written_noth
     assert_eq!(stored.len(), 152, "first, m0 and m1..m150 once each");
     let texts: HashSet<String> = stored.iter().map(|m| m["content"].as_str().unwrap().to_string()).collect();
     assert_eq!(texts.len(), 152);
+
+    // Retries naming the conversation, sent together, are recognised: the same messages, 200.
+    let ids: BTreeMap<String, i64> = stored
+        .iter()
+        .filter_map(|m| Some((m["clientMsgId"].as_str()?.to_string(), m["messageId"].as_i64().unwrap())))
+        .collect();
+    let again = futures_util::future::join_all((0..8).map(send)).await;
+    for (i, status, _, body) in again {
+        assert_eq!(status, StatusCode::OK, "{i}: {body}");
+        assert_eq!(body["data"]["messageId"].as_i64(), ids.get(&format!("q{i}")).copied(), "{i}: {body}");
+    }
+    assert_eq!(all_messages(&s, &alice, cid).await.len(), 152);
 }
