@@ -435,9 +435,9 @@ async fn sends_that_would_wait_too_long_are_turned_away_at_once_and_written_noth
     // The writer is held (as by a long transaction): one send is taken and waits for it, and
     // every later one queues behind.
     let held = state.store.writer().await.unwrap();
-    let api = Api { http: s.http.clone(), base: s.base.clone() };
+    let api = s.api.clone();
     let send = |i: usize| {
-        let (api, alice) = (Api { http: api.http.clone(), base: api.base.clone() }, alice.clone());
+        let (api, alice) = (api.clone(), alice.clone());
         async move {
             let res = api
                 .http
