@@ -70,7 +70,7 @@ impl Store {
         if let Some(s) = storage() {
             let _ = s.set_item(TOKEN_KEY, &token);
         }
-        api::set_token(Some(token.clone()));
+        api::set_token(Some(token));
         let user_id = user.user_id;
         self.me.set(Some(user));
         // What was written but not sent before a reload shows again, waiting, and goes out.
@@ -87,7 +87,8 @@ impl Store {
         OUTBOX_TIMER.with(|t| {
             *t.borrow_mut() = Some(gloo_timers::callback::Interval::new(OUTBOX_RETRY_MS, move || store.flush_outbox()))
         });
-        self.connect(token);
+        // The socket opens once the list is in, from the event the list reflects: nothing that
+        // happens in between is missed or counted twice.
         self.load_conversations();
         self.flush_outbox();
     }
@@ -140,14 +141,16 @@ impl Store {
         });
     }
 
-    fn connect(&self, token: String) {
+    /// Opens the socket, from `since`, unless it is open (or no one is signed in).
+    fn connect_once(&self, since: Option<i64>) {
+        let Some(token) = api::token() else { return };
+        if SOCKET.with(|s| s.borrow().is_some()) {
+            return;
+        }
+        self.last_seq.set(since);
         let store = *self;
         let handle = socket::run(token, move || store.last_seq.get_untracked(), move |event| store.on_socket(event));
-        SOCKET.with(|s| {
-            if let Some(old) = s.borrow_mut().replace(handle) {
-                old.stop()
-            }
-        });
+        SOCKET.with(|s| *s.borrow_mut() = Some(handle));
     }
 
     fn on_socket(&self, event: socket::SocketEvent) {
@@ -155,6 +158,9 @@ impl Store {
             socket::SocketEvent::Connected => {
                 self.online.set(true);
                 self.flush_outbox();
+                if !self.list_loaded.get_untracked() && !self.list_loading.get_untracked() {
+                    self.load_conversations();
+                }
             }
             socket::SocketEvent::Disconnected => self.online.set(false),
             // Signed out elsewhere ("sign out everywhere", another tab) or expired: back to sign-in.
@@ -240,12 +246,16 @@ impl Store {
                     Ok(page) => {
                         store.list_pages.set(1);
                         store.list_more.set(page.total > page.list.len() as i64);
-                        if !store.finish_list_load(page.list) {
+                        let again = store.finish_list_load(page.list, page.seq);
+                        store.connect_once(Some(page.seq));
+                        if !again {
                             break;
                         }
                     }
                     Err(_) => {
+                        // Live messages still come; the list loads again once the socket is up.
                         store.list_loading.set(false);
+                        store.connect_once(None);
                         break;
                     }
                 }

@@ -11,6 +11,12 @@ pub mod window;
 
 use std::collections::HashMap;
 
+thread_local! {
+    /// The newest event the loaded list reflects (the server says): a message the socket brings
+    /// with a number up to it is already in the list's unread counts.
+    static LIST_SEQ: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
 use confab_api::*;
 use leptos::prelude::*;
 
@@ -390,7 +396,9 @@ impl Store {
             c.last_message_time = Some(m.created_at.clone());
             c.last_message_system = m.system.clone();
             let system = m.message_type == MessageType::System;
-            if from_other && !watching && !system {
+            // The event in hand is the socket's newest; the list may already count it.
+            let counted = self.last_seq.get_untracked().is_some_and(|s| s <= LIST_SEQ.get());
+            if from_other && !watching && !system && !counted {
                 c.unread_count += 1;
                 // An @mention of me (or of everyone) marks the list row until it is read.
                 let at_me = m.at_user_ids.contains(&me);
@@ -538,8 +546,9 @@ impl Store {
         }
     }
 
-    fn finish_list_load(&self, list: Vec<Conversation>) -> bool {
+    fn finish_list_load(&self, list: Vec<Conversation>, seq: i64) -> bool {
         self.list_loading.set(false);
+        LIST_SEQ.set(seq);
         self.set_conversations(list);
         let again = self.list_dirty.get_untracked();
         self.list_dirty.set(false);
@@ -557,6 +566,7 @@ impl Store {
         self.socket_refused.set(None);
         self.active.set(None);
         self.last_seq.set(None);
+        LIST_SEQ.set(0);
         self.uploads.set(Vec::new());
         // Nothing of the last person may stay for the next one in this tab.
         self.recalled_texts.set(HashMap::new());

@@ -487,6 +487,11 @@ fn single() -> ConversationType {
 pub struct ConversationPage {
     pub list: Vec<Conversation>,
     pub total: i64,
+    /// The newest event number this page reflects (read in the same snapshot as the list):
+    /// connect the socket with `sinceSeq` set to it to get exactly what changed after the list,
+    /// nothing missed and nothing counted twice.
+    #[serde(default)]
+    pub seq: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

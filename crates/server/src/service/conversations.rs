@@ -29,8 +29,12 @@ pub async fn broadcast_to_members(conn: &mut Conn, conversation_id: Id, now: i64
 pub async fn list(state: &AppState, me: Id, page: Option<i64>, page_size: Option<i64>) -> AppResult<ConversationPage> {
     let (limit, offset) = super::page_window(page, page_size, 20);
     let mut conn = state.store.reader().await?;
-    let (list, total) = conversations::list(&mut conn, me, limit, offset).await?;
-    Ok(ConversationPage { list, total })
+    let (list, total, seq) = conversations::list(&mut conn, me, limit, offset).await?;
+    drop(conn);
+    // The snapshot may hold a batch of sends committed but not yet on disk: as on the socket,
+    // nothing of it goes out before it is.
+    state.store.durability.settled().await;
+    Ok(ConversationPage { list, total, seq })
 }
 
 pub async fn get(state: &AppState, me: Id, conversation_id: Id) -> AppResult<Conversation> {

@@ -110,15 +110,24 @@ pub fn role_of(s: &str) -> GroupRole {
     }
 }
 
-/// One page of a member's conversation list, and how many it has in all.
-pub async fn list(conn: &mut Conn, me: Id, limit: i64, offset: i64) -> sqlx::Result<(Vec<Conversation>, i64)> {
+/// One page of a member's conversation list, how many it has in all, and the newest event
+/// number handed to them, all read in one snapshot (so the list is exactly the state after
+/// that event).
+pub async fn list(conn: &mut Conn, me: Id, limit: i64, offset: i64) -> sqlx::Result<(Vec<Conversation>, i64, i64)> {
+    let mut tx = super::begin_snapshot(conn).await?;
     let sql = format!("{VIEW} AND me.listed = 1 {ORDER} LIMIT $2 OFFSET $3");
-    let rows = sqlx::query(&sql).bind(me).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(&sql).bind(me).bind(limit).bind(offset).fetch_all(&mut *tx).await?;
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE user_id = $1 AND listed = 1")
         .bind(me)
-        .fetch_one(conn)
+        .fetch_one(&mut *tx)
         .await?;
-    Ok((rows.iter().map(from_row).collect(), total))
+    let seq: i64 = sqlx::query_scalar("SELECT last_seq FROM event_counters WHERE user_id = $1")
+        .bind(me)
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or(0);
+    tx.commit().await?;
+    Ok((rows.iter().map(from_row).collect(), total, seq))
 }
 
 /// The member's view of one conversation; `None` if they are not a member.

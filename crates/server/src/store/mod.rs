@@ -91,6 +91,16 @@ pub async fn begin_owned(conn: PoolConnection<Any>) -> sqlx::Result<Tx<'static>>
     }
 }
 
+/// Starts a read-only transaction whose statements all see one snapshot of the database.
+/// SQLite: a deferred `BEGIN` (in WAL mode the first read fixes the snapshot). PostgreSQL:
+/// `REPEATABLE READ` (its default gives each statement its own).
+pub async fn begin_snapshot(conn: &mut Conn) -> sqlx::Result<Tx<'_>> {
+    match Backend::of(conn) {
+        Backend::Sqlite => conn.begin_with("BEGIN").await,
+        Backend::Postgres => conn.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await,
+    }
+}
+
 async fn lock_pg_writes(conn: &mut Conn) -> sqlx::Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_WRITE_LOCK).execute(conn).await?;
     Ok(())

@@ -119,3 +119,58 @@ async fn signing_out_closes_the_sockets_of_that_token() {
     s.send_text(&a, b_id, "after sign-out").await;
     assert!(ws.closed_without_text().await, "a revoked token's socket must not receive messages");
 }
+
+/// The list and the socket meet exactly: a list page says which event it reflects (`seq`),
+/// and a socket opened from there brings every message after it. Taken while messages keep
+/// arriving, the unread count in the list plus the messages the socket brings is always the
+/// number sent: none missed between the two, none counted twice.
+#[tokio::test]
+async fn the_list_says_which_event_it_reflects_and_the_socket_goes_on_from_there() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let (status, empty) = s.get("/api/conversations", &b).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(empty["data"]["seq"], 0, "nothing has happened to bob yet");
+
+    const SENT: usize = 60;
+    let sender = {
+        let (s, a) = (s.api.clone(), a.clone());
+        tokio::spawn(async move {
+            for i in 0..SENT {
+                s.send_text(&a, b_id, &format!("m{i}")).await;
+            }
+        })
+    };
+    let mut views = Vec::new();
+    // (At most 12 at once: a person may hold 16 sockets.)
+    while (!sender.is_finished() || views.is_empty()) && views.len() < 12 {
+        let (status, page) = s.get("/api/conversations", &b).await;
+        assert_eq!(status, StatusCode::OK);
+        let unread = page["data"]["list"].get(0).map_or(0, |c| c["unreadCount"].as_i64().unwrap());
+        let seq = page["data"]["seq"].as_i64().unwrap();
+        let mut ws = s.socket(&b, Some(seq)).await;
+        let (replayed, ready) = ws.until_ready().await;
+        assert!(ready >= seq);
+        views.push((unread, seq, ws, replayed));
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    sender.await.unwrap();
+    let (_, last) = s.get("/api/conversations", &b).await;
+    assert_eq!(last["data"]["list"][0]["unreadCount"], SENT as i64);
+    let newest = last["data"]["seq"].as_i64().unwrap();
+    assert_eq!(newest, SENT as i64, "one event per message");
+    assert!(views.len() >= 3, "the list was taken while messages arrived ({} times)", views.len());
+    for (unread, seq, mut ws, mut events) in views {
+        let mut upto = events.last().map_or(seq, |e| e["seq"].as_i64().unwrap());
+        while upto < newest {
+            let e = ws.next().await;
+            upto = e["seq"].as_i64().unwrap();
+            events.push(e);
+        }
+        let brought = events.iter().filter(|e| e["type"] == "new_message").count() as i64;
+        assert_eq!(unread + brought, SENT as i64, "list at seq {seq} counted {unread}, the socket brought {brought}");
+        let first = events.first().map(|e| e["seq"].as_i64().unwrap());
+        assert!(first.is_none_or(|f| f == seq + 1), "the socket goes on right after the list");
+    }
+}
