@@ -646,7 +646,8 @@ pub struct Health {
     pub status: String,
 }
 
-/// `GET /api/ready`: whether this instance can serve — its database and its event bus.
+/// `GET /api/ready`: whether this instance can serve — its database and its event bus — and
+/// whether its file store answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -655,6 +656,10 @@ pub struct Readiness {
     pub database: String,
     /// `"in-process"` for one instance; the bus's state when several share one.
     pub bus: String,
+    /// `"ok"` or what is wrong with the file store. Reported, but it does not make the instance
+    /// unready: messages go on without files, and every instance shares the one store.
+    #[serde(default)]
+    pub files: String,
 }
 
 // ---------------------------------------------------------------------------------------------

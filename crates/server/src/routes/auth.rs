@@ -45,16 +45,20 @@ pub async fn health_route() -> Response {
 /// GET /api/ready
 #[utoipa::path(get, path = "/api/ready", tag = "auth",
     responses((status = 200, body = Readiness, description = "ready to serve"),
-              (status = 503, body = Readiness, description = "the database or the bus cannot be reached")))]
+              (status = 503, body = Readiness, description = "the database or the bus cannot be reached (an unreachable file store is reported, not refused)")))]
 pub async fn ready_route(State(state): State<AppState>) -> Response {
-    let database = match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.check()).await {
-        Ok(Ok(())) => "ok".to_string(),
-        Ok(Err(e)) => format!("error: {e}"),
-        Err(_) => "error: no answer within 2 s".to_string(),
+    let database = async {
+        match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.check()).await {
+            Ok(Ok(())) => "ok".to_string(),
+            Ok(Err(e)) => format!("error: {e}"),
+            Err(_) => "error: no answer within 2 s".to_string(),
+        }
     };
+    let (database, files) = tokio::join!(database, state.files.check());
+    let files = files.err().unwrap_or_else(|| "ok".into());
     let (bus_ok, bus) = state.hub.bus_state();
     let ready = database == "ok" && bus_ok;
-    let body = Readiness { database, bus };
+    let body = Readiness { database, bus, files };
     respond(if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
 }
 

@@ -37,7 +37,15 @@ pub struct FileStore {
     blobs: Arc<dyn ObjectStore>,
     key: [u8; 32],
     ttl_secs: u64,
+    /// The last answer of [`FileStore::check`] and when it was had (one probe at a time).
+    checked: tokio::sync::Mutex<Option<(tokio::time::Instant, Result<(), String>)>>,
 }
+
+/// How long a probe of the store's reachability is reused: `/api/ready` is open to anyone,
+/// and each call must not become a request to the store.
+const CHECK_REUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a probe may take before the store counts as unreachable.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The store behind `--file-store-url`, or `files/` in the data dir.
 fn open_blobs(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
@@ -96,7 +104,36 @@ impl FileStore {
                 }
             }
         };
-        Ok(FileStore { tmp: root.join("tmp"), blobs, key, ttl_secs: config.file_url_ttl.as_secs().max(1) })
+        Ok(FileStore {
+            tmp: root.join("tmp"),
+            blobs,
+            key,
+            ttl_secs: config.file_url_ttl.as_secs().max(1),
+            checked: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Whether the store answers: a look-up of a key that is never written must come back
+    /// "not found" within [`CHECK_TIMEOUT`]. Callers within [`CHECK_REUSED_FOR`] of a probe share
+    /// its answer, and callers during one wait for it, so any number of callers make at most
+    /// one request to the store a second.
+    pub async fn check(&self) -> Result<(), String> {
+        let mut checked = self.checked.lock().await;
+        if let Some((_, answer)) = checked.as_ref().filter(|(at, _)| at.elapsed() < CHECK_REUSED_FOR) {
+            return answer.clone();
+        }
+        let probe = object_store::path::Path::from("confab-ready-probe");
+        let answer = match tokio::time::timeout(CHECK_TIMEOUT, self.blobs.head(&probe)).await {
+            Ok(Ok(_)) | Ok(Err(object_store::Error::NotFound { .. })) => Ok(()),
+            // The details (addresses, bucket) go to the log, not to anonymous callers.
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the file store did not answer a readiness probe");
+                Err("error: the file store cannot be reached (see the server's log)".into())
+            }
+            Err(_) => Err(format!("error: no answer within {} s", CHECK_TIMEOUT.as_secs())),
+        };
+        *checked = Some((tokio::time::Instant::now(), answer.clone()));
+        answer
     }
 
     async fn has_blob(&self, sha256: &str) -> Result<bool, object_store::Error> {

@@ -10,7 +10,91 @@ async fn ready_reports_the_database_and_the_bus() {
     let s = TestServer::start().await;
     let (status, body) = s.call(reqwest::Method::GET, "/api/ready", None, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["data"], json!({"database": "ok", "bus": "in-process"}));
+    assert_eq!(body["data"], json!({"database": "ok", "bus": "in-process", "files": "ok"}));
+}
+
+/// A stand-in S3 endpoint that answers every request "404 Not Found" and counts the look-ups.
+async fn counting_s3() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let heads = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = heads.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let heads = counted.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = conn.read(&mut buf).await {
+                    request.extend_from_slice(&buf[..n]);
+                    while let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        if request.starts_with(b"HEAD ") {
+                            heads.fetch_add(1, Ordering::SeqCst);
+                        }
+                        request.drain(..end + 4);
+                        let reply = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
+                        if conn.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, heads)
+}
+
+fn s3_at(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("aws_endpoint", endpoint),
+        ("aws_allow_http", "true"),
+        ("aws_access_key_id", "confab-test"),
+        ("aws_secret_access_key", "confab-test"),
+        ("aws_region", "us-east-1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// `/api/ready` is open to anyone: however many ask at once, the file store is asked at most
+/// once a second. A store that does not answer is reported, within a bounded time, and the
+/// instance stays ready (messages go on without files).
+#[tokio::test]
+async fn ready_probes_the_file_store_once_a_second_however_many_ask() {
+    let (endpoint, heads) = counting_s3().await;
+    let s = TestServer::start_with(|c| {
+        c.file_store_url = Some("s3://confab-probe".into());
+        c.file_store_options = s3_at(&endpoint);
+    })
+    .await;
+    let asks = (0..40).map(|_| s.call(reqwest::Method::GET, "/api/ready", None, None));
+    for (status, body) in futures_util::future::join_all(asks).await {
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["data"]["files"], "ok", "{body}");
+    }
+    assert_eq!(heads.load(std::sync::atomic::Ordering::SeqCst), 1, "one look-up for forty callers");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    s.call(reqwest::Method::GET, "/api/ready", None, None).await;
+    assert_eq!(heads.load(std::sync::atomic::Ordering::SeqCst), 2, "asked again after a second");
+
+    // Nothing listens where the store should be.
+    let gone = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = format!("http://{}", gone.local_addr().unwrap());
+    drop(gone);
+    let s = TestServer::start_with(|c| {
+        c.file_store_url = Some("s3://confab-gone".into());
+        c.file_store_options = s3_at(&dead);
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (status, body) = s.call(reqwest::Method::GET, "/api/ready", None, None).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "answered in {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::OK, "still ready: {body}");
+    assert_eq!(body["data"]["database"], "ok");
+    assert!(body["data"]["files"].as_str().unwrap().starts_with("error"), "{body}");
 }
 
 #[tokio::test]
