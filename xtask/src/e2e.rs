@@ -46,6 +46,8 @@ impl TestServer {
             // Every scenario signs up its own people from 127.0.0.1; the per-account sign-in
             // limit stays at its default (a scenario checks the app's message for it).
             .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
+            // Scenarios send hundreds of messages as one person in a moment (long threads).
+            .args(["--send-per-account", "100000/0.001"])
             .args(extra)
             .arg("--data-dir")
             .arg(&data)
@@ -126,6 +128,8 @@ pub fn run_on_cluster() -> Result {
         "dev",
         &[
             "--register-per-ip",
+            "100000/0.001",
+            "--send-per-account",
             "100000/0.001",
             "--login-per-ip",
             "100000/0.001",

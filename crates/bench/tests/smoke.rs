@@ -11,6 +11,7 @@ async fn every_scenario_runs_and_sees_every_delivery() {
     let mut config = confab_server::Config::new("127.0.0.1:0".parse().unwrap(), dir.path());
     config.rates.register_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.login_per_ip = confab_server::config::Rate::UNLIMITED;
+    config.rates.send_per_account = confab_server::config::Rate::UNLIMITED;
     let server = confab_server::spawn(config).await.unwrap();
     let c = Confab::new(&format!("http://{}", server.addr));
 

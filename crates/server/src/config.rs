@@ -155,6 +155,9 @@ pub struct RateLimits {
     pub register_per_ip: Rate,
     /// Uploads from one client address.
     pub upload_per_ip: Rate,
+    /// Messages one account sends (each copy of a forward counts): registration is open, so
+    /// without it one account could fill the disk and the send queue at the writer's full speed.
+    pub send_per_account: Rate,
 }
 
 impl Default for RateLimits {
@@ -164,6 +167,9 @@ impl Default for RateLimits {
             login_per_account: Rate::new(5, Duration::from_secs(20)),
             register_per_ip: Rate::new(10, Duration::from_secs(60)),
             upload_per_ip: Rate::new(60, Duration::from_secs(1)),
+            // A hundred at once (an outbox flushed after a while offline, a forward), then ten a
+            // second: far beyond anyone typing, and 0.2 % of what the writer can take.
+            send_per_account: Rate::new(100, Duration::from_millis(100)),
         }
     }
 }

@@ -66,6 +66,9 @@ struct Args {
     /// Uploads per client address, as BURST/SECONDS.
     #[arg(long, env = "CONFAB_UPLOAD_PER_IP", default_value = "60/1", value_parser = Rate::parse)]
     upload_per_ip: Rate,
+    /// Messages sent per account (each copy of a forward counts), as BURST/SECONDS.
+    #[arg(long, env = "CONFAB_SEND_PER_ACCOUNT", default_value = "100/0.1", value_parser = Rate::parse)]
+    send_per_account: Rate,
     /// Days a sign-in lasts without being used.
     #[arg(long, env = "CONFAB_TOKEN_IDLE_DAYS", default_value_t = 30)]
     token_idle_days: u64,
@@ -140,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
         login_per_account: args.login_per_account,
         register_per_ip: args.register_per_ip,
         upload_per_ip: args.upload_per_ip,
+        send_per_account: args.send_per_account,
     };
     config.token_idle_ttl = Duration::from_secs(args.token_idle_days.max(1) * 24 * 3600);
     config.storage_quota_bytes = args.storage_quota_bytes;

@@ -41,6 +41,7 @@ pub async fn send_route(
     caller: AuthUser,
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> AppResult<Response> {
+    state.account_limits.sending(caller.user.user_id, 1)?;
     let (message, new) = messages::send(&state, caller.user.user_id, req).await?;
     Ok(respond(if new { StatusCode::CREATED } else { StatusCode::OK }, message))
 }

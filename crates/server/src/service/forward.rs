@@ -28,6 +28,8 @@ fn distinct(ids: &[Id], what: &str, max: usize) -> AppResult<Vec<Id>> {
 pub async fn forward(state: &AppState, me: Id, req: ForwardRequest) -> AppResult<ForwardResult> {
     let message_ids = distinct(&req.message_ids, "messageIds", MAX_FORWARD_MESSAGES)?;
     let targets = distinct(&req.conversation_ids, "conversationIds", MAX_FORWARD_TARGETS)?;
+    // Each copy is a message sent.
+    state.account_limits.sending(me, message_ids.len() * targets.len())?;
     let mut conn = state.store.writer().await?;
     let mut originals = Vec::with_capacity(message_ids.len());
     for id in &message_ids {

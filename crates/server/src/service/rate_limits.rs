@@ -17,11 +17,36 @@ pub fn quota(rate: Rate) -> Quota {
 
 pub struct AccountLimits {
     login: DefaultKeyedRateLimiter<Id>,
+    send: DefaultKeyedRateLimiter<Id>,
+    send_burst: u32,
 }
 
 impl AccountLimits {
-    pub fn new(login: Rate) -> AccountLimits {
-        AccountLimits { login: RateLimiter::keyed(quota(login)) }
+    pub fn new(login: Rate, send: Rate) -> AccountLimits {
+        AccountLimits {
+            login: RateLimiter::keyed(quota(login)),
+            send: RateLimiter::keyed(quota(send)),
+            send_burst: send.burst.max(1),
+        }
+    }
+
+    /// Counts `messages` sent by `account` (per instance); 429, counting none, once it has sent
+    /// too many. More than the whole allowance at once (a forward of many to many) takes all of
+    /// it, so it needs a full allowance and then empties it.
+    pub fn sending(&self, account: Id, messages: usize) -> AppResult<()> {
+        let n = u32::try_from(messages).unwrap_or(u32::MAX).clamp(1, self.send_burst);
+        let n = NonZeroU32::new(n).expect("at least 1");
+        match self.send.check_key_n(&account, n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => {
+                let wait =
+                    not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+                let secs = wait.as_secs() + 1;
+                Err(AppError::too_many(format!("you are sending too fast; try again in {secs} s"), secs))
+            }
+            // Not reachable: `n` is at most the burst.
+            Err(_) => Err(AppError::too_many("you are sending too fast; try again in a moment", 1)),
+        }
     }
 
     /// Counts a sign-in attempt on `account`; 429 once it has had too many.
@@ -43,5 +68,7 @@ impl AccountLimits {
     pub fn forget_idle(&self) {
         self.login.retain_recent();
         self.login.shrink_to_fit();
+        self.send.retain_recent();
+        self.send.shrink_to_fit();
     }
 }

@@ -459,3 +459,66 @@ async fn an_overload_gets_a_fast_503_and_nothing_piles_up() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Registration is open, so one account must not be able to send at the writer's full speed:
+/// past its allowance a send is answered 429 with Retry-After and stores nothing; other people
+/// are not held back; the allowance comes back with time; each copy of a forward counts.
+#[tokio::test]
+async fn sends_are_rate_limited_per_account() {
+    let s = TestServer::start_with(|c| c.rates.send_per_account = Rate::new(5, Duration::from_millis(400))).await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let (c, c_id) = s.register("carol").await;
+    let send = |token: &str, to: i64, text: &str| {
+        s.http
+            .post(format!("{}/api/messages", s.base))
+            .bearer_auth(token)
+            .json(&json!({"receiverId": to, "content": text}))
+            .send()
+    };
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let res = send(&a, b_id, &format!("m{i}")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        ids.push(res.json::<Value>().await.unwrap()["data"]["messageId"].as_i64().unwrap());
+    }
+    let res = send(&a, b_id, "one too many").await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+    let body: Value = res.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("too fast"), "{body}");
+    let (_, list) = s.get("/api/conversations", &b).await;
+    let cid = list["data"]["list"][0]["conversationId"].as_i64().unwrap();
+    let (_, history) = s.get(&format!("/api/conversations/{cid}/messages"), &b).await;
+    assert_eq!(history["data"]["total"], 5, "the refused send stored nothing");
+
+    // Someone else is not held back.
+    assert_eq!(send(&c, b_id, "hi bob").await.unwrap().status(), StatusCode::CREATED);
+    // And the allowance comes back.
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(send(&a, b_id, "after a pause").await.unwrap().status(), StatusCode::CREATED);
+
+    // A forward of two messages to three chats is six sends: more than the whole allowance, it
+    // needs all of it.
+    let chat_with = |other: i64| {
+        let a = a.clone();
+        let s = &s;
+        async move {
+            let (_, body) = s.post("/api/conversations/private", &a, json!({"userId": other})).await;
+            body["data"]["conversationId"].as_i64().unwrap()
+        }
+    };
+    let (_, dave_id) = s.register("dave").await;
+    let targets = vec![chat_with(c_id).await, chat_with(dave_id).await, cid];
+    let forward = json!({"messageIds": [ids[0], ids[1]], "conversationIds": targets});
+    let (status, body) = s.post("/api/messages/forward", &a, forward.clone()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let (_, history) = s.get(&format!("/api/conversations/{cid}/messages"), &b).await;
+    assert_eq!(history["data"]["total"], 6, "nothing forwarded");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, body) = s.post("/api/messages/forward", &a, forward).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["list"].as_array().unwrap().len(), 6);
+    assert_eq!(send(&a, b_id, "right after").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+}

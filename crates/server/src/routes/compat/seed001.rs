@@ -117,6 +117,7 @@ pub async fn send_route(
         Some(req.conversation_id),
         None,
     );
+    state.account_limits.sending(caller.user.user_id, 1)?;
     let (message, _) = messages::send(&state, caller.user.user_id, send).await?;
     Ok(respond(StatusCode::CREATED, message.message_id))
 }
