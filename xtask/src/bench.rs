@@ -126,6 +126,8 @@ fn run_on_cluster(quick: bool) -> Result {
         "100000/0.001",
         "--send-per-account",
         "100000/0.001",
+        "--write-per-account",
+        "100000/0.001",
     ];
     let cluster = crate::cluster::start("serve", &limits, crate::postgres::Durability::Fsync)?;
     step(&format!(

@@ -47,7 +47,7 @@ impl TestServer {
             // limit stays at its default (a scenario checks the app's message for it).
             .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
             // Scenarios send hundreds of messages as one person in a moment (long threads).
-            .args(["--send-per-account", "100000/0.001"])
+            .args(["--send-per-account", "100000/0.001", "--write-per-account", "100000/0.001"])
             .args(extra)
             .arg("--data-dir")
             .arg(&data)
@@ -130,6 +130,8 @@ pub fn run_on_cluster() -> Result {
             "--register-per-ip",
             "100000/0.001",
             "--send-per-account",
+            "100000/0.001",
+            "--write-per-account",
             "100000/0.001",
             "--login-per-ip",
             "100000/0.001",

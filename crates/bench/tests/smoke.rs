@@ -12,6 +12,7 @@ async fn every_scenario_runs_and_sees_every_delivery() {
     config.rates.register_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.login_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.send_per_account = confab_server::config::Rate::UNLIMITED;
+    config.rates.write_per_account = confab_server::config::Rate::UNLIMITED;
     let server = confab_server::spawn(config).await.unwrap();
     let c = Confab::new(&format!("http://{}", server.addr));
 

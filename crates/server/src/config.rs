@@ -158,6 +158,10 @@ pub struct RateLimits {
     /// Messages one account sends (each copy of a forward counts): registration is open, so
     /// without it one account could fill the disk and the send queue at the writer's full speed.
     pub send_per_account: Rate,
+    /// Changes one account asks for — every POST, PUT, PATCH and DELETE signed in (and every
+    /// call of the OpenIM and Yunhu APIs, which are all POST): edits, reactions, groups, reads…
+    /// each is a write to the one database.
+    pub write_per_account: Rate,
 }
 
 impl Default for RateLimits {
@@ -170,6 +174,8 @@ impl Default for RateLimits {
             // A hundred at once (an outbox flushed after a while offline, a forward), then ten a
             // second: far beyond anyone typing, and 0.2 % of what the writer can take.
             send_per_account: Rate::new(100, Duration::from_millis(100)),
+            // Three hundred at once, then fifty a second: no one clicks that fast.
+            write_per_account: Rate::new(300, Duration::from_millis(20)),
         }
     }
 }

@@ -66,10 +66,7 @@ impl AppState {
         let store = store::Store::open(&config.data_dir, config.database_url.as_deref()).await?;
         let files = service::files::FileStore::open(&config)?;
         let hub = Arc::new(hub::Hub::new(config.sockets));
-        let account_limits = Arc::new(service::rate_limits::AccountLimits::new(
-            config.rates.login_per_account,
-            config.rates.send_per_account,
-        ));
+        let account_limits = Arc::new(service::rate_limits::AccountLimits::new(&config.rates));
         if let Some(url) = &config.nats_url {
             hub.connect_nats(url, account_limits.clone())
                 .await

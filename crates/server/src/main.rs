@@ -69,6 +69,9 @@ struct Args {
     /// Messages sent per account (each copy of a forward counts), as BURST/SECONDS.
     #[arg(long, env = "CONFAB_SEND_PER_ACCOUNT", default_value = "100/0.1", value_parser = Rate::parse)]
     send_per_account: Rate,
+    /// Changes per account (every signed-in POST, PUT, PATCH and DELETE), as BURST/SECONDS.
+    #[arg(long, env = "CONFAB_WRITE_PER_ACCOUNT", default_value = "300/0.02", value_parser = Rate::parse)]
+    write_per_account: Rate,
     /// Days a sign-in lasts without being used.
     #[arg(long, env = "CONFAB_TOKEN_IDLE_DAYS", default_value_t = 30)]
     token_idle_days: u64,
@@ -144,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
         register_per_ip: args.register_per_ip,
         upload_per_ip: args.upload_per_ip,
         send_per_account: args.send_per_account,
+        write_per_account: args.write_per_account,
     };
     config.token_idle_ttl = Duration::from_secs(args.token_idle_days.max(1) * 24 * 3600);
     config.storage_quota_bytes = args.storage_quota_bytes;

@@ -125,15 +125,9 @@ fn add_shared_errors(path: &str, method: &str, op: &mut Value, shape: Shape) {
     let secured = op.get("security").is_some();
     let has_body = op.get("requestBody").is_some();
     let has_params = op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
-    let limited = matches!(
-        path,
-        "/api/auth/login"
-            | "/api/auth/register"
-            | "/api/files"
-            | "/api/messages"
-            | "/api/messages/forward"
-            | "/api/auth/messages"
-    );
+    // Per-address limits, and per-account ones on every change a signed-in caller asks for.
+    let limited =
+        matches!(path, "/api/auth/login" | "/api/auth/register" | "/api/files") || (secured && method != "get");
     let hashes = matches!(path, "/api/auth/login" | "/api/auth/register");
     let mut shared: Vec<(&str, &str)> =
         vec![("414", "the request URL is too long"), ("431", "the request headers are too large")];

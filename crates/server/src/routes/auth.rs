@@ -32,6 +32,9 @@ impl FromRequestParts<AppState> for AuthUser {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| AppError::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
         let user = auth::authenticate(state, token).await?;
+        if !parts.method.is_safe() {
+            state.account_limits.writing(user.user_id)?;
+        }
         Ok(AuthUser { user, token: token.to_string() })
     }
 }

@@ -102,6 +102,7 @@ pub fn config_in(dir: &std::path::Path) -> Config {
     config.rates.login_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.upload_per_ip = confab_server::config::Rate::UNLIMITED;
     config.rates.send_per_account = confab_server::config::Rate::UNLIMITED;
+    config.rates.write_per_account = confab_server::config::Rate::UNLIMITED;
     config.database_url = fresh_database();
     config.file_store_url = fresh_bucket();
     config.file_store_options = s3_options();
@@ -428,7 +429,7 @@ impl Process {
             .args(bucket.iter().flat_map(|url| ["--file-store-url", url.as_str()]))
             .envs(s3_options().into_iter().map(|(k, v)| (k.to_ascii_uppercase(), v)))
             .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
-            .args(["--send-per-account", "100000/0.001"])
+            .args(["--send-per-account", "100000/0.001", "--write-per-account", "100000/0.001"])
             .args(extra)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

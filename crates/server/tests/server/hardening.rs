@@ -522,3 +522,29 @@ async fn sends_are_rate_limited_per_account() {
     assert_eq!(body["data"]["list"].as_array().unwrap().len(), 6);
     assert_eq!(send(&a, b_id, "right after").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// Every change a signed-in account asks for is a write to the one database: past its allowance
+/// a change is answered 429 and made nothing; reading goes on, and others are not held back.
+#[tokio::test]
+async fn changes_are_rate_limited_per_account_and_reads_are_not() {
+    let s = TestServer::start_with(|c| c.rates.write_per_account = Rate::new(4, Duration::from_secs(60))).await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let cid = s.send_text(&a, b_id, "hello").await["conversationId"].as_i64().unwrap();
+    let path = format!("/api/conversations/{cid}");
+    let pin = |token: String, pinned: bool| {
+        let (s, path) = (&s, &path);
+        async move { s.call(Method::PATCH, path, Some(&token), Some(json!({"isPinned": pinned}))).await }
+    };
+    assert_eq!(pin(a.clone(), true).await.0, StatusCode::OK);
+    assert_eq!(pin(a.clone(), false).await.0, StatusCode::OK);
+    assert_eq!(pin(a.clone(), true).await.0, StatusCode::OK);
+    // The send was the first of four.
+    let (status, body) = pin(a.clone(), false).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("too fast"), "{body}");
+    let (status, conv) = s.get(&format!("/api/conversations/{cid}"), &a).await;
+    assert_eq!(status, StatusCode::OK, "reading is not counted");
+    assert_eq!(conv["data"]["isPinned"], true, "the refused change made nothing");
+    assert_eq!(pin(b.clone(), true).await.0, StatusCode::OK, "someone else is not held back");
+}

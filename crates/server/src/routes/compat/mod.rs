@@ -43,7 +43,10 @@ async fn token_user(parts: &Parts, state: &AppState) -> Result<User, AppError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| AppError::unauthorized("missing token header"))?;
-    auth::authenticate(state, token).await
+    let user = auth::authenticate(state, token).await?;
+    // These APIs ask for everything with POST: each call counts as a change.
+    state.account_limits.writing(user.user_id)?;
+    Ok(user)
 }
 
 /// Routes outside `/api`: seed 004's `/chat/sessions…`, seed 003's `/v1/conversation/…` and
