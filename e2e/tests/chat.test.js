@@ -332,6 +332,26 @@ test('10. the sign-up switch reads right both ways; too many wrong passwords sho
   await ctx.close();
 });
 
+test('11b. a tab closed right after a message shows on screen still marks it read', async () => {
+  // Bob's first tab on his list (it reads nothing), a second on the chat with Alice.
+  await b.goto(`${BASE}/`);
+  await b.waitForSelector('.sidebar');
+  const tab = await bob.newPage();
+  await tab.goto(`${BASE}/c/${cid}`);
+  await tab.waitForSelector('.thread .composer');
+  const text = `seen as the tab closed ${stamp}`;
+  await api(a, 'POST', '/api/messages', { conversationId: cid, content: text });
+  await tab.waitForSelector(`.thread .msg:has(.text:text-is("${text}"))`);
+  // Closed before the app's short delay before it says "read" is over: the read goes as the
+  // page goes, in a request that outlives it.
+  await tab.close({ runBeforeUnload: true });
+  await waitFor(async () => {
+    const list = (await api(b, 'GET', '/api/conversations')).data.list;
+    return list.find((c) => c.conversationId === cid)?.unreadCount === 0;
+  }, 'the message read', 5000);
+  await waitFor(() => b.$(`.conv[data-conversation-id="${cid}"]:not(:has(.badge))`), 'no badge in the other tab');
+});
+
 test('11. "Sign out everywhere" signs out the other tab at once', async () => {
   const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
   const one = await ctx.newPage();

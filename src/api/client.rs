@@ -187,6 +187,23 @@ pub fn mark_read(id: Id) -> impl Future<Output = ApiResult<()>> {
     request(Method::PUT, format!("/api/conversations/{id}/read"), NO_BODY)
 }
 
+/// [`mark_read`] in a request that outlives the page (`keepalive`): for a tab that is closing.
+/// Nothing waits for its answer.
+pub fn mark_read_as_the_page_goes(id: Id) {
+    let (Some(token), Some(window)) = (token(), web_sys::window()) else { return };
+    let set = |o: &js_sys::Object, k: &str, v: &wasm_bindgen::JsValue| {
+        let _ = js_sys::Reflect::set(o, &k.into(), v);
+    };
+    let headers = js_sys::Object::new();
+    set(&headers, "Authorization", &format!("Bearer {token}").into());
+    let init = js_sys::Object::new();
+    set(&init, "method", &"PUT".into());
+    set(&init, "keepalive", &true.into());
+    set(&init, "headers", &headers);
+    let init: web_sys::RequestInit = wasm_bindgen::JsCast::unchecked_into(init);
+    let _ = window.fetch_with_str_and_init(&format!("/api/conversations/{id}/read"), &init);
+}
+
 pub fn search(keyword: &str) -> impl Future<Output = ApiResult<Vec<SearchHit>>> {
     let q: String = js_sys::encode_uri_component(keyword).into();
     request(Method::GET, format!("/api/conversations/search?keyword={q}"), NO_BODY)

@@ -27,12 +27,13 @@ pub fn ChatPage() -> impl IntoView {
     let location = use_location();
     // What the pane shows: the path says.
     let pane = Memo::new(move |_| location.pathname.with(|p| Pane::of(p)));
-    // Coming back to the tab marks what is on screen read.
+    // Coming back to the tab marks what is on screen read; leaving it (or closing it) sends the
+    // reads still waiting at once.
     let on_visible = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-        if let Some(id) = store.active.get_untracked() {
-            if crate::state::page_visible() {
-                store.mark_read(id);
-            }
+        if !crate::state::page_visible() {
+            store.send_due_reads();
+        } else if let Some(id) = store.active.get_untracked() {
+            store.mark_read(id);
         }
     });
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {

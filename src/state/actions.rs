@@ -374,12 +374,28 @@ impl Store {
             .unwrap_or(false);
         if first {
             gloo_timers::callback::Timeout::new(READ_AFTER_MS, move || {
-                due.try_update_value(|d| d.retain(|c| *c != id));
-                spawn_local(async move {
-                    let _ = api::mark_read(id).await;
+                // Still due (not sent already as the page went to the background).
+                let due_now = due.try_update_value(|d| {
+                    let had = d.contains(&id);
+                    d.retain(|c| *c != id);
+                    had
                 });
+                if due_now == Some(true) {
+                    spawn_local(async move {
+                        let _ = api::mark_read(id).await;
+                    });
+                }
             })
             .forget();
+        }
+    }
+
+    /// The page is going to the background, or closing: reads still waiting go now, in
+    /// requests that outlive the page (a tab closed right after a message arrived on screen
+    /// would otherwise leave it unread).
+    pub fn send_due_reads(&self) {
+        for id in self.reads_due.try_update_value(std::mem::take).unwrap_or_default() {
+            api::mark_read_as_the_page_goes(id);
         }
     }
 
