@@ -68,9 +68,13 @@ pub fn s3() -> Option<String> {
 
 /// The settings of that server, as `AWS_*` variables would give them (moto takes any keys).
 pub fn s3_options() -> Vec<(String, String)> {
-    let Some(endpoint) = s3() else { return Vec::new() };
+    s3().map(|endpoint| s3_options_at(&endpoint)).unwrap_or_default()
+}
+
+/// The settings of an S3-compatible server at `endpoint`.
+pub fn s3_options_at(endpoint: &str) -> Vec<(String, String)> {
     [
-        ("aws_endpoint", endpoint.as_str()),
+        ("aws_endpoint", endpoint),
         ("aws_allow_http", "true"),
         ("aws_access_key_id", "confab-test"),
         ("aws_secret_access_key", "confab-test"),

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::common::TestServer;
+use super::common::{s3_options_at, TestServer};
 
 #[tokio::test]
 async fn ready_reports_the_database_and_the_bus() {
@@ -46,19 +46,6 @@ async fn counting_s3() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
     (url, heads)
 }
 
-fn s3_at(endpoint: &str) -> Vec<(String, String)> {
-    [
-        ("aws_endpoint", endpoint),
-        ("aws_allow_http", "true"),
-        ("aws_access_key_id", "confab-test"),
-        ("aws_secret_access_key", "confab-test"),
-        ("aws_region", "us-east-1"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
-
 /// `/api/ready` is open to anyone: however many ask at once, the file store is asked at most
 /// once a second. A store that does not answer is reported, within a bounded time, and the
 /// instance stays ready (messages go on without files).
@@ -67,7 +54,7 @@ async fn ready_probes_the_file_store_once_a_second_however_many_ask() {
     let (endpoint, heads) = counting_s3().await;
     let s = TestServer::start_with(|c| {
         c.file_store_url = Some("s3://confab-probe".into());
-        c.file_store_options = s3_at(&endpoint);
+        c.file_store_options = s3_options_at(&endpoint);
     })
     .await;
     let asks = (0..40).map(|_| s.call(reqwest::Method::GET, "/api/ready", None, None));
@@ -86,7 +73,7 @@ async fn ready_probes_the_file_store_once_a_second_however_many_ask() {
     drop(gone);
     let s = TestServer::start_with(|c| {
         c.file_store_url = Some("s3://confab-gone".into());
-        c.file_store_options = s3_at(&dead);
+        c.file_store_options = s3_options_at(&dead);
     })
     .await;
     let started = std::time::Instant::now();
