@@ -121,11 +121,7 @@ pub async fn list(conn: &mut Conn, me: Id, limit: i64, offset: i64) -> sqlx::Res
         .bind(me)
         .fetch_one(&mut *tx)
         .await?;
-    let seq: i64 = sqlx::query_scalar("SELECT last_seq FROM event_counters WHERE user_id = $1")
-        .bind(me)
-        .fetch_optional(&mut *tx)
-        .await?
-        .unwrap_or(0);
+    let seq = super::events::newest(&mut tx, me).await?;
     tx.commit().await?;
     Ok((rows.iter().map(from_row).collect(), total, seq))
 }

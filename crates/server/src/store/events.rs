@@ -153,12 +153,16 @@ pub async fn bounds(conn: &mut Conn, user_id: Id) -> sqlx::Result<(Option<i64>, 
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
-    let newest: i64 = sqlx::query_scalar("SELECT last_seq FROM event_counters WHERE user_id = $1")
+    Ok((oldest, newest(conn, user_id).await?))
+}
+
+/// The newest sequence number handed to the user (0 before their first event).
+pub async fn newest(conn: &mut Conn, user_id: Id) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT last_seq FROM event_counters WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(conn)
         .await?
-        .unwrap_or(0);
-    Ok((oldest, newest))
+        .unwrap_or(0))
 }
 
 pub async fn prune(conn: &mut Conn, older_than: i64) -> sqlx::Result<u64> {
