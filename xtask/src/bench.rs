@@ -117,18 +117,7 @@ fn run_on_cluster(quick: bool) -> Result {
     step("building the load generator and the server (release)");
     sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
     crate::build_server("serve")?;
-    let limits = [
-        "--max-sockets",
-        "20000",
-        "--register-per-ip",
-        "100000/0.001",
-        "--login-per-ip",
-        "100000/0.001",
-        "--send-per-account",
-        "100000/0.001",
-        "--write-per-account",
-        "100000/0.001",
-    ];
+    let limits = [&crate::e2e::LIFTED_LIMITS[..], &["--max-sockets", "20000"]].concat();
     let cluster = crate::cluster::start("serve", &limits, crate::postgres::Durability::Fsync)?;
     step(&format!(
         "measuring through nginx and two instances on {} core(s){}",

@@ -22,6 +22,21 @@ fn wait_healthy(port: u16) -> Result {
     Err(format!("the server did not start on port {port}"))
 }
 
+/// The limits lifted for test and benchmark servers: every scenario signs up its own people from
+/// 127.0.0.1 and sends hundreds of messages as one person in a moment (long threads, the load
+/// generator). The per-account sign-in limit stays at its default (a scenario checks the app's
+/// message for it).
+pub const LIFTED_LIMITS: [&str; 8] = [
+    "--register-per-ip",
+    "100000/0.001",
+    "--login-per-ip",
+    "100000/0.001",
+    "--send-per-account",
+    "100000/0.001",
+    "--write-per-account",
+    "100000/0.001",
+];
+
 /// A debug confab-server on a free port with a fresh data dir; stopped and cleaned on drop.
 pub struct TestServer {
     pub port: u16,
@@ -43,11 +58,7 @@ impl TestServer {
         let port = free_port()?;
         let child = Command::new(crate::server_binary(profile))
             .args(["--addr", &format!("127.0.0.1:{port}")])
-            // Every scenario signs up its own people from 127.0.0.1; the per-account sign-in
-            // limit stays at its default (a scenario checks the app's message for it).
-            .args(["--register-per-ip", "100000/0.001", "--login-per-ip", "100000/0.001"])
-            // Scenarios send hundreds of messages as one person in a moment (long threads).
-            .args(["--send-per-account", "100000/0.001", "--write-per-account", "100000/0.001"])
+            .args(LIFTED_LIMITS)
             .args(extra)
             .arg("--data-dir")
             .arg(&data)
@@ -124,26 +135,9 @@ pub fn run_on_cluster() -> Result {
     tools::ensure_e2e_packages()?;
     let model = FakeModel::start()?;
     sh(cargo().args(["build", "-p", "confab-server"]))?;
-    let cluster = crate::cluster::start(
-        "dev",
-        &[
-            "--register-per-ip",
-            "100000/0.001",
-            "--send-per-account",
-            "100000/0.001",
-            "--write-per-account",
-            "100000/0.001",
-            "--login-per-ip",
-            "100000/0.001",
-            "--max-upload-bytes",
-            "5242880",
-            "--ai-url",
-            &model.url,
-            "--ai-model",
-            "stand-in",
-        ],
-        crate::postgres::Durability::NoFsync,
-    )?;
+    let extra = ["--max-upload-bytes", "5242880", "--ai-url", &model.url, "--ai-model", "stand-in"];
+    let cluster =
+        crate::cluster::start("dev", &[&LIFTED_LIMITS[..], &extra].concat(), crate::postgres::Durability::NoFsync)?;
     step(&format!("end-to-end tests through nginx at {} (instances {})", cluster.url, cluster.instances.join(", ")));
     sh(Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/"])
