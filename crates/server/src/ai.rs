@@ -68,7 +68,13 @@ impl AiClient {
     /// None when no endpoint is configured.
     pub fn new(config: &AiConfig) -> anyhow::Result<Option<AiClient>> {
         let Some(base) = config.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
-        let http = reqwest::Client::builder().connect_timeout(config.connect_timeout).build()?;
+        // Model servers close idle keep-alive connections after a few seconds (Node and uvicorn
+        // after 5 s); a pooled connection is not reused after it has been idle for longer than
+        // the shortest of them, so a request is rarely written onto one being closed.
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(4))
+            .build()?;
         Ok(Some(AiClient {
             http,
             endpoint: format!("{}/chat/completions", base.trim_end_matches('/')),
@@ -80,13 +86,29 @@ impl AiClient {
     }
 
     /// Sends the conversation and waits for the answer's headers (not its first token).
+    ///
+    /// A request that fails once it was on its way, before any answer (the server closed the
+    /// connection as the request went out, as one closing an idle keep-alive connection does), is
+    /// sent once more on a new connection. A refused connection or a timeout is not.
     pub async fn start(&self, turns: &[Turn]) -> Result<Reply, StartError> {
         let body = CompletionRequest { model: &self.model, stream: true, messages: turns };
-        let mut request = self.http.post(&self.endpoint).json(&body).header("accept", "text/event-stream");
-        if let Some(key) = &self.key {
-            request = request.bearer_auth(key);
-        }
-        let response = match tokio::time::timeout(self.first_byte_timeout, request.send()).await {
+        let send = || {
+            let mut request = self.http.post(&self.endpoint).json(&body).header("accept", "text/event-stream");
+            if let Some(key) = &self.key {
+                request = request.bearer_auth(key);
+            }
+            request.send()
+        };
+        let attempts = async {
+            match send().await {
+                Err(e) if !e.is_connect() && !e.is_timeout() => {
+                    tracing::debug!(error = %e, "the model's connection closed before an answer; sending again");
+                    send().await
+                }
+                result => result,
+            }
+        };
+        let response = match tokio::time::timeout(self.first_byte_timeout, attempts).await {
             Err(_) => return Err(StartError::Unreachable("no answer in time".into())),
             Ok(Err(e)) => return Err(StartError::Unreachable(short_reason(&e))),
             Ok(Ok(r)) => r,

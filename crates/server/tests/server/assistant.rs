@@ -354,3 +354,74 @@ async fn a_server_stopping_mid_reply_keeps_what_was_written_and_stops_promptly()
     assert_eq!(reply["status"], "stopped", "{h}");
     assert!(reply["content"].as_str().unwrap().starts_with(std::str::from_utf8(&first).unwrap()));
 }
+
+/// Reads one HTTP request (headers and a `content-length` body) from `conn`; false at its end.
+async fn read_request(conn: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&bytes[..end]).to_ascii_lowercase();
+            let length: usize =
+                head.lines().find_map(|l| l.strip_prefix("content-length:")).map_or(0, |v| v.trim().parse().unwrap());
+            if bytes.len() >= end + 4 + length {
+                return true;
+            }
+        }
+        match conn.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_model_closing_its_kept_alive_connection_as_a_question_goes_out_still_answers() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::AsyncWriteExt;
+    // A model server that answers the first request on a connection, keeps it open, and closes
+    // it when the next request arrives on it, as a server closing an idle keep-alive connection
+    // does when a request crosses its close. A new connection is answered again.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let (connections, requests) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (c, r) = (connections.clone(), requests.clone());
+    let model = tokio::spawn(async move {
+        loop {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            c.fetch_add(1, Ordering::SeqCst);
+            let r = r.clone();
+            tokio::spawn(async move {
+                if !read_request(&mut conn).await {
+                    return;
+                }
+                r.fetch_add(1, Ordering::SeqCst);
+                let body = "data: {\"choices\":[{\"delta\":{\"content\":\"Still here\"}}]}\n\ndata: [DONE]\n\n";
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                conn.write_all(answer.as_bytes()).await.unwrap();
+                if read_request(&mut conn).await {
+                    r.fetch_add(1, Ordering::SeqCst);
+                }
+                // Dropped: closed with the request unanswered.
+            });
+        }
+    });
+    let (s, _unused) = with_model(move |c| c.ai.url = Some(url)).await;
+    let (alice, _) = s.register("alice").await;
+    for (i, session) in ["kept-1", "kept-2", "kept-3"].into_iter().enumerate() {
+        let res = chat(&s, &alice, session, json!({"message": "hello"})).await;
+        assert_eq!(res.status(), StatusCode::OK, "question {i}: {:?}", res.text().await);
+        let (pieces, clean) = read_all(res).await;
+        assert!(clean);
+        assert_eq!(pieces.iter().map(|(p, _)| p.as_str()).collect::<String>(), "Still here");
+    }
+    // Each question after the first crossed a close and went again on a new connection.
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+    assert_eq!(requests.load(Ordering::SeqCst), 5);
+    model.abort();
+}
