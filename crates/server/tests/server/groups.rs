@@ -23,7 +23,10 @@ async fn conversation(s: &TestServer, token: &str, cid: i64) -> Value {
 
 async fn history_texts(s: &TestServer, token: &str, cid: i64) -> Vec<String> {
     let (_, body) = s.get(&format!("/api/conversations/{cid}/messages?pageSize=100"), token).await;
-    body["data"]["list"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap_or("").to_string()).collect()
+    let list = body["data"]["list"].as_array().unwrap();
+    // Every test's group fits in one page: the total counts exactly what this member sees.
+    assert_eq!(body["data"]["total"].as_u64(), Some(list.len() as u64), "{body}");
+    list.iter().map(|m| m["content"].as_str().unwrap_or("").to_string()).collect()
 }
 
 #[tokio::test]

@@ -104,6 +104,7 @@ async fn delete_for_me_hides_for_the_caller_only_also_after_a_restart() {
     assert_eq!(unread["data"]["totalUnread"], 1, "a deleted message is not unread");
     let (_, theirs) = s.get(&format!("/api/conversations/{cid}/messages"), &b).await;
     assert_eq!(texts(&theirs), vec!["keep me", "delete me"]);
+    assert_eq!((mine["data"]["total"].as_i64(), theirs["data"]["total"].as_i64()), (Some(1), Some(2)));
     // Deleting it again: it is gone for me.
     let (status, _) = s.call(Method::DELETE, &format!("/api/messages/{gone_id}"), Some(&a), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
