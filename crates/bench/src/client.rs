@@ -113,6 +113,27 @@ impl Confab {
     }
 }
 
+impl Confab {
+    /// One page (50) of a conversation's history as `reader` sees it, older than `before` when
+    /// given: how long it took and the ids on it, oldest first.
+    pub async fn history_page(
+        &self,
+        reader: &Account,
+        conversation: i64,
+        before: Option<i64>,
+    ) -> Result<(Duration, Vec<i64>)> {
+        let mut url = format!("{}/api/conversations/{conversation}/messages?pageSize=50", self.base);
+        if let Some(b) = before {
+            url.push_str(&format!("&beforeMessageId={b}"));
+        }
+        let started = std::time::Instant::now();
+        let data = self.call(self.http.get(url).bearer_auth(&reader.token)).await?;
+        let took = started.elapsed();
+        let ids = data["list"].as_array().map(|l| l.iter().filter_map(|m| m["messageId"].as_i64()).collect());
+        Ok((took, ids.unwrap_or_default()))
+    }
+}
+
 impl Chat for Confab {
     async fn register(&self, name: &str) -> Result<Account> {
         let data = self

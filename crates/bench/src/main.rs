@@ -1,4 +1,4 @@
-//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery]`:
+//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --history]`:
 //! runs every scenario against a running Confab server (and the same load against a Matrix
 //! homeserver when given) and prints one Markdown table with both and the ratio. `--sends`: only
 //! the closed-loop sends and the memory after 100,000 messages (a quick A/B of the write path).
@@ -52,7 +52,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = arg(&args, "--url") else {
         eprintln!(
-            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery]"
+            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --history]"
         );
         std::process::exit(2);
     };
@@ -92,7 +92,10 @@ async fn main() {
     };
     let pid = arg(&args, "--pid").and_then(|p| p.parse().ok());
     eprintln!("Confab at {url}");
-    let confab = match run(&Confab::new(&url), pid, &plan).await {
+    // `--history`: the long conversation only; a full run ends with it, a quick one leaves it out.
+    let (history_only, quick) = (has("--history"), has("--quick"));
+    let long = (plan.until == Until::End && !quick) || history_only;
+    let confab = match if history_only { Ok(Vec::new()) } else { run(&Confab::new(&url), pid, &plan).await } {
         Ok(m) => m,
         Err(e) => {
             eprintln!("confab-bench: {e}");
@@ -100,7 +103,7 @@ async fn main() {
         }
     };
     let peer = match arg(&args, "--matrix") {
-        Some(m) => {
+        Some(m) if !history_only => {
             eprintln!("Synapse at {m}");
             // The peer gets the same load, except that filling it with 100,000 messages and the
             // rates it cannot reach would take far longer than the rest of the run.
@@ -114,9 +117,64 @@ async fn main() {
                 }
             }
         }
-        None => None,
+        _ => None,
     };
+    let mut confab = confab;
+    if long {
+        match long_thread(&Confab::new(&url), plan.senders).await {
+            Ok(m) => confab.extend(m),
+            Err(e) => {
+                eprintln!("confab-bench: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     print_table(&confab, peer.as_deref());
+}
+
+/// Messages in the long conversation of [`long_thread`].
+const LONG_THREAD: usize = 200_000;
+
+/// What reading history costs as a conversation grows: one conversation filled to
+/// [`LONG_THREAD`] messages (one pair, `senders` sending at once), then a page (50) of it at its
+/// newest end and halfway back, beside a page of a conversation of one message (medians of 20).
+async fn long_thread(c: &Confab, senders: usize) -> Result<Vec<Measure>, String> {
+    let pairs = scenarios::pairs(c, &format!("h{}x", std::process::id()), 2).await?;
+    let long = vec![pairs[0].clone()];
+    let mut sent = 1;
+    while sent < LONG_THREAD {
+        let fill = scenarios::throughput(c, &long, senders, Duration::from_secs(5)).await;
+        sent += fill.accepted;
+        eprintln!("  one conversation: {sent} messages ({:.0}/s)", fill.per_sec);
+        if fill.accepted == 0 {
+            return Err(format!("the server accepted none of the last 5 s of sends ({} errors)", fill.errors));
+        }
+    }
+    let conversation = |target: &str| target[1..].split('/').next().and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+    let median = |reader, id, before| async move {
+        let mut took = confab_bench::stats::Latencies::default();
+        let mut ids = Vec::new();
+        for _ in 0..20 {
+            let (t, page) = c.history_page(reader, id, before).await?;
+            took.push(t);
+            ids = page;
+        }
+        Ok::<_, String>((took.percentile(50.0), ids))
+    };
+    let (reader, long_id) = (&pairs[0].1, conversation(&pairs[0].2));
+    let (newest, page) = median(reader, long_id, None).await?;
+    let newest_id = page.last().copied().ok_or("the long conversation's page is empty")?;
+    let (halfway, page) = median(reader, long_id, Some(newest_id - sent as i64 / 2)).await?;
+    if page.len() != 50 {
+        return Err(format!("halfway back, a page held {} messages", page.len()));
+    }
+    let (short, _) = median(&pairs[1].1, conversation(&pairs[1].2), None).await?;
+    let mut out = Vec::new();
+    let what = |at: &str| format!("history page (50), {at}, p50");
+    measure(&mut out, what("conversation of 1 message"), ms(short), short.as_secs_f64(), false);
+    measure(&mut out, what(&format!("newest of {sent}")), ms(newest), newest.as_secs_f64(), false);
+    measure(&mut out, what(&format!("halfway back in {sent}")), ms(halfway), halfway.as_secs_f64(), false);
+    Ok(out)
 }
 
 fn print_table(confab: &[Measure], peer: Option<&[Measure]>) {

@@ -72,11 +72,13 @@ LEFT JOIN users ru ON ru.id = r.sender_id
 LEFT JOIN files rf ON rf.id = r.file_id";
 
 /// What a member may see: not deleted for them, not before they cleared the conversation, and
-/// nothing after they left or were removed from a group.
+/// nothing after they left or were removed from a group. The upper bound is written `+m.id` so
+/// that SQLite does not take it as where to start an index range: a history page gives its own
+/// (see [`history`]); taking this one, SQLite walked down from the newest message to the page.
 pub(super) const VISIBLE: &str = "
   NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $1 AND h.message_id = m.id)
   AND m.id > (SELECT cleared_before_id FROM members WHERE conversation_id = m.conversation_id AND user_id = $1)
-  AND m.id <= (SELECT COALESCE(left_at_message_id, 9223372036854775807) FROM members
+  AND +m.id <= (SELECT COALESCE(left_at_message_id, 9223372036854775807) FROM members
                WHERE conversation_id = m.conversation_id AND user_id = $1)";
 
 /// How many messages of conversation `$2` member `$1` may see ([`VISIBLE`]), no row for a
@@ -366,8 +368,18 @@ pub async fn history(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<HistoryPage> {
+    // The page starts below the cursor, or below the end of what the member may see (where they
+    // left a group), whichever is lower: one bound, so the index range starts there, and a page
+    // costs the same anywhere in a conversation of any length.
+    let least = match Backend::of(conn) {
+        Backend::Sqlite => "MIN",
+        Backend::Postgres => "LEAST",
+    };
     let sql = format!(
-        "{SELECT} WHERE m.conversation_id = $2 AND {VISIBLE} AND ($3 IS NULL OR m.id < $3)
+        "{SELECT} WHERE m.conversation_id = $2 AND {VISIBLE}
+           AND m.id < {least}(COALESCE($3, 9223372036854775807),
+                              (SELECT COALESCE(left_at_message_id + 1, 9223372036854775807) FROM members
+                                WHERE conversation_id = $2 AND user_id = $1))
          ORDER BY m.id DESC LIMIT $4 OFFSET $5"
     );
     let mut rows: Vec<MessageRow> = sqlx::query(&sql)
