@@ -25,6 +25,13 @@ async fn every_scenario_runs_and_sees_every_delivery() {
     let again = scenarios::throughput(&c, &pairs, 2, Duration::from_millis(300)).await;
     assert!(again.accepted > 0 && again.errors == 0, "{} accepted, {} errors", again.accepted, again.errors);
 
+    // The long-thread scenario's read: a page of history, oldest first, and the page before it.
+    let cid: i64 = pairs[0].2[1..].split('/').next().unwrap().parse().unwrap();
+    let (_, page) = c.history_page(&pairs[0].1, cid, None).await.unwrap();
+    assert!(page.len() > 1 && page.windows(2).all(|w| w[0] < w[1]), "{page:?}");
+    let (_, older) = c.history_page(&pairs[0].1, cid, Some(page[page.len() - 1])).await.unwrap();
+    assert_eq!(older.last(), page.get(page.len() - 2), "the page before ends just before the cursor");
+
     let on = scenarios::online(&c, pairs.iter().flat_map(|(a, b, _)| [a, b])).await.unwrap();
     let d = scenarios::delivery(&c, &pairs, &on, 40.0, Duration::from_millis(500), "smoke").await;
     assert!(d.sent >= 15, "{} sent", d.sent);
