@@ -201,8 +201,8 @@ async fn info(
     c: Conversation,
 ) -> Result<ConversationInfo, AppError> {
     let group = c.conversation_type == ConversationType::Group;
-    let newest = messages::history(state, me.user_id, c.conversation_id, None, None, Some(1)).await?.list;
-    let latest = match newest.first() {
+    let newest = messages::newest(state, me.user_id, c.conversation_id).await?;
+    let latest = match newest.as_ref() {
         Some(m) => Some(latest_msg(names, m, group, &c, me).await?),
         None => None,
     };
