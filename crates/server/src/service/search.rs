@@ -33,8 +33,7 @@ pub async fn messages(
     let mut list = Vec::with_capacity(rows.len());
     for r in rows {
         if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(r.conversation_id) {
-            let conversation = conversations::get(&mut conn, me, r.conversation_id).await?;
-            slot.insert(conversation.map(|c| c.target_user_name).unwrap_or_default());
+            slot.insert(conversations::title(&mut conn, me, r.conversation_id).await?.unwrap_or_default());
         }
         list.push(MessageHit {
             message_id: r.id,

@@ -133,6 +133,23 @@ pub async fn get(conn: &mut Conn, me: Id, conversation_id: Id) -> sqlx::Result<O
     Ok(row.as_ref().map(from_row))
 }
 
+/// The conversation's name as `me` sees it in the list (`targetUserName`: the group's name, or
+/// the other person's), without the rest of the view: its unread count grows with what is unread.
+pub async fn title(conn: &mut Conn, me: Id, conversation_id: Id) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT CASE WHEN c.kind = 'group' THEN c.name ELSE COALESCE(t.display_name, '') END
+         FROM members me
+         JOIN conversations c ON c.id = me.conversation_id
+         LEFT JOIN members tm ON c.kind = 'single' AND tm.conversation_id = c.id AND tm.user_id <> me.user_id
+         LEFT JOIN users t ON t.id = tm.user_id
+         WHERE me.user_id = $1 AND c.id = $2",
+    )
+    .bind(me)
+    .bind(conversation_id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Sum of unread counts over conversations that are not muted.
 pub async fn total_unread(conn: &mut Conn, me: Id) -> sqlx::Result<i64> {
     let sql = format!(

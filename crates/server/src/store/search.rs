@@ -217,15 +217,23 @@ pub async fn find(
     // cleared_before_id to compare with).
     let visible = super::messages::VISIBLE;
     let backend = Backend::of(conn);
-    let (matched, snippet, join) = match backend {
-        Backend::Sqlite => {
-            ("message_search MATCH $2", "snippet(message_search, 0, char(2), char(3), '…', 16)", "m.id = s.rowid")
-        }
+    // On SQLite the page is bounded and ordered by the index's own rowid (the message id): FTS5
+    // then hands out matches newest first and the query stops at the page's end. Ordered by
+    // `m.id`, it gathered every match (and its snippet) and sorted them: ~100 ms for a word in
+    // 25,000 messages.
+    let (matched, snippet, join, id) = match backend {
+        Backend::Sqlite => (
+            "message_search MATCH $2",
+            "snippet(message_search, 0, char(2), char(3), '…', 16)",
+            "m.id = s.rowid",
+            "s.rowid",
+        ),
         Backend::Postgres => (
             "s.words @@ to_tsquery('simple', $2)",
             "ts_headline('simple', s.body, to_tsquery('simple', $2),
                          'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=16, MinWords=15, ShortWord=0')",
             "m.id = s.message_id",
+            "m.id",
         ),
     };
     let sql = format!(
@@ -234,8 +242,8 @@ pub async fn find(
          FROM message_search s
          JOIN messages m ON {join}
          JOIN users u ON u.id = m.sender_id
-         WHERE {matched} AND ($3 IS NULL OR m.id < $3) AND m.status = 'normal' AND {visible}
-         ORDER BY m.id DESC LIMIT $4"
+         WHERE {matched} AND {id} < COALESCE($3, 9223372036854775807) AND m.status = 'normal' AND {visible}
+         ORDER BY {id} DESC LIMIT $4"
     );
     sqlx::query_as(&sql).bind(viewer).bind(words.query(backend)).bind(before).bind(limit).fetch_all(conn).await
 }

@@ -322,6 +322,16 @@ async fn search_finds_chinese_and_english_in_what_the_reader_may_see() {
     assert!(hit_texts(&search(&s, &b, "pineapple").await.1).is_empty());
     assert_eq!(hit_texts(&search(&s, &b, "mango").await.1).len(), 1);
 
+    // A hit in a group is named by the group.
+    let (status, group) = s.post("/api/groups", &a, json!({"name": "Team", "memberIds": [b_id, c_id]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let cid = group["data"]["conversationId"].as_i64().unwrap();
+    let (status, _) =
+        s.post("/api/messages", &c, json!({"conversationId": cid, "content": "roadmap for next year"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, page) = search(&s, &a, "roadmap").await;
+    assert_eq!(page["data"]["list"][0]["conversationName"], "Team", "{page}");
+
     for bad in ["", "   ", "?!", &"x".repeat(101)] {
         let (status, body) = search(&s, &a, bad).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {body}");
