@@ -111,17 +111,20 @@ impl Confab {
             Err(format!("{status}: {}", body["message"]))
         }
     }
-}
 
-impl Confab {
-    /// One page (50) of a conversation's history as `reader` sees it, older than `before` when
-    /// given: how long it took and the ids on it, oldest first.
+    /// One page (50) of the history of the conversation `target` names (`c{conversationId}…`, as
+    /// [`Chat::send`] takes it) as `reader` sees it, older than `before` when given: how long it
+    /// took and the ids on it, oldest first.
     pub async fn history_page(
         &self,
         reader: &Account,
-        conversation: i64,
+        target: &str,
         before: Option<i64>,
     ) -> Result<(Duration, Vec<i64>)> {
+        let conversation = target
+            .strip_prefix('c')
+            .and_then(|rest| rest.split('/').next()?.parse::<i64>().ok())
+            .ok_or_else(|| format!("{target} does not name a conversation"))?;
         let mut url = format!("{}/api/conversations/{conversation}/messages?pageSize=50", self.base);
         if let Some(b) = before {
             url.push_str(&format!("&beforeMessageId={b}"));

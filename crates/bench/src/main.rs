@@ -95,7 +95,7 @@ async fn main() {
     // `--history`: the long conversation only; a full run ends with it, a quick one leaves it out.
     let (history_only, quick) = (has("--history"), has("--quick"));
     let long = (plan.until == Until::End && !quick) || history_only;
-    let confab = match if history_only { Ok(Vec::new()) } else { run(&Confab::new(&url), pid, &plan).await } {
+    let mut confab = match if history_only { Ok(Vec::new()) } else { run(&Confab::new(&url), pid, &plan).await } {
         Ok(m) => m,
         Err(e) => {
             eprintln!("confab-bench: {e}");
@@ -119,7 +119,6 @@ async fn main() {
         }
         _ => None,
     };
-    let mut confab = confab;
     if long {
         match long_thread(&Confab::new(&url), plan.senders).await {
             Ok(m) => confab.extend(m),
@@ -140,35 +139,34 @@ const LONG_THREAD: usize = 200_000;
 /// newest end and halfway back, beside a page of a conversation of one message (medians of 20).
 async fn long_thread(c: &Confab, senders: usize) -> Result<Vec<Measure>, String> {
     let pairs = scenarios::pairs(c, &format!("h{}x", std::process::id()), 2).await?;
-    let long = vec![pairs[0].clone()];
+    let one_pair = vec![pairs[0].clone()];
     let mut sent = 1;
     while sent < LONG_THREAD {
-        let fill = scenarios::throughput(c, &long, senders, Duration::from_secs(5)).await;
+        let fill = scenarios::throughput(c, &one_pair, senders, Duration::from_secs(5)).await;
         sent += fill.accepted;
         eprintln!("  one conversation: {sent} messages ({:.0}/s)", fill.per_sec);
         if fill.accepted == 0 {
             return Err(format!("the server accepted none of the last 5 s of sends ({} errors)", fill.errors));
         }
     }
-    let conversation = |target: &str| target[1..].split('/').next().and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let median = |reader, id, before| async move {
+    let median = |reader, target, before| async move {
         let mut took = confab_bench::stats::Latencies::default();
         let mut ids = Vec::new();
         for _ in 0..20 {
-            let (t, page) = c.history_page(reader, id, before).await?;
+            let (t, page) = c.history_page(reader, target, before).await?;
             took.push(t);
             ids = page;
         }
         Ok::<_, String>((took.percentile(50.0), ids))
     };
-    let (reader, long_id) = (&pairs[0].1, conversation(&pairs[0].2));
-    let (newest, page) = median(reader, long_id, None).await?;
+    let (reader, long) = (&pairs[0].1, pairs[0].2.as_str());
+    let (newest, page) = median(reader, long, None).await?;
     let newest_id = page.last().copied().ok_or("the long conversation's page is empty")?;
-    let (halfway, page) = median(reader, long_id, Some(newest_id - sent as i64 / 2)).await?;
+    let (halfway, page) = median(reader, long, Some(newest_id - sent as i64 / 2)).await?;
     if page.len() != 50 {
         return Err(format!("halfway back, a page held {} messages", page.len()));
     }
-    let (short, _) = median(&pairs[1].1, conversation(&pairs[1].2), None).await?;
+    let (short, _) = median(&pairs[1].1, pairs[1].2.as_str(), None).await?;
     let mut out = Vec::new();
     let what = |at: &str| format!("history page (50), {at}, p50");
     measure(&mut out, what("conversation of 1 message"), ms(short), short.as_secs_f64(), false);
