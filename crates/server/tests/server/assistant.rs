@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::common::{contains, db_bytes, TestServer};
+use super::common::{contains, db_bytes, next_request, TestServer};
 use super::model::{FakeModel, GREETING};
 
 pub(super) async fn with_model(adjust: impl FnOnce(&mut confab_server::Config)) -> (TestServer, FakeModel) {
@@ -355,27 +355,6 @@ async fn a_server_stopping_mid_reply_keeps_what_was_written_and_stops_promptly()
     assert!(reply["content"].as_str().unwrap().starts_with(std::str::from_utf8(&first).unwrap()));
 }
 
-/// Reads one HTTP request (headers and a `content-length` body) from `conn`; false at its end.
-async fn read_request(conn: &mut tokio::net::TcpStream) -> bool {
-    use tokio::io::AsyncReadExt;
-    let mut bytes = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&bytes[..end]).to_ascii_lowercase();
-            let length: usize =
-                head.lines().find_map(|l| l.strip_prefix("content-length:")).map_or(0, |v| v.trim().parse().unwrap());
-            if bytes.len() >= end + 4 + length {
-                return true;
-            }
-        }
-        match conn.read(&mut buf).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => bytes.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_model_closing_its_kept_alive_connection_as_a_question_goes_out_still_answers() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -394,7 +373,8 @@ async fn a_model_closing_its_kept_alive_connection_as_a_question_goes_out_still_
             c.fetch_add(1, Ordering::SeqCst);
             let r = r.clone();
             tokio::spawn(async move {
-                if !read_request(&mut conn).await {
+                let mut pending = Vec::new();
+                if next_request(&mut conn, &mut pending).await.is_none() {
                     return;
                 }
                 r.fetch_add(1, Ordering::SeqCst);
@@ -404,7 +384,7 @@ async fn a_model_closing_its_kept_alive_connection_as_a_question_goes_out_still_
                     body.len()
                 );
                 conn.write_all(answer.as_bytes()).await.unwrap();
-                if read_request(&mut conn).await {
+                if next_request(&mut conn, &mut pending).await.is_some() {
                     r.fetch_add(1, Ordering::SeqCst);
                 }
                 // Dropped: closed with the request unanswered.

@@ -383,6 +383,31 @@ fn postgres_rows(url: String) -> Vec<u8> {
     })
 }
 
+/// The next HTTP/1.1 request on a raw connection, for stand-in servers (a model, S3): its head
+/// (request line and headers), once the head and its `content-length` body are in; `None` when
+/// the connection ends first. `pending` holds what was read beyond it, for the next call.
+pub async fn next_request(conn: &mut tokio::net::TcpStream, pending: &mut Vec<u8>) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&pending[..end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("content-length")))
+                .map_or(0, |(_, v)| v.trim().parse().unwrap());
+            if pending.len() >= end + 4 + length {
+                pending.drain(..end + 4 + length);
+                return Some(head);
+            }
+        }
+        match conn.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::common::{s3_options_at, TestServer};
+use super::common::{next_request, s3_options_at, TestServer};
 
 #[tokio::test]
 async fn ready_reports_the_database_and_the_bus() {
@@ -16,7 +16,7 @@ async fn ready_reports_the_database_and_the_bus() {
 /// A stand-in S3 endpoint that answers every request "404 Not Found" and counts the look-ups.
 async fn counting_s3() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let heads = std::sync::Arc::new(AtomicUsize::new(0));
@@ -25,19 +25,14 @@ async fn counting_s3() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
         while let Ok((mut conn, _)) = listener.accept().await {
             let heads = counted.clone();
             tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                while let Ok(n @ 1..) = conn.read(&mut buf).await {
-                    request.extend_from_slice(&buf[..n]);
-                    while let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                        if request.starts_with(b"HEAD ") {
-                            heads.fetch_add(1, Ordering::SeqCst);
-                        }
-                        request.drain(..end + 4);
-                        let reply = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
-                        if conn.write_all(reply).await.is_err() {
-                            return;
-                        }
+                let mut pending = Vec::new();
+                while let Some(head) = next_request(&mut conn, &mut pending).await {
+                    if head.starts_with("HEAD ") {
+                        heads.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let reply = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
+                    if conn.write_all(reply).await.is_err() {
+                        return;
                     }
                 }
             });
