@@ -147,13 +147,17 @@ pub async fn since(conn: &mut Conn, user_id: Id, since: i64, limit: i64) -> sqlx
         .await
 }
 
-/// The oldest kept sequence number (if any) and the newest handed out.
+/// The oldest kept sequence number (if any) and the newest handed out, read in one statement
+/// (one snapshot): read apart, an event committed between the two made a socket opened from
+/// before it ask for a resync and skip that event.
 pub async fn bounds(conn: &mut Conn, user_id: Id) -> sqlx::Result<(Option<i64>, i64)> {
-    let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((oldest, newest(conn, user_id).await?))
+    sqlx::query_as(
+        "SELECT (SELECT MIN(seq) FROM events WHERE user_id = $1),
+                COALESCE((SELECT last_seq FROM event_counters WHERE user_id = $1), 0)",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
 }
 
 /// The newest sequence number handed to the user (0 before their first event).

@@ -1,6 +1,6 @@
 use reqwest::{Method, StatusCode};
 
-use super::common::TestServer;
+use super::common::{Api, TestServer};
 
 #[tokio::test]
 async fn reconnecting_with_since_seq_replays_exactly_what_was_missed() {
@@ -118,6 +118,48 @@ async fn signing_out_closes_the_sockets_of_that_token() {
     assert_eq!(status, StatusCode::OK);
     s.send_text(&a, b_id, "after sign-out").await;
     assert!(ws.closed_without_text().await, "a revoked token's socket must not receive messages");
+}
+
+/// A socket opened from `sinceSeq=0` just as someone's first event is written still brings it.
+/// (The log's bounds were read in two statements; an event committed between them made the
+/// empty log look pruned, and the socket asked for a resync past the event.) Each of many new
+/// people is sent their first message while several sockets of theirs open, so some opens land
+/// on it.
+#[tokio::test]
+async fn a_socket_opened_as_the_first_event_arrives_brings_it() {
+    const SOCKETS: usize = 8;
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let mut people = Vec::new();
+    for i in 0..40 {
+        people.push(s.register(&format!("newcomer{i}")).await);
+    }
+    let tries = people.into_iter().map(|(token, id)| {
+        let (s, a) = (s.api.clone(), a.clone());
+        tokio::spawn(async move {
+            let send = async {
+                tokio::time::sleep(std::time::Duration::from_micros(300 * (id as u64 % 7))).await;
+                s.send_text(&a, id, "welcome").await
+            };
+            let watch = |s: Api, token: String| async move {
+                let mut ws = s.socket(&token, Some(0)).await;
+                loop {
+                    let f = ws.next().await;
+                    if f["type"] == "new_message" || f["type"] == "resync" {
+                        return f;
+                    }
+                }
+            };
+            let watching = futures_util::future::join_all((0..SOCKETS).map(|_| watch(s.clone(), token.clone())));
+            tokio::join!(send, watching).1
+        })
+    });
+    for t in tries {
+        for first in t.await.unwrap() {
+            assert_eq!(first["type"], "new_message", "a new person's socket from 0 never needs a resync: {first}");
+            assert_eq!(first["seq"], 1, "their first event");
+        }
+    }
 }
 
 /// The list and the socket meet exactly: a list page says which event it reflects (`seq`),
