@@ -220,6 +220,7 @@ strings! {
     SearchMessages => "Messages", "聊天记录";
     NoMessagesFound => "No messages found", "没有找到相关消息";
     MoreResults => "More results", "更多结果";
+    SearchOlder => "Search older messages", "搜索更早的消息";
     UnreadDivider => "New messages", "以下为新消息";
     JumpToUnread => "First unread ↑", "第一条未读 ↑";
     NotifyAsk => "Show a notification when a message arrives while Confab is in the background? Muted chats never notify.", "Confab 在后台时收到新消息，是否弹出通知？免打扰的会话不会通知。";

@@ -1,4 +1,4 @@
-use confab_api::{MessageHit, MessageSearchPage, SearchHit, HIT_END, HIT_START};
+use confab_api::{Id, MessageHit, MessageSearchPage, SearchHit, HIT_END, HIT_START};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -51,6 +51,25 @@ pub fn snippet_parts(snippet: &str) -> Vec<(String, bool)> {
     out
 }
 
+/// Found messages from `before` on. The server looks at a bounded number of matches per page, so
+/// a word common in other people's chats can give a short or empty page that says where to go
+/// on: such pages are followed, a few at most, until a screenful is found.
+async fn pages_from(q: &str, before: Option<Id>) -> api::ApiResult<MessageSearchPage> {
+    let mut page = api::search_messages(q, before).await?;
+    for _ in 1..4 {
+        let Some(next_before) = page.next_before_message_id.filter(|_| page.list.len() < 20) else {
+            break;
+        };
+        let Ok(next) = api::search_messages(q, Some(next_before)).await else {
+            break;
+        };
+        page.list.extend(next.list);
+        page.has_more = next.has_more;
+        page.next_before_message_id = next.next_before_message_id;
+    }
+    Ok(page)
+}
+
 /// Messages found, after the same pause; `more` adds the next page to what is there.
 fn search_messages(generation: StoredValue<u32>, q: String, found: RwSignal<Option<MessageSearchPage>>) {
     let gen = generation.get_value();
@@ -63,7 +82,7 @@ fn search_messages(generation: StoredValue<u32>, q: String, found: RwSignal<Opti
             return;
         }
         spawn_local(async move {
-            let page = api::search_messages(q.trim(), None).await.ok();
+            let page = pages_from(q.trim(), None).await.ok();
             if generation.get_value() == gen {
                 found.set(page);
             }
@@ -98,18 +117,19 @@ pub fn SearchBox() -> impl IntoView {
         crate::router::navigate(&format!("/c/{}", hit.conversation_id));
     };
     let more = move || {
-        let Some(last) = found.with_untracked(|f| f.as_ref().and_then(|p| p.list.last().map(|h| h.message_id))) else {
+        let Some(next_before) = found.with_untracked(|f| f.as_ref().and_then(|p| p.next_before_message_id)) else {
             return;
         };
         let q = query.get_untracked();
         spawn_local(async move {
-            if let Ok(next) = api::search_messages(q.trim(), Some(last)).await {
+            if let Ok(next) = pages_from(q.trim(), Some(next_before)).await {
                 crate::state::edit(
                     found,
                     Box::new(move |f| {
                         if let Some(f) = f {
                             f.list.extend(next.list);
                             f.has_more = next.has_more;
+                            f.next_before_message_id = next.next_before_message_id;
                         }
                     }),
                 );
@@ -176,10 +196,11 @@ pub fn SearchBox() -> impl IntoView {
             {move || found.get().map(|page| {
                 let lang = i18n.lang();
                 let now = js_sys::Date::now();
+                let page_empty = page.list.is_empty();
                 view! {
                     <section class="messages-found" aria-labelledby="messages-found">
                         <h2 id="messages-found" class="results-title">{i18n.t(K::SearchMessages)}</h2>
-                        {page.list.is_empty().then(|| view! { <p class="empty">{i18n.t(K::NoMessagesFound)}</p> })}
+                        {(page_empty && !page.has_more).then(|| view! { <p class="empty">{i18n.t(K::NoMessagesFound)}</p> })}
                         <ul>
                             {page.list.into_iter().map(|hit| {
                                 let when = crate::format::relative_time(crate::format::parse_ms(&hit.created_at), now, lang);
@@ -202,8 +223,11 @@ pub fn SearchBox() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
-                        {page.has_more.then(|| view! {
-                            <button type="button" class="link-btn more-results" on:click=move |_| more()>{i18n.t(K::MoreResults)}</button>
+                        {page.has_more.then(|| {
+                            let label = if page_empty { K::SearchOlder } else { K::MoreResults };
+                            view! {
+                                <button type="button" class="link-btn more-results" on:click=move |_| more()>{i18n.t(label)}</button>
+                            }
                         })}
                     </section>
                 }

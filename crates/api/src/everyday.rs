@@ -194,8 +194,13 @@ pub struct MessageHit {
 #[serde(rename_all = "camelCase")]
 pub struct MessageSearchPage {
     pub list: Vec<MessageHit>,
-    /// Older matches exist: ask again with `beforeMessageId` = the last hit's id.
+    /// Older matches may exist: ask again with `beforeMessageId` = `nextBeforeMessageId`.
     pub has_more: bool,
+    /// Where the next page starts: the last hit's id when the page is full; otherwise (a page
+    /// that looked at as many of the index's matches as one page may, and found fewer hits, or
+    /// none) the point below what it looked at. Present when `hasMore`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before_message_id: Option<Id>,
 }
 
 /// Where a highlighted part of a search snippet starts and ends.

@@ -69,6 +69,11 @@ pub struct Config {
     /// writer's recent pace) is answered 503 with `Retry-After` at once, so that under overload the
     /// sends taken are delivered quickly instead of all of them waiting behind a standing queue.
     pub max_send_wait: Duration,
+    /// A page of message search looks at most at this many of the full-text index's matches
+    /// (newest first, below its cursor), whatever the viewer may see of them: a word common in
+    /// other people's conversations costs a page no more than one common in the viewer's own.
+    /// A page cut there says where to go on (`nextBeforeMessageId`).
+    pub search_scan: i64,
     /// The assistant's model endpoint and limits.
     pub ai: AiConfig,
 }
@@ -211,6 +216,7 @@ impl Config {
             max_group_members: 500,
             max_in_flight: 1024,
             max_send_wait: Duration::from_millis(10),
+            search_scan: 2_000,
             ai: AiConfig::default(),
         }
     }

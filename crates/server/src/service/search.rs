@@ -26,9 +26,16 @@ pub async fn messages(
         .ok_or_else(|| AppError::unprocessable("q must contain at least one letter or digit"))?;
     let limit = page_size.unwrap_or(20).clamp(1, 50);
     let mut conn = state.store.reader().await?;
-    let mut rows = search::find(&mut conn, me, &query, before, limit + 1).await?;
-    let has_more = rows.len() as i64 > limit;
+    // At most `search_scan` matches are looked at; a page that ends there, short or empty, says
+    // where the next one starts.
+    let edge = search::scan_edge(&mut conn, &query, before, state.config.search_scan).await?;
+    let mut rows = search::find(&mut conn, me, &query, (before, edge), limit + 1).await?;
+    let full = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
+    let next_before_message_id = match rows.last() {
+        Some(last) if full => Some(last.id),
+        _ => edge.map(|e| e + 1),
+    };
     let mut names: HashMap<Id, String> = HashMap::new();
     let mut list = Vec::with_capacity(rows.len());
     for r in rows {
@@ -46,5 +53,5 @@ pub async fn messages(
             snippet: search::readable_form(&r.snippet),
         });
     }
-    Ok(MessageSearchPage { list, has_more })
+    Ok(MessageSearchPage { list, has_more: next_before_message_id.is_some(), next_before_message_id })
 }

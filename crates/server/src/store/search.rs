@@ -203,14 +203,35 @@ pub struct HitRow {
     pub snippet: String,
 }
 
+/// Where a page that looks at no more than `scan` of the index's matches below `before` must
+/// stop: the id of the first match past them (`None` when there are no more than `scan`).
+/// Only the index is read (no visibility check), in its own id order: the cost is `scan`
+/// entries, however many messages hold the words.
+pub async fn scan_edge(conn: &mut Conn, words: &Words, before: Option<Id>, scan: i64) -> sqlx::Result<Option<Id>> {
+    let backend = Backend::of(conn);
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT rowid FROM message_search
+             WHERE message_search MATCH $1 AND rowid < COALESCE($2, 9223372036854775807)
+             ORDER BY rowid DESC LIMIT 1 OFFSET $3"
+        }
+        Backend::Postgres => {
+            "SELECT message_id FROM message_search
+             WHERE words @@ to_tsquery('simple', $1) AND message_id < COALESCE($2, 9223372036854775807)
+             ORDER BY message_id DESC LIMIT 1 OFFSET $3"
+        }
+    };
+    sqlx::query_scalar(sql).bind(words.query(backend)).bind(before).bind(scan).fetch_optional(conn).await
+}
+
 /// Matches in what `viewer` can see now — their conversations, not before they cleared one or
 /// after they left a group, not deleted for them, never recalled or burned (those are not in
-/// the index) — newest first, older than `before` when given.
+/// the index) — newest first, older than `before` and newer than `edge` when given.
 pub async fn find(
     conn: &mut Conn,
     viewer: Id,
     words: &Words,
-    before: Option<Id>,
+    (before, edge): (Option<Id>, Option<Id>),
     limit: i64,
 ) -> sqlx::Result<Vec<HitRow>> {
     // The history's own visibility rule (it also requires membership: a non-member has no
@@ -242,10 +263,18 @@ pub async fn find(
          FROM message_search s
          JOIN messages m ON {join}
          JOIN users u ON u.id = m.sender_id
-         WHERE {matched} AND {id} < COALESCE($3, 9223372036854775807) AND m.status = 'normal' AND {visible}
+         WHERE {matched} AND {id} < COALESCE($3, 9223372036854775807) AND {id} > COALESCE($5, 0)
+               AND m.status = 'normal' AND {visible}
          ORDER BY {id} DESC LIMIT $4"
     );
-    sqlx::query_as(&sql).bind(viewer).bind(words.query(backend)).bind(before).bind(limit).fetch_all(conn).await
+    sqlx::query_as(&sql)
+        .bind(viewer)
+        .bind(words.query(backend))
+        .bind(before)
+        .bind(limit)
+        .bind(edge)
+        .fetch_all(conn)
+        .await
 }
 
 #[cfg(test)]

@@ -421,6 +421,52 @@ async fn search_pages_newest_first() {
     assert_eq!(second["data"]["hasMore"], false);
 }
 
+/// A word common in other people's chats costs a page no more than one in the reader's own: a
+/// page looks at a bounded number of the index's matches (here 50), and a page cut there, short
+/// or empty, says where the next one starts. Followed to the end, the pages find each of the
+/// reader's messages once, newest first.
+#[tokio::test]
+async fn a_word_common_in_other_peoples_chats_is_searched_a_bounded_stretch_at_a_time() {
+    let s = TestServer::start_with(|c| c.search_scan = 50).await;
+    let (a, a_id) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let (c, _) = s.register("carol").await;
+    let (_, d_id) = s.register("dave").await;
+    s.send_text(&a, b_id, "needle one, alice's oldest").await;
+    s.send_text(&b, a_id, "needle two, from bob").await;
+    for i in 0..120 {
+        s.send_text(&c, d_id, &format!("needle in carol's chat {i}")).await;
+    }
+    s.send_text(&a, b_id, "needle three, alice's newest").await;
+
+    let mut found = Vec::new();
+    let mut pages = Vec::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let cursor = before.map_or(String::new(), |b| format!("&beforeMessageId={b}"));
+        let (status, page) = s.get(&format!("/api/messages/search?q=needle&pageSize=2{cursor}"), &a).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        found.extend(hit_texts(&page));
+        pages.push(page["data"]["list"].as_array().unwrap().len());
+        let next = page["data"]["nextBeforeMessageId"].as_i64();
+        assert_eq!(page["data"]["hasMore"], next.is_some(), "{page}");
+        match next {
+            Some(n) => before = Some(n),
+            None => break,
+        }
+        assert!(pages.len() < 10, "the pages end: {pages:?}");
+    }
+    assert_eq!(found, ["needle three, alice's newest", "needle two, from bob", "needle one, alice's oldest"]);
+    // 123 matches, 50 looked at a page: the first page finds her newest among carol's; the second
+    // looks at 50 of carol's and comes back empty; the third finds the other two.
+    assert_eq!(pages, [1, 0, 2], "each page looks at 50 matches, at most");
+    // Carol's own fill pages as before: a full page goes on from its last hit.
+    let (_, first) = s.get("/api/messages/search?q=needle&pageSize=20", &c).await;
+    let list = first["data"]["list"].as_array().unwrap();
+    assert_eq!(list.len(), 20);
+    assert_eq!(first["data"]["nextBeforeMessageId"], list[19]["messageId"]);
+}
+
 #[tokio::test]
 async fn forwarding_copies_text_and_files_to_conversations_the_forwarder_is_in() {
     let s = TestServer::start().await;
