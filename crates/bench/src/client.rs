@@ -135,6 +135,15 @@ impl Confab {
         let ids = data["list"].as_array().map(|l| l.iter().filter_map(|m| m["messageId"].as_i64()).collect());
         Ok((took, ids.unwrap_or_default()))
     }
+
+    /// The first page (20) of `reader`'s message search for `q`: how long it took and how many
+    /// messages it found.
+    pub async fn search(&self, reader: &Account, q: &str) -> Result<(Duration, usize)> {
+        let url = format!("{}/api/messages/search?q={q}", self.base);
+        let started = std::time::Instant::now();
+        let data = self.call(self.http.get(url).bearer_auth(&reader.token)).await?;
+        Ok((started.elapsed(), data["list"].as_array().map_or(0, Vec::len)))
+    }
 }
 
 impl Chat for Confab {

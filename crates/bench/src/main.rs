@@ -172,6 +172,30 @@ async fn long_thread(c: &Confab, senders: usize) -> Result<Vec<Measure>, String>
     measure(&mut out, what("conversation of 1 message"), ms(short), short.as_secs_f64(), false);
     measure(&mut out, what(&format!("newest of {sent}")), ms(newest), newest.as_secs_f64(), false);
     measure(&mut out, what(&format!("halfway back in {sent}")), ms(halfway), halfway.as_secs_f64(), false);
+    // Search for a word in ~1/32 of the long conversation's messages (the load's texts are
+    // `t{run}-{sender}-{n}`: sender 5's, and every 5th of a run): by a member, whose first page
+    // fills at once, and by someone outside it, none of whose messages hold it.
+    let search = |reader| async move {
+        let mut took = confab_bench::stats::Latencies::default();
+        let mut found = 0;
+        for _ in 0..20 {
+            let (t, hits) = c.search(reader, "5").await?;
+            took.push(t);
+            found = hits;
+        }
+        Ok::<_, String>((took.percentile(50.0), found))
+    };
+    let (member, found) = search(reader).await?;
+    if found != 20 {
+        return Err(format!("the member's search found {found} messages on its first page, not 20"));
+    }
+    let (outsider, found) = search(&pairs[1].1).await?;
+    if found != 0 {
+        return Err(format!("someone outside the long conversation found {found} of its messages"));
+    }
+    let what = |who: &str| format!("search a word common in {sent} messages, {who}, p50");
+    measure(&mut out, what("a member"), ms(member), member.as_secs_f64(), false);
+    measure(&mut out, what("not a member"), ms(outsider), outsider.as_secs_f64(), false);
     Ok(out)
 }
 
