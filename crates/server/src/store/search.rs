@@ -68,8 +68,14 @@ pub fn match_query(typed: &str) -> Option<Words> {
 }
 
 impl Words {
+    /// Whether this word is also found as the start of a longer one: the last word, once its
+    /// last run of letters or digits is two characters long. A one-character start stands for a
+    /// large share of every word there is, and the engine merges the lists of all the words it
+    /// starts, whoever's messages they are in: `t` cost 12 ms at 200,000 messages, and grows with
+    /// each message on the server.
     fn prefix(&self, i: usize, word: &str) -> bool {
-        i + 1 == self.0.len() && !word.chars().last().is_some_and(is_cjk)
+        let tail = word.chars().rev().skip_while(|c| !c.is_alphanumeric()).take_while(|c| c.is_alphanumeric()).count();
+        i + 1 == self.0.len() && tail >= 2 && !word.chars().last().is_some_and(is_cjk)
     }
 
     /// The query in the engine's language: FTS5's (`"phrase" *`, AND) or a PostgreSQL tsquery
@@ -300,6 +306,10 @@ mod tests {
         let fts = |typed: &str| match_query(typed).map(|w| w.query(Backend::Sqlite));
         assert_eq!(fts("开会").unwrap(), "\"\u{2063}开\u{2063}\u{2063}会\u{2063}\"");
         assert_eq!(fts("budget rev").unwrap(), "\"budget\" AND \"rev\" *");
+        assert_eq!(fts("budget r").unwrap(), "\"budget\" AND \"r\"", "one letter is a word, not a start");
+        assert_eq!(fts("5").unwrap(), "\"5\"");
+        assert_eq!(fts("x^2").unwrap(), "\"x^2\"");
+        assert_eq!(fts("x^23").unwrap(), "\"x^23\" *");
         assert_eq!(fts("say \"hi\"").unwrap(), "\"say\" AND \"\"\"hi\"\"\" *");
         assert_eq!(fts("  ?! "), None);
         assert_eq!(fts("\u{0}abc").unwrap(), "\"abc\" *");
@@ -307,6 +317,7 @@ mod tests {
         let pg = |typed: &str| match_query(typed).map(|w| w.query(Backend::Postgres));
         assert_eq!(pg("开会").unwrap(), "'\u{1}开\u{1}\u{1}会\u{1}'");
         assert_eq!(pg("budget rev").unwrap(), "'budget' & 'rev':*");
-        assert_eq!(pg("it's a\\b").unwrap(), "'it''s' & 'a\\\\b':*");
+        assert_eq!(pg("it's a\\b").unwrap(), "'it''s' & 'a\\\\b'");
+        assert_eq!(pg("it's a\\bc").unwrap(), "'it''s' & 'a\\\\bc':*");
     }
 }

@@ -403,6 +403,21 @@ async fn messages_from_before_search_existed_are_indexed_at_start() {
     assert_eq!(hit_texts(&search(&s, &a, "archived").await.1), vec!["archived words from last year"]);
 }
 
+/// The word being typed is found as the start of longer ones from its second character: one
+/// letter alone stands for too many words to be worth merging (see `store::search`).
+#[tokio::test]
+async fn one_letter_is_searched_as_a_word_and_two_as_the_start_of_one() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (_, b_id) = s.register("bob").await;
+    s.send_text(&a, b_id, "plan b it is").await;
+    s.send_text(&a, b_id, "bravo team").await;
+    assert_eq!(hit_texts(&search(&s, &a, "b").await.1), ["plan b it is"]);
+    assert_eq!(hit_texts(&search(&s, &a, "br").await.1), ["bravo team"]);
+    assert_eq!(hit_texts(&search(&s, &a, "team b").await.1), Vec::<String>::new());
+    assert_eq!(hit_texts(&search(&s, &a, "team br").await.1), ["bravo team"]);
+}
+
 #[tokio::test]
 async fn search_pages_newest_first() {
     let s = TestServer::start().await;
