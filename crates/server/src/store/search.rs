@@ -212,7 +212,8 @@ pub struct HitRow {
 /// Where a page that looks at no more than `scan` of the index's matches below `before` must
 /// stop: the id of the first match past them (`None` when there are no more than `scan`).
 /// Only the index is read (no visibility check), in its own id order: the cost is `scan`
-/// entries, however many messages hold the words.
+/// entries, however many messages hold the words (once a last word's starts are merged: see
+/// [`Words::prefix`]).
 pub async fn scan_edge(conn: &mut Conn, words: &Words, before: Option<Id>, scan: i64) -> sqlx::Result<Option<Id>> {
     let backend = Backend::of(conn);
     let sql = match backend {
