@@ -149,16 +149,7 @@ async fn long_thread(c: &Confab, senders: usize) -> Result<Vec<Measure>, String>
             return Err(format!("the server accepted none of the last 5 s of sends ({} errors)", fill.errors));
         }
     }
-    let median = |reader, target, before| async move {
-        let mut took = confab_bench::stats::Latencies::default();
-        let mut ids = Vec::new();
-        for _ in 0..20 {
-            let (t, page) = c.history_page(reader, target, before).await?;
-            took.push(t);
-            ids = page;
-        }
-        Ok::<_, String>((took.percentile(50.0), ids))
-    };
+    let median = |reader, target, before| median_of_20(move || c.history_page(reader, target, before));
     let (reader, long) = (&pairs[0].1, pairs[0].2.as_str());
     let (newest, page) = median(reader, long, None).await?;
     let newest_id = page.last().copied().ok_or("the long conversation's page is empty")?;
@@ -175,16 +166,7 @@ async fn long_thread(c: &Confab, senders: usize) -> Result<Vec<Measure>, String>
     // Search for a word in ~1/32 of the long conversation's messages (the load's texts are
     // `t{run}-{sender}-{n}`: sender 5's, and every 5th of a run): by a member, whose first page
     // fills at once, and by someone outside it, none of whose messages hold it.
-    let search = |reader| async move {
-        let mut took = confab_bench::stats::Latencies::default();
-        let mut found = 0;
-        for _ in 0..20 {
-            let (t, hits) = c.search(reader, "5").await?;
-            took.push(t);
-            found = hits;
-        }
-        Ok::<_, String>((took.percentile(50.0), found))
-    };
+    let search = |reader| median_of_20(move || c.search(reader, "5"));
     let (member, found) = search(reader).await?;
     if found != 20 {
         return Err(format!("the member's search found {found} messages on its first page, not 20"));
@@ -197,6 +179,23 @@ async fn long_thread(c: &Confab, senders: usize) -> Result<Vec<Measure>, String>
     measure(&mut out, what("a member"), ms(member), member.as_secs_f64(), false);
     measure(&mut out, what("not a member"), ms(outsider), outsider.as_secs_f64(), false);
     Ok(out)
+}
+
+/// The median time of 20 calls of `call`, and what the last call gave.
+async fn median_of_20<T, F, Fut>(mut call: F) -> Result<(Duration, T), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(Duration, T), String>>,
+{
+    let mut took = confab_bench::stats::Latencies::default();
+    let (t, mut last) = call().await?;
+    took.push(t);
+    for _ in 1..20 {
+        let (t, got) = call().await?;
+        took.push(t);
+        last = got;
+    }
+    Ok((took.percentile(50.0), last))
 }
 
 fn print_table(confab: &[Measure], peer: Option<&[Measure]>) {
