@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::common::{contains, db_bytes, next_request, TestServer};
+use super::common::{contains, db_bytes, next_request, wait_until, TestServer};
 use super::model::{FakeModel, GREETING};
 
 pub(super) async fn with_model(adjust: impl FnOnce(&mut confab_server::Config)) -> (TestServer, FakeModel) {
@@ -167,10 +167,7 @@ async fn closing_the_connection_stops_the_model_at_once_and_keeps_the_partial_re
     let stopped = Instant::now();
     drop(body);
     // The model's stream is dropped (its connection closed) within 100 ms.
-    let deadline = stopped + Duration::from_secs(2);
-    while model.closed_at().is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until(Duration::from_secs(2), Duration::from_millis(5), || !model.closed_at().is_empty()).await;
     let closed = *model.closed_at().first().expect("the model's stream was closed");
     let took = closed.saturating_duration_since(stopped);
     assert!(took < Duration::from_millis(100), "the model was stopped {took:?} after the caller left");

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::common::{contains, db_bytes, stored_files, upload, TestServer};
+use super::common::{contains, db_bytes, stored_files, upload, wait_until, TestServer};
 
 async fn patch(s: &TestServer, token: &str, cid: i64, body: Value) -> (StatusCode, Value) {
     s.call(Method::PATCH, &format!("/api/conversations/{cid}"), Some(token), Some(body)).await
@@ -94,10 +94,7 @@ async fn a_read_message_burns_on_both_screens_and_leaves_no_bytes() {
     // the write-ahead log's old pages are erased right after. Under load that can be a moment
     // later than the notice, so the disk is given a few seconds.
     let erased = || stored_files(&s).is_empty() && !contains(&db_bytes(&s), secret);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !erased() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(Duration::from_secs(5), Duration::from_millis(50), erased).await;
     assert!(stored_files(&s).is_empty(), "the file's bytes are erased: {:?}", stored_files(&s));
     assert!(!contains(&db_bytes(&s), secret), "burned text is still in the database file");
     // A control message proves the check sees text that is there.

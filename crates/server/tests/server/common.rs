@@ -408,6 +408,15 @@ pub async fn next_request(conn: &mut tokio::net::TcpStream, pending: &mut Vec<u8
     }
 }
 
+/// Waits until `done` holds, looking every `every`, for at most `within` (the caller then
+/// asserts what it expected).
+pub async fn wait_until(within: Duration, every: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !done() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(every).await;
+    }
+}
+
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
