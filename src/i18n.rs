@@ -103,6 +103,7 @@ strings! {
     Failed => "Not sent", "发送失败";
     Retry => "Retry", "重试";
     Offline => "Connecting…", "正在连接…";
+    Loading => "Loading…", "正在加载…";
     YouRecalled => "You recalled a message", "你撤回了一条消息";
     TheyRecalled => "{name} recalled a message", "{name} 撤回了一条消息";
     ReEdit => "Edit again", "重新编辑";

@@ -7,6 +7,7 @@ pub mod format;
 pub mod i18n;
 pub mod pages;
 pub mod router;
+pub mod signed_in;
 pub mod state;
 
 use leptos::prelude::*;
@@ -14,7 +15,6 @@ use leptos::prelude::*;
 use i18n::{I18n, Lang};
 use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
-use pages::chat::ChatPage;
 use pages::login::LoginPage;
 use state::Store;
 
@@ -94,8 +94,11 @@ fn Shell() -> impl IntoView {
         i18n.0.track();
         if is_login.get() {
             view! { <LoginPage /> }.into_any()
+        } else if let Some(parts) = signed_in::loaded() {
+            (parts.page)()
         } else {
-            view! { <ChatPage /> }.into_any()
+            signed_in::prefetch();
+            view! { <p class="app-loading" role="status">{i18n.t(i18n::K::Loading)}</p> }.into_any()
         }
     }
 }

@@ -63,7 +63,7 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <h1>{i18n.t(K::AppName)}</h1>
                 <p class="tagline">{i18n.t(K::Tagline)}</p>
-                <form on:submit=submit novalidate>
+                <form on:submit=submit on:focusin=move |_| crate::signed_in::prefetch() novalidate>
                     <label for="login-user">{i18n.t(K::UserName)}</label>
                     <input id="login-user" name="username" autocomplete="username" required autocapitalize="none" spellcheck="false"
                         prop:value=move || user_name.get() on:input=move |ev| user_name.set(event_target_value(&ev)) />

@@ -67,12 +67,27 @@ fn send_request(m: &Message) -> SendMessageRequest {
 impl Store {
     /// Signed in: remember the token, connect, load the list.
     pub fn start_session(&self, token: String, user: User) {
+        let user_id = user.user_id;
         if let Some(s) = storage() {
             let _ = s.set_item(TOKEN_KEY, &token);
         }
         api::set_token(Some(token));
-        let user_id = user.user_id;
         self.me.set(Some(user));
+        // The rest lives in the signed-in part of the app, which the release build fetches
+        // apart from the sign-in page (see `crate::signed_in`).
+        let store = *self;
+        crate::signed_in::with_loaded(move |parts| {
+            // Unless the session ended (or another began) while that part was fetched.
+            if store.me.with_untracked(|m| m.as_ref().map(|m| m.user_id)) == Some(user_id) {
+                (parts.start)(store);
+            }
+        });
+    }
+
+    /// What a session starts once the signed-in part of the app is here: the messages this
+    /// browser still owes the server, the retry timer, the list (and with it the socket).
+    pub fn start_signed_in(&self) {
+        let Some(user_id) = self.me.with_untracked(|m| m.as_ref().map(|m| m.user_id)) else { return };
         // What was written but not sent before a reload shows again, waiting, and goes out.
         for m in super::outbox::load(user_id) {
             let known = self.threads.with_untracked(|t| {

@@ -10,6 +10,7 @@ mod e2e;
 mod postgres;
 mod s3;
 mod schemathesis;
+mod split;
 mod synapse;
 mod tools;
 
@@ -19,6 +20,9 @@ use std::process::{Child, Command, ExitCode};
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
+    if split::is_wrapper() {
+        return split::wrapper();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
@@ -117,24 +121,29 @@ pub fn build_web() -> Result {
 /// Release build of the web app into dist/ (the tools are already there).
 fn trunk_build() -> Result {
     step("building the web app (trunk, release)");
-    sh(wasm_env(&mut Command::new(tools::trunk()))
-        .args(["build", "--release", "--offline"])
-        .env("PATH", tools::tool_path()))?;
+    let mut trunk = Command::new(tools::trunk());
+    trunk.args(["build", "--release", "--offline"]);
+    split::prepare(&mut trunk, &wasm_flags(), &tools::wasm_bindgen(), &tools::tool_path())?;
+    sh(&mut trunk)?;
+    split::place(&root().join("dist"))?;
     budget::precompress()
 }
 
 /// The wasm build's flags: `.cargo/config.toml`'s, plus path remapping for this machine (the
 /// source paths embedded in the wasm become short and the same on every machine).
 pub fn wasm_env(cmd: &mut Command) -> &mut Command {
+    cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", wasm_flags())
+}
+
+fn wasm_flags() -> String {
     let cargo_home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
-    let flags = format!(
+    format!(
         "--cfg erase_components --remap-path-prefix {}/registry/src/= --remap-path-prefix {}/=",
         cargo_home.display(),
         root().display()
-    );
-    cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", flags)
+    )
 }
 
 pub fn build_server(profile: &str) -> Result {
@@ -232,6 +241,8 @@ fn test(args: &[String]) -> Result {
         "--target",
         "wasm32-unknown-unknown",
         "--all-targets",
+        // With the release build's `split` (the other side of its cfgs is built by the tests).
+        "--all-features",
         "--",
         "-D",
         "warnings",

@@ -5,6 +5,8 @@ use std::process::Command;
 use crate::{cargo, root, sh, step, Result};
 
 const TRUNK_VERSION: &str = "0.21.14";
+/// wasm_split_cli_support's `wasm-split-cli`: cuts the release wasm at its split point (src/signed_in.rs).
+const WASM_SPLIT_VERSION: &str = "0.2.4";
 
 fn output(cmd: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(cmd).args(args).output().ok()?;
@@ -20,6 +22,14 @@ fn cargo_bin(name: &str) -> String {
 
 pub fn trunk() -> String {
     cargo_bin("trunk")
+}
+
+pub fn wasm_split_cli() -> String {
+    cargo_bin("wasm-split-cli")
+}
+
+pub fn wasm_bindgen() -> String {
+    cargo_bin("wasm-bindgen")
 }
 
 pub fn chromedriver() -> String {
@@ -64,6 +74,24 @@ pub fn ensure_web() -> Result {
     if !output(&trunk(), &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
         step(&format!("installing trunk {TRUNK_VERSION} (a few minutes, once)"));
         sh(cargo().args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))?;
+    }
+    // It prints no version: the one installed is recorded beside it.
+    let stamp = format!("{}.version", wasm_split_cli());
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(WASM_SPLIT_VERSION)
+        || output(&wasm_split_cli(), &["--help"]).is_none()
+    {
+        step(&format!("installing wasm-split-cli {WASM_SPLIT_VERSION} (a minute, once)"));
+        sh(cargo().args([
+            "install",
+            "--locked",
+            "--force",
+            "wasm_split_cli_support",
+            "--version",
+            WASM_SPLIT_VERSION,
+            "--features",
+            "build-binary",
+        ]))?;
+        let _ = std::fs::write(&stamp, WASM_SPLIT_VERSION);
     }
     let wanted = locked_wasm_bindgen()?;
     let have = output(&cargo_bin("wasm-bindgen"), &["--version"]).unwrap_or_default();
