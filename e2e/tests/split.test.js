@@ -1,0 +1,67 @@
+// The release build's code splitting: a first visit to the sign-in page loads only what that page
+// needs; the signed-in part of the app (a wasm chunk of its own) comes when someone signs in, and
+// a failed fetch of it is tried again rather than leaving a blank page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, BASE } from '../lib/browser.js';
+import { waitFor, register } from '../lib/helpers.js';
+
+const WIDE = { width: 1280, height: 800 };
+const stamp = Date.now().toString(36);
+// (Playwright's route matcher passes a URL, the rest a string.)
+const isChunk = (url) => {
+  const path = new URL(String(url)).pathname;
+  return path.endsWith('.wasm') && !path.endsWith('_bg.wasm');
+};
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('the sign-in page loads without the signed-in part; signing in fetches it, again after a failed try', async () => {
+  // Someone with an account, made in a context of its own.
+  const setup = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const name = `split_${stamp}`;
+  await register(await setup.newPage(), BASE, name, 'Split');
+  await setup.close();
+
+  const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const wasm = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(r.url());
+  });
+  // The chunk's first fetch fails, as on a dropped connection.
+  let refused = 0;
+  await ctx.route(isChunk, (route) => (refused++ === 0 ? route.abort('connectionreset') : route.continue()));
+
+  await page.goto(`${BASE}/login`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('#login-user');
+  assert.equal(wasm.length, 1, `a first visit fetches one wasm module: ${wasm.join(', ')}`);
+  assert.ok(wasm[0].endsWith('_bg.wasm'), `…the main one: ${wasm[0]}`);
+
+  // Typing a name fetches the rest (the first try fails); signing in waits for it.
+  await page.fill('#login-user', name);
+  await page.fill('#login-password', 'correct horse battery');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.sidebar', { timeout: 15000 });
+  assert.ok(refused >= 2, `the chunk was asked for again after the failed try (${refused} requests)`);
+  assert.equal(wasm.filter(isChunk).length, refused, 'each try is one request');
+  assert.deepEqual(errors, [], 'no page errors');
+
+  // The app works once it is here: it shows who is signed in and their (empty) list.
+  await waitFor(async () => (await page.textContent('.sidebar')).includes('Split'), 'the sidebar names the person');
+
+  // Opened again, signed in: straight into the app.
+  await ctx.unroute(isChunk);
+  await page.reload();
+  await page.waitForSelector('.sidebar', { timeout: 15000 });
+  assert.deepEqual(errors, [], 'no page errors after a reload');
+  await ctx.close();
+});
