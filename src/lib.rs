@@ -98,7 +98,7 @@ fn Shell() -> impl IntoView {
             (parts.page)()
         } else {
             signed_in::prefetch();
-            view! { <p class="app-loading" role="status">{i18n.t(i18n::K::Loading)}</p> }.into_any()
+            view! { <main class="app-loading"><p role="status">{i18n.t(i18n::K::Loading)}</p></main> }.into_any()
         }
     }
 }

@@ -22,7 +22,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('the sign-in page loads without the signed-in part; signing in fetches it, again after a failed try', async () => {
+test('the sign-in page loads without the signed-in part; signing in fetches it, again after a failed try; signed in, the page asks for it at once', async () => {
   // Someone with an account, made in a context of its own.
   const setup = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
   const name = `split_${stamp}`;
@@ -58,10 +58,19 @@ test('the sign-in page loads without the signed-in part; signing in fetches it, 
   // The app works once it is here: it shows who is signed in and their (empty) list.
   await waitFor(async () => (await page.textContent('.sidebar')).includes('Split'), 'the sidebar names the person');
 
-  // Opened again, signed in: straight into the app.
+  // Opened again, signed in, with nothing cached (as after a new release): the page asks for
+  // the chunk beside the main module, before the app has started, and only once.
   await ctx.unroute(isChunk);
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  const order = [];
+  page.on('request', (r) => order.push(new URL(r.url()).pathname));
   await page.reload();
   await page.waitForSelector('.sidebar', { timeout: 15000 });
+  const chunks = order.filter((p) => isChunk(`${BASE}${p}`));
+  assert.equal(chunks.length, 1, `the chunk is fetched once: ${order.join(' ')}`);
+  const firstApi = order.findIndex((p) => p.startsWith('/api/'));
+  assert.ok(order.indexOf(chunks[0]) < firstApi, `…before the app's first request: ${order.join(' ')}`);
   assert.deepEqual(errors, [], 'no page errors after a reload');
   await ctx.close();
 });

@@ -22,6 +22,8 @@ const OUT_ENV: &str = "CONFAB_SPLIT_OUT";
 const REAL_ENV: &str = "CONFAB_REAL_WASM_BINDGEN";
 /// The loader `wasm-split-cli` writes; the main module imports it by this name.
 const LOADER: &str = "__wasm_split.js";
+/// Where the app keeps a signed-in person's token (src/state/actions.rs).
+const TOKEN_KEY: &str = "confab.token";
 
 fn split_dir() -> PathBuf {
     std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target")).join("wasm-split")
@@ -177,11 +179,23 @@ pub fn place(dist: &Path) -> Result {
     let base = loader_name.split("-split-").next().unwrap_or_default();
     let mut loader = std::fs::read_to_string(out.join(&loader_name)).map_err(|e| format!("{loader_name}: {e}"))?;
     loader = rename_path(&loader, "from ", &format!("{base}.js"), &main_js)?;
+    let mut preloads = String::new();
     for file in files(&out)?.into_iter().filter(|n| n.ends_with(".wasm")) {
         let part = file.trim_start_matches("split_").trim_start_matches(&format!("{base}_")).trim_end_matches(".wasm");
         let name = format!("{stem}-{part}.wasm");
         std::fs::copy(out.join(&file), dist.join(&name)).map_err(|e| format!("{name}: {e}"))?;
         loader = rename_path(&loader, "URL(", &file, &name)?;
+        preloads.push_str(&format!("<link rel=preload as=fetch crossorigin href=/{name}>"));
     }
-    std::fs::write(dist.join(&loader_name), loader).map_err(|e| format!("{loader_name}: {e}"))
+    std::fs::write(dist.join(&loader_name), loader).map_err(|e| format!("{loader_name}: {e}"))?;
+    // Someone signed in needs the chunk at once: the page asks for it beside the main module
+    // rather than after it has started. (The server's Content-Security-Policy allows each of the
+    // page's inline scripts by its hash, read from the page.)
+    let index = dist.join("index.html");
+    let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+    let at = html.find("<script").ok_or("index.html has no script")?;
+    let script = format!(
+        "<script>try{{localStorage.getItem(\"{TOKEN_KEY}\")&&document.head.insertAdjacentHTML(\"beforeend\",\"{preloads}\")}}catch(e){{}}</script>"
+    );
+    std::fs::write(&index, format!("{}{script}{}", &html[..at], &html[at..])).map_err(|e| e.to_string())
 }
