@@ -222,7 +222,7 @@ fn test(args: &[String]) -> Result {
 
     tools::ensure_nats()?;
     step("server and API tests (cargo test)");
-    sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server", "-p", "confab-bench"]))?;
+    sh(cargo().args(["test", "-p", "confab-api", "-p", "confab-server", "-p", "confab-bench", "-p", "xtask"]))?;
     step("the server suite again, on PostgreSQL and an S3 bucket (servers of their own, on free ports)");
     let pg = postgres::Postgres::start(postgres::Durability::NoFsync)?;
     let s3 = s3::S3::start()?;

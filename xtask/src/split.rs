@@ -189,13 +189,48 @@ pub fn place(dist: &Path) -> Result {
     }
     std::fs::write(dist.join(&loader_name), loader).map_err(|e| format!("{loader_name}: {e}"))?;
     // Someone signed in needs the chunk at once: the page asks for it beside the main module
-    // rather than after it has started. (The server's Content-Security-Policy allows each of the
+    // rather than after that has started. (The server's Content-Security-Policy allows each of the
     // page's inline scripts by its hash, read from the page.)
     let index = dist.join("index.html");
     let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
     let at = html.find("<script").ok_or("index.html has no script")?;
+    // The main module imports the loader: fetched beside it, not after it.
     let script = format!(
-        "<script>try{{localStorage.getItem(\"{TOKEN_KEY}\")&&document.head.insertAdjacentHTML(\"beforeend\",\"{preloads}\")}}catch(e){{}}</script>"
+        "<link rel=modulepreload href=/{loader_name}><script>try{{localStorage.getItem(\"{TOKEN_KEY}\")&&document.head.insertAdjacentHTML(\"beforeend\",\"{preloads}\")}}catch(e){{}}</script>"
     );
     std::fs::write(&index, format!("{}{script}{}", &html[..at], &html[at..])).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_import_is_renamed_and_the_import_objects_key_stays() {
+        let glue =
+            "import * as import1 from \"./__wasm_split.js\"\nconst imports = { \"./__wasm_split.js\": import1 };";
+        let out = rename_path(glue, "from ", LOADER, "confab-split-1.js").unwrap();
+        assert_eq!(
+            out,
+            "import * as import1 from \"./confab-split-1.js\"\nconst imports = { \"./__wasm_split.js\": import1 };"
+        );
+    }
+
+    #[test]
+    fn minified_and_single_quoted_forms_are_found_and_a_missing_path_is_an_error() {
+        assert_eq!(rename_path("import{a}from'./x.js';", "from ", "x.js", "y.js").unwrap(), "import{a}from'./y.js';");
+        let loader = "fetch(new URL(\"./split_confab_a.wasm\", import.meta.url))";
+        assert_eq!(
+            rename_path(loader, "URL(", "split_confab_a.wasm", "confab-1-a.wasm").unwrap(),
+            "fetch(new URL(\"./confab-1-a.wasm\", import.meta.url))"
+        );
+        assert!(rename_path(loader, "from ", "split_confab_a.wasm", "b.wasm").is_err());
+    }
+
+    #[test]
+    fn the_loaders_name_follows_the_build() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(fnv1a(b"build 1"), fnv1a(b"build 2"));
+    }
 }
