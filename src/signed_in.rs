@@ -66,7 +66,7 @@ pub fn with_loaded(f: impl FnOnce(SignedIn) + 'static) {
 }
 
 /// Fetches the signed-in part unless it is here or on its way; a failed fetch is tried again
-/// every [`RETRY_MS`] until it arrives.
+/// every [`RETRY_MS`] until it arrives, or the page reloads if a new release replaced this one.
 pub fn prefetch() {
     if LOADED.with(|l| l.get_untracked().is_some()) || LOADING.with(|l| l.replace(true)) {
         return;
@@ -85,8 +85,32 @@ pub fn prefetch() {
                 }
             }
             Err(_) => {
-                gloo_timers::callback::Timeout::new(RETRY_MS, prefetch).forget();
+                if replaced().await {
+                    // A new release replaced this one: its chunk is gone from the server, and
+                    // the page as it is now loads the new one. Not under someone typing on
+                    // the sign-in page, though: signing in asks again, and reloads then.
+                    let needed = WAITING.with(|w| !w.borrow().is_empty())
+                        || web_sys::window().and_then(|w| w.location().pathname().ok()).as_deref() != Some("/login");
+                    if needed {
+                        let _ = web_sys::window().map(|w| w.location().reload());
+                    }
+                } else {
+                    gloo_timers::callback::Timeout::new(RETRY_MS, prefetch).forget();
+                }
             }
         }
     });
+}
+
+/// Whether the server now serves another release of the app than this page's: the page as
+/// served no longer names this page's first preloaded module (every build names its own).
+async fn replaced() -> bool {
+    let mine =
+        document().query_selector("link[rel=modulepreload]").ok().flatten().and_then(|l| l.get_attribute("href"));
+    let Some(mine) = mine else { return false };
+    match gloo_net::http::Request::get("/").send().await {
+        Ok(r) if r.ok() => r.text().await.is_ok_and(|page| !page.contains(&mine)),
+        // Unreachable or failing: the network, not a release; try again later.
+        _ => false,
+    }
 }

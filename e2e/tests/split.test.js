@@ -74,3 +74,54 @@ test('the sign-in page loads without the signed-in part; signing in fetches it, 
   assert.deepEqual(errors, [], 'no page errors after a reload');
   await ctx.close();
 });
+
+test('a page left open across a new release reloads into it when the signed-in part is needed, not while someone types', async () => {
+  const setup = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const name = `release_${stamp}`;
+  await register(await setup.newPage(), BASE, name, 'Release');
+  await setup.close();
+
+  const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${BASE}/login`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('#login-user');
+
+  // A new release is deployed: this page's chunk is gone (the server answers such a path with
+  // its page), and the page the server serves names other modules. Until this page navigates.
+  let released = true;
+  let checks = 0;
+  let navigations = 0;
+  page.on('request', (r) => {
+    if (r.isNavigationRequest()) {
+      navigations++;
+      released = false;
+    }
+  });
+  await ctx.route(isChunk, (route) =>
+    released ? route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Confab</title>' }) : route.continue(),
+  );
+  await ctx.route(`${BASE}/`, (route) => {
+    if (!released || route.request().resourceType() !== 'fetch') return route.continue();
+    checks++;
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><link rel=modulepreload href=/confab-split-0000000000000000.js>' });
+  });
+
+  // Typing on the sign-in page finds the new release, and leaves the page alone.
+  await page.fill('#login-user', name);
+  await waitFor(async () => checks >= 1, 'the page asked the server which release it serves');
+  await page.waitForTimeout(500);
+  assert.equal(navigations, 0, 'no reload while someone types');
+  assert.equal(await page.inputValue('#login-user'), name, 'what was typed is still there');
+
+  // Signing in needs the rest: the page reloads into the new release, signed in.
+  await page.fill('#login-password', 'correct horse battery');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.sidebar', { timeout: 15000 });
+  assert.equal(navigations, 1, 'one reload');
+  await waitFor(async () => (await page.textContent('.sidebar')).includes('Release'), 'the sidebar names the person');
+  assert.deepEqual(errors, [], 'no page errors');
+  await ctx.close();
+});
+

@@ -7,7 +7,7 @@ use crate::{root, Result};
 
 /// What a first visit loads (the sign-in page: the main wasm, its JS glue and the split loader,
 /// the styles). Since the release build splits the signed-in part of the app into a chunk of its
-/// own (xtask/src/split.rs), this is 145 KB of the 374 KB that used to load up front.
+/// own (xtask/src/split.rs), this is 147 KB of the 379 KB that used to load up front.
 pub const FIRST_VISIT_BUDGET_BYTES: u64 = 150 * 1024;
 
 /// The whole app, chunks included. 250 KB held the one-to-one app; groups, @mentions, burn after
@@ -17,7 +17,7 @@ pub const FIRST_VISIT_BUDGET_BYTES: u64 = 150 * 1024;
 /// messaging — replies, edits, reactions with an emoji picker, typing, presence, message search,
 /// forwarding, the unread divider, notifications and the shortcuts help — measured +49 KB
 /// (374.3 KB); the emoji list itself is fetched from the server when the picker first opens, not
-/// built in. The split costs +33 KB (412.8 KB): the chunk reaches what it shares with the main
+/// built in. The split costs +34.5 KB (413.8 KB): the chunk reaches what it shares with the main
 /// module through the function table, and neither side can be optimised with the other.
 pub const BUDGET_BYTES: u64 = 420 * 1024;
 
