@@ -22,17 +22,22 @@ after(async () => {
   await browser?.close();
 });
 
-test('the sign-in page loads without the signed-in part; signing in fetches it, again after a failed try; signed in, the page asks for it at once', async () => {
-  // Someone with an account, made in a context of its own.
+/// Someone with an account (made in a context of its own), and a fresh browser context for
+/// them, not signed in, whose page errors are collected.
+async function someoneSignedOut(prefix, displayName) {
   const setup = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
-  const name = `split_${stamp}`;
-  await register(await setup.newPage(), BASE, name, 'Split');
+  const name = `${prefix}_${stamp}`;
+  await register(await setup.newPage(), BASE, name, displayName);
   await setup.close();
-
   const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  return { name, ctx, page, errors };
+}
+
+test('the sign-in page loads without the signed-in part; signing in fetches it, again after a failed try; signed in, the page asks for it at once', async () => {
+  const { name, ctx, page, errors } = await someoneSignedOut('split', 'Split');
   const wasm = [];
   page.on('request', (r) => {
     if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(r.url());
@@ -76,15 +81,7 @@ test('the sign-in page loads without the signed-in part; signing in fetches it, 
 });
 
 test('a page left open across a new release reloads into it when the signed-in part is needed, not while someone types', async () => {
-  const setup = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
-  const name = `release_${stamp}`;
-  await register(await setup.newPage(), BASE, name, 'Release');
-  await setup.close();
-
-  const ctx = await browser.newContext({ viewport: WIDE, locale: 'en-US' });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { name, ctx, page, errors } = await someoneSignedOut('release', 'Release');
   await page.goto(`${BASE}/login`, { waitUntil: 'networkidle' });
   await page.waitForSelector('#login-user');
 
