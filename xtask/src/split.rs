@@ -29,6 +29,11 @@ fn split_dir() -> PathBuf {
     std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target")).join("wasm-split")
 }
 
+/// Where the wrapper leaves the chunks and their loader (it is told by [`OUT_ENV`]).
+fn out_dir() -> PathBuf {
+    split_dir().join("out")
+}
+
 /// Sets up `trunk build` to split: this program as `wasm-bindgen` first on the PATH, the link
 /// flag that keeps relocations (wasm-split needs them) added to the wasm's `rustflags`, the
 /// `split` feature.
@@ -40,7 +45,7 @@ pub fn prepare(trunk: &mut Command, rustflags: &str, real_wasm_bindgen: &str, pa
     let wrapper = bin.join("wasm-bindgen");
     let _ = std::fs::remove_file(&wrapper);
     std::fs::copy(&me, &wrapper).map_err(|e| format!("{}: {e}", wrapper.display()))?;
-    let out = dir.join("out");
+    let out = out_dir();
     let _ = std::fs::remove_dir_all(&out);
     trunk
         .args(["--features", "split"])
@@ -125,15 +130,19 @@ fn wasm_opt_settings() -> Result<(String, String)> {
     Ok((level, attr("data-wasm-opt-params").unwrap_or_default()))
 }
 
+/// The names of the files in `dir`, sorted.
+fn names_in(dir: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 fn chunks(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
-        if entry.file_name().to_string_lossy().ends_with(".wasm") {
-            found.push(entry.path());
-        }
-    }
-    found.sort();
-    Ok(found)
+    Ok(names_in(dir)?.into_iter().filter(|n| n.ends_with(".wasm")).map(|n| dir.join(n)).collect())
 }
 
 /// `text` with the module path `./{from}` after `lead` (`from ` of an import, `URL(` of a
@@ -160,41 +169,35 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// hashed main module and names the chunks after it (`confab-HASH-signed_in.wasm`), so every
 /// file is as immutable as its name says.
 pub fn place(dist: &Path) -> Result {
-    let out = std::env::var(OUT_ENV).map(PathBuf::from).unwrap_or_else(|_| split_dir().join("out"));
-    let files = |dir: &Path| -> Result<Vec<String>> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .map_err(|e| format!("{}: {e}", dir.display()))?
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().to_string())
-            .collect();
-        names.sort();
-        Ok(names)
-    };
-    let loader_name = files(&out)?.into_iter().find(|n| n.ends_with(".js")).ok_or("the split left no loader")?;
-    let main_js = files(dist)?
+    let out = out_dir();
+    let made = names_in(&out)?;
+    let loader_name = made.iter().find(|n| n.ends_with(".js")).ok_or("the split left no loader")?;
+    let main_js = names_in(dist)?
         .into_iter()
-        .find(|n| n.ends_with(".js") && std::fs::read_to_string(dist.join(n)).is_ok_and(|t| t.contains(&loader_name)))
+        .find(|n| {
+            n.ends_with(".js") && std::fs::read_to_string(dist.join(n)).is_ok_and(|t| t.contains(loader_name.as_str()))
+        })
         .ok_or("dist/ has no module importing the split loader")?;
     let stem = main_js.trim_end_matches(".js");
     let base = loader_name.split("-split-").next().unwrap_or_default();
-    let mut loader = std::fs::read_to_string(out.join(&loader_name)).map_err(|e| format!("{loader_name}: {e}"))?;
+    let mut loader = std::fs::read_to_string(out.join(loader_name)).map_err(|e| format!("{loader_name}: {e}"))?;
     loader = rename_path(&loader, "from ", &format!("{base}.js"), &main_js)?;
     let mut preloads = String::new();
-    for file in files(&out)?.into_iter().filter(|n| n.ends_with(".wasm")) {
+    for file in made.iter().filter(|n| n.ends_with(".wasm")) {
         let part = file.trim_start_matches("split_").trim_start_matches(&format!("{base}_")).trim_end_matches(".wasm");
         let name = format!("{stem}-{part}.wasm");
-        std::fs::copy(out.join(&file), dist.join(&name)).map_err(|e| format!("{name}: {e}"))?;
-        loader = rename_path(&loader, "URL(", &file, &name)?;
+        std::fs::copy(out.join(file), dist.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+        loader = rename_path(&loader, "URL(", file, &name)?;
         preloads.push_str(&format!("<link rel=preload as=fetch crossorigin href=/{name}>"));
     }
-    std::fs::write(dist.join(&loader_name), loader).map_err(|e| format!("{loader_name}: {e}"))?;
+    std::fs::write(dist.join(loader_name), loader).map_err(|e| format!("{loader_name}: {e}"))?;
+    // The main module imports the loader: the page fetches it beside that module, not after.
     // Someone signed in needs the chunk at once: the page asks for it beside the main module
     // rather than after that has started. (The server's Content-Security-Policy allows each of the
     // page's inline scripts by its hash, read from the page.)
     let index = dist.join("index.html");
     let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
     let at = html.find("<script").ok_or("index.html has no script")?;
-    // The main module imports the loader: fetched beside it, not after it.
     let script = format!(
         "<link rel=modulepreload href=/{loader_name}><script>try{{localStorage.getItem(\"{TOKEN_KEY}\")&&document.head.insertAdjacentHTML(\"beforeend\",\"{preloads}\")}}catch(e){{}}</script>"
     );

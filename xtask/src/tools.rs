@@ -75,9 +75,13 @@ pub fn ensure_web() -> Result {
         step(&format!("installing trunk {TRUNK_VERSION} (a few minutes, once)"));
         sh(cargo().args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))?;
     }
-    // It prints no version: the one installed is recorded beside it.
-    let stamp = format!("{}.version", wasm_split_cli());
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(WASM_SPLIT_VERSION)
+    // It prints no version: cargo's list of what it installed says which one is there.
+    let installed = cargo()
+        .args(["install", "--list"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if !installed.contains(&format!("wasm_split_cli_support v{WASM_SPLIT_VERSION}:"))
         || output(&wasm_split_cli(), &["--help"]).is_none()
     {
         step(&format!("installing wasm-split-cli {WASM_SPLIT_VERSION} (a minute, once)"));
@@ -91,10 +95,9 @@ pub fn ensure_web() -> Result {
             "--features",
             "build-binary",
         ]))?;
-        let _ = std::fs::write(&stamp, WASM_SPLIT_VERSION);
     }
     let wanted = locked_wasm_bindgen()?;
-    let have = output(&cargo_bin("wasm-bindgen"), &["--version"]).unwrap_or_default();
+    let have = output(&wasm_bindgen(), &["--version"]).unwrap_or_default();
     let runner = output(&cargo_bin("wasm-bindgen-test-runner"), &["--version"]).unwrap_or_default();
     if !have.ends_with(&wanted) || !runner.ends_with(&wanted) {
         step(&format!("installing wasm-bindgen-cli {wanted} (must equal Cargo.lock)"));
