@@ -97,7 +97,7 @@ fn Shell() -> impl IntoView {
         } else if let Some(parts) = signed_in::loaded() {
             (parts.page)()
         } else {
-            signed_in::prefetch();
+            signed_in::need();
             view! { <main class="app-loading"><p role="status">{i18n.t(i18n::K::Loading)}</p></main> }.into_any()
         }
     }

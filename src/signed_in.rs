@@ -10,6 +10,8 @@ use std::cell::{Cell, RefCell};
 use leptos::prelude::*;
 use leptos::wasm_split::SplitLoaderError;
 
+use confab_api::Id;
+
 use crate::state::Store;
 
 /// Entry points into the signed-in part: function pointers, so that their code (and all it
@@ -17,15 +19,15 @@ use crate::state::Store;
 #[derive(Clone, Copy)]
 pub struct SignedIn {
     pub page: fn() -> AnyView,
-    pub start: fn(Store),
+    pub start: fn(Store, Id),
 }
 
 fn page() -> AnyView {
     view! { <crate::pages::chat::ChatPage /> }.into_any()
 }
 
-fn start(store: Store) {
-    store.start_signed_in()
+fn start(store: Store, user_id: Id) {
+    store.start_signed_in(user_id)
 }
 
 #[cfg_attr(
@@ -43,6 +45,8 @@ thread_local! {
     // Arc: owned by no component, so it outlives the page that first read it.
     static LOADED: ArcRwSignal<Option<SignedIn>> = ArcRwSignal::new(None);
     static LOADING: Cell<bool> = const { Cell::new(false) };
+    // Someone is waiting for it (signed in), not merely typing on the sign-in page.
+    static NEEDED: Cell<bool> = const { Cell::new(false) };
     static WAITING: RefCell<Vec<Waiting>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -60,13 +64,20 @@ pub fn with_loaded(f: impl FnOnce(SignedIn) + 'static) {
         Some(p) => f(p),
         None => {
             WAITING.with(|w| w.borrow_mut().push(Box::new(f)));
-            prefetch();
+            need();
         }
     }
 }
 
-/// Fetches the signed-in part unless it is here or on its way; a failed fetch is tried again
-/// every [`RETRY_MS`] until it arrives, or the page reloads if a new release replaced this one.
+/// Fetches the signed-in part because the page needs it now (see [`prefetch`]).
+pub fn need() {
+    NEEDED.with(|n| n.set(true));
+    prefetch();
+}
+
+/// Fetches the signed-in part unless it is here or on its way (ahead of need: someone is on the
+/// sign-in form); a failed fetch is tried again every [`RETRY_MS`] until it arrives, or, once it
+/// is needed, the page reloads if a new release replaced this one.
 pub fn prefetch() {
     if LOADED.with(|l| l.get_untracked().is_some()) || LOADING.with(|l| l.replace(true)) {
         return;
@@ -89,10 +100,8 @@ pub fn prefetch() {
                     // A new release replaced this one: its chunk is gone from the server, and
                     // the page as it is now loads the new one. Not under someone typing on
                     // the sign-in page, though: signing in asks again, and reloads then.
-                    let needed = WAITING.with(|w| !w.borrow().is_empty())
-                        || web_sys::window().and_then(|w| w.location().pathname().ok()).as_deref() != Some("/login");
-                    if needed {
-                        let _ = web_sys::window().map(|w| w.location().reload());
+                    if NEEDED.with(Cell::get) {
+                        let _ = window().location().reload();
                     }
                 } else {
                     gloo_timers::callback::Timeout::new(RETRY_MS, prefetch).forget();

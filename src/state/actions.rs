@@ -78,16 +78,15 @@ impl Store {
         let store = *self;
         crate::signed_in::with_loaded(move |parts| {
             // Unless the session ended (or another began) while that part was fetched.
-            if store.me.with_untracked(|m| m.as_ref().map(|m| m.user_id)) == Some(user_id) {
-                (parts.start)(store);
+            if store.my_id() == user_id {
+                (parts.start)(store, user_id);
             }
         });
     }
 
     /// What a session starts once the signed-in part of the app is here: the messages this
     /// browser still owes the server, the retry timer, the list (and with it the socket).
-    pub fn start_signed_in(&self) {
-        let Some(user_id) = self.me.with_untracked(|m| m.as_ref().map(|m| m.user_id)) else { return };
+    pub fn start_signed_in(&self, user_id: Id) {
         // What was written but not sent before a reload shows again, waiting, and goes out.
         for m in super::outbox::load(user_id) {
             let known = self.threads.with_untracked(|t| {
