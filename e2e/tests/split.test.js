@@ -121,4 +121,3 @@ test('a page left open across a new release reloads into it when the signed-in p
   assert.deepEqual(errors, [], 'no page errors');
   await ctx.close();
 });
-
