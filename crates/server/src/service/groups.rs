@@ -114,14 +114,14 @@ impl Change {
                 receiver_id: 0,
                 message_type: "system",
                 content: &content,
-                file_id: None,
+                file: None,
                 client_msg_id: None,
                 created_at: self.now,
                 at_user_ids: &[],
                 at_all: false,
                 system_data: Some(&data),
                 burn_duration: Some(0),
-                reply_to_id: None,
+                reply: None,
             },
         )
         .await?;

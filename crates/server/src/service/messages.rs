@@ -9,7 +9,7 @@ use super::conversations::{broadcast_to_members, require_member};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
 use crate::store::conversations::Seat;
-use crate::store::messages::{self, Count, MessageRow, NewMessage};
+use crate::store::messages::{self, Count, MessageRow, NewMessage, ReplyRow};
 use crate::store::{conversations, events, search, users, Conn};
 use crate::time::{now_ms, rfc3339};
 use crate::AppState;
@@ -205,12 +205,13 @@ pub(super) enum Checked<'r> {
 
 /// A checked message: where it goes and what it carries.
 pub(super) struct Plan<'r> {
-    req: &'r SendMessageRequest,
     message_type: MessageType,
     body: Body<'r>,
     client_msg_id: Option<&'r str>,
     to: Target,
     mentions: super::groups::Mentions,
+    /// The message it answers, as its readers will see it quoted.
+    reply: Option<ReplyRow>,
 }
 
 impl Plan<'_> {
@@ -346,11 +347,12 @@ async fn plan<'r>(
         Target::Conversation { id, .. } => id,
         Target::NewDirect { .. } => 0,
     };
-    if let Some(original) = req.reply_to_message_id {
-        check_reply(conn, me, conversation_id, original).await?;
-    }
+    let reply = match req.reply_to_message_id {
+        Some(original) => Some(check_reply(conn, me, conversation_id, original).await?),
+        None => None,
+    };
     let mentions = super::groups::Mentions::check(conn, me, conversation_id, &req.at_user_ids, req.at_all).await?;
-    Ok(Plan { req, message_type, body, client_msg_id, to, mentions })
+    Ok(Plan { message_type, body, client_msg_id, to, mentions, reply })
 }
 
 /// Writes checked messages into the open transaction, in order: each message and its
@@ -381,9 +383,9 @@ pub(super) async fn write_many(
         .iter()
         .zip(&targets)
         .map(|((me, plan), &(conversation_id, receiver_id, _))| {
-            let (content, file_id) = match &plan.body {
+            let (content, file) = match &plan.body {
                 Body::Text(t) => (*t, None),
-                Body::File(f) => ("", Some(f.id)),
+                Body::File(f) => ("", Some(f)),
             };
             NewMessage {
                 conversation_id,
@@ -391,14 +393,14 @@ pub(super) async fn write_many(
                 receiver_id,
                 message_type: plan.message_type.as_str(),
                 content,
-                file_id,
+                file,
                 client_msg_id: plan.client_msg_id,
                 created_at: now,
                 at_user_ids: plan.mentions.ids(),
                 at_all: plan.mentions.all(),
                 system_data: None,
                 burn_duration: None,
-                reply_to_id: plan.req.reply_to_message_id,
+                reply: plan.reply.as_ref(),
             }
         })
         .collect();
@@ -459,8 +461,8 @@ pub(super) async fn deliver<'r>(
 }
 
 /// A reply answers a message the sender can see in the same conversation, and not one that is
-/// gone or a system notice.
-async fn check_reply(conn: &mut Conn, me: Id, conversation_id: Id, original: Id) -> AppResult<()> {
+/// gone or a system notice. Gives it as the reply's readers will see it quoted.
+async fn check_reply(conn: &mut Conn, me: Id, conversation_id: Id, original: Id) -> AppResult<ReplyRow> {
     let row = visible_message(conn, me, original).await.map_err(|_| {
         AppError::unprocessable(format!("replyToMessageId {original}: no such message in this conversation"))
     })?;
@@ -475,7 +477,7 @@ async fn check_reply(conn: &mut Conn, me: Id, conversation_id: Id, original: Id)
     if row.message_type == MessageType::System.as_str() {
         return Err(AppError::unprocessable("a system notice cannot be replied to"));
     }
-    Ok(())
+    Ok(ReplyRow::quoting(&row))
 }
 
 /// The conversation a send goes to, and the receiver: by conversationId when given

@@ -199,14 +199,8 @@ async fn without_reactions(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx:
     Ok(row.as_ref().map(from_row))
 }
 
-/// A message just written in this transaction, as its readers see it: nobody has reacted to
-/// it or read it yet, so it is one query and no reactions (see [`MessageRow::into_its_senders`]).
-pub async fn get_new(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
-    without_reactions(conn, 0, message_id).await
-}
-
 impl MessageRow {
-    /// A new message (see [`get_new`]) as its sender sees it: not read by anyone yet, a read
+    /// A new message (see [`insert_new_many`]) as its sender sees it: not read by anyone yet, a read
     /// count of 0. What [`get`] with the sender as viewer gives, without reading it again (the
     /// quoted original cannot be one the sender deleted: a reply to it is refused).
     pub fn into_its_senders(self) -> MessageRow {
@@ -263,11 +257,70 @@ pub struct NewMessage<'a> {
     pub receiver_id: Id,
     pub message_type: &'a str,
     pub content: &'a str,
-    pub file_id: Option<Id>,
+    pub file: Option<&'a FileRow>,
     pub client_msg_id: Option<&'a str>,
     pub created_at: i64,
-    pub reply_to_id: Option<Id>,
+    /// The message it answers, as its readers see it quoted.
+    pub reply: Option<&'a ReplyRow>,
 }
+
+impl NewMessage<'_> {
+    /// The message as its readers see it once written (viewer 0, nobody: what [`get`] would
+    /// read back in the same transaction), from what the writer gave and what [`RETURNING`]
+    /// gave back: nobody has read it or reacted to it yet, and it is neither edited nor burning.
+    fn as_written(&self, r: &sqlx::any::AnyRow) -> sqlx::Result<MessageRow> {
+        Ok(MessageRow {
+            id: r.try_get("id")?,
+            conversation_id: self.conversation_id,
+            sender_id: self.sender_id,
+            sender_name: r.try_get("sender_name")?,
+            sender_avatar: r.try_get("sender_avatar")?,
+            receiver_id: self.receiver_id,
+            message_type: self.message_type.to_string(),
+            content: self.content.to_string(),
+            status: "normal".to_string(),
+            client_msg_id: self.client_msg_id.map(str::to_string),
+            created_at: self.created_at,
+            is_read: true,
+            read_count: 0,
+            sender_is_viewer: false,
+            at_user_ids: at_user_ids_json(self.at_user_ids),
+            at_all: self.at_all,
+            system_data: self.system_data.map(str::to_string),
+            burn_duration: r.try_get("burn_duration")?,
+            burn_at: None,
+            file: self.file.cloned(),
+            edited_at: None,
+            reply: self.reply.cloned(),
+            reactions: Vec::new(),
+        })
+    }
+}
+
+fn at_user_ids_json(ids: &[Id]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+impl ReplyRow {
+    /// How the readers of a reply see `original` quoted (a message the sender may see, neither
+    /// recalled nor a notice: the checks of a reply): as [`SELECT`]'s `r_` columns give it.
+    pub fn quoting(original: &MessageRow) -> ReplyRow {
+        ReplyRow {
+            id: original.id,
+            gone: false,
+            sender_id: original.sender_id,
+            sender_name: original.sender_name.clone(),
+            message_type: original.message_type.clone(),
+            text: match &original.file {
+                Some(f) => f.file_name.clone(),
+                None => original.content.chars().take(QUOTED_CHARS).collect(),
+            },
+        }
+    }
+}
+
+/// How much of a quoted message's text a reply carries (`substr(r.content, 1, 400)`).
+const QUOTED_CHARS: usize = 400;
 
 const INSERT: &str = "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id,
                                       client_msg_id, created_at, at_user_ids, at_all, system_data, burn_duration,
@@ -283,14 +336,14 @@ fn bind_new<'q>(query: AnyQuery<'q>, m: &'q NewMessage<'q>) -> AnyQuery<'q> {
         .bind(m.receiver_id)
         .bind(m.message_type)
         .bind(m.content)
-        .bind(m.file_id)
+        .bind(m.file.map(|f| f.id))
         .bind(m.client_msg_id)
         .bind(m.created_at)
-        .bind(serde_json::to_string(m.at_user_ids).unwrap_or_else(|_| "[]".into()))
+        .bind(at_user_ids_json(m.at_user_ids))
         .bind(i64::from(m.at_all))
         .bind(m.system_data)
         .bind(m.burn_duration)
-        .bind(m.reply_to_id)
+        .bind(m.reply.map(|r| r.id))
 }
 
 pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
@@ -302,37 +355,42 @@ pub async fn insert(conn: &mut Conn, m: &NewMessage<'_>) -> sqlx::Result<Id> {
 /// The parameters of [`INSERT`] (see [`bind_new`]).
 const INSERT_PARAMS: usize = 13;
 
+/// What a new message's readers see of it that its writer does not know: its id, how long
+/// after reading it burns (the conversation's setting when not given), who sent it.
+const RETURNING: &str = "RETURNING id, burn_duration,
+    (SELECT display_name FROM users WHERE id = messages.sender_id) AS sender_name,
+    (SELECT avatar FROM users WHERE id = messages.sender_id) AS sender_avatar";
+
 /// On SQLite, [`insert_new_many`]'s statements for `k` messages as one list (`k` a list size of
-/// [`super::list_chunks`]): for each, the message, the new row as its readers see it and its
+/// [`super::list_chunks`]): for each, the message (with what [`RETURNING`] gives back) and its
 /// conversation listed again — or nothing at all when its parameters are NULL (a list's
 /// statements past the chunk).
 static SQLITE_INSERT_NEW: LazyLock<Vec<String>> = LazyLock::new(|| {
     let insert = INSERT.replacen("VALUES (", "SELECT ", 1);
     let insert = insert.strip_suffix(')').expect("INSERT ends with its VALUES list");
     let one = format!(
-        "{insert} WHERE $1 IS NOT NULL;
-         {readers} WHERE m.id = last_insert_rowid() AND $1 IS NOT NULL;
+        "{insert} WHERE $1 IS NOT NULL {RETURNING};
          {list}",
-        // The readers' view: viewer 0, nobody (as `get_new`).
-        readers = SELECT.replace("$1", "0"),
         list = super::conversations::LIST_FOR_MEMBERS,
     );
     super::statement_lists(INSERT_PARAMS, |_| one.clone())
 });
 
 /// Writes new messages with what every new message brings — its conversation back in every
-/// member's list — and reads each back as its readers see it (see [`get_new`]), in order. On
-/// SQLite that is one call per [`super::list_chunks`] chunk: sqlx runs every call on its
-/// SQLite thread and waits for the answer, and each round trip (two thread switches) costs more
-/// than these statements do (`cargo xtask bench`, BENCHMARKS.md). Their search entries are the
-/// caller's to add (see [`super::search::Pending`]).
+/// member's list — and gives each as its readers see it (see [`NewMessage::as_written`]), in
+/// order: only what the writer does not know is read back. On SQLite that is one call per
+/// [`super::list_chunks`] chunk: sqlx runs every call on its SQLite thread and waits for the
+/// answer, and each round trip (two thread switches) costs more than these statements do
+/// (`cargo xtask bench`, BENCHMARKS.md). Their search entries are the caller's to add (see
+/// [`super::search::Pending`]).
 pub async fn insert_new_many(conn: &mut Conn, new: &[NewMessage<'_>]) -> sqlx::Result<Vec<MessageRow>> {
     let mut rows = Vec::with_capacity(new.len());
     if Backend::of(conn) == Backend::Postgres {
+        let sql = format!("{INSERT} {RETURNING}");
         for m in new {
-            let id = insert(conn, m).await?;
+            let row = bind_new(sqlx::query(&sql), m).fetch_one(&mut *conn).await?;
             super::conversations::set_listed_for_members(conn, m.conversation_id).await?;
-            rows.push(get_new(conn, id).await?.ok_or(sqlx::Error::RowNotFound)?);
+            rows.push(m.as_written(&row)?);
         }
         return Ok(rows);
     }
@@ -343,12 +401,14 @@ pub async fn insert_new_many(conn: &mut Conn, new: &[NewMessage<'_>]) -> sqlx::R
         }
         query = super::bind_padding(query, chunk.len(), list, INSERT_PARAMS);
         // Every statement runs to its end (`fetch_one` would stop the list at the first row);
-        // the readers' views are the only statements with rows, one each.
+        // the inserts are the only statements with rows, one each.
         let found = query.fetch_all(&mut *conn).await?;
         if found.len() != chunk.len() {
             return Err(sqlx::Error::RowNotFound);
         }
-        rows.extend(found.iter().map(from_row));
+        for (m, row) in chunk.iter().zip(&found) {
+            rows.push(m.as_written(row)?);
+        }
     }
     Ok(rows)
 }

@@ -550,3 +550,72 @@ async fn forwarding_copies_text_and_files_to_conversations_the_forwarder_is_in()
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let _ = a_id;
 }
+
+/// A new message is built by its writer from what it wrote, not read back: its sender's answer
+/// and every member's event must be what reading it back gives — as text, file, reply (to a
+/// long text and to a file), in a chat that burns, and mentioning in a group.
+#[tokio::test]
+async fn a_new_message_is_answered_and_told_exactly_as_it_reads_back() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let (_, c_id) = s.register("carol").await;
+    let first = s.send_text(&a, b_id, "hello").await;
+    let cid = first["conversationId"].as_i64().unwrap();
+    let (status, body) = s
+        .call(
+            Method::PATCH,
+            &format!("/api/conversations/{cid}"),
+            Some(&a),
+            Some(json!({"isPrivateChat": true, "burnDuration": 30})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, up) = upload(&s, &a, "plan.pdf", "application/pdf", b"%PDF-1.4 plan".to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED, "{up}");
+    let (status, group) = s.post("/api/groups", &a, json!({"name": "trio", "memberIds": [b_id, c_id]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let gid = group["data"]["conversationId"].as_i64().unwrap();
+    let mut b_ws = s.socket(&b, None).await;
+    b_ws.until_ready().await;
+
+    // Each send as (sender, answer); the replies quote the first two.
+    let long = "长".repeat(450) + " and then some";
+    let mut sent: Vec<(String, Value)> = Vec::new();
+    let mut send = async |token: &str, body: Value| {
+        let (status, answer) = s.post("/api/messages", token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        sent.push((token.to_string(), answer["data"].clone()));
+        id(&answer["data"])
+    };
+    let text = send(&a, json!({"conversationId": cid, "content": long})).await;
+    let file =
+        send(&a, json!({"conversationId": cid, "messageType": "file", "content": {"fileId": up["data"]["fileId"]}}))
+            .await;
+    send(&b, json!({"conversationId": cid, "content": "re long", "replyToMessageId": text})).await;
+    send(&b, json!({"conversationId": cid, "content": "re file", "replyToMessageId": file})).await;
+    send(&a, json!({"conversationId": gid, "content": "@bob @all look", "atUserIds": [b_id], "atAll": true})).await;
+    let excerpt = sent[2].1["replyTo"]["excerpt"].as_str().unwrap();
+    assert!(excerpt.starts_with("长长长") && excerpt.ends_with('…'), "{excerpt}");
+    assert_eq!(sent[3].1["replyTo"]["excerpt"], "plan.pdf");
+    assert_eq!(sent[0].1["burnDuration"], 30);
+
+    let read_back = |token: String, conversation: i64, message: i64| {
+        let s = &s;
+        async move {
+            let (_, page) = s.get(&format!("/api/conversations/{conversation}/messages?pageSize=100"), &token).await;
+            page["data"]["list"].as_array().unwrap().iter().find(|m| id(m) == message).cloned().unwrap()
+        }
+    };
+    for (token, answer) in &sent {
+        let conversation = answer["conversationId"].as_i64().unwrap();
+        assert_eq!(*answer, read_back(token.clone(), conversation, id(answer)).await, "the sender's answer");
+    }
+    // Bob's events: his own sends (as their sender) and Alice's (as a reader), in order.
+    for (_, answer) in &sent {
+        let told = b_ws.next_of("new_message").await;
+        assert_eq!(id(&told["data"]), id(answer));
+        let conversation = answer["conversationId"].as_i64().unwrap();
+        assert_eq!(told["data"], read_back(b.clone(), conversation, id(answer)).await, "bob's event");
+    }
+}
