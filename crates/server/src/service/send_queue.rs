@@ -1,6 +1,9 @@
 //! Group commit for sends. Every send waits in one queue; a single task takes whatever has
 //! queued up (while the previous batch was being written, so nobody waits on purpose), writes
-//! the batch in one transaction and commits once. A second task flushes the log to disk — one
+//! the batch in one transaction and commits once. That task has a thread and runtime of its own:
+//! on the server's runtime each of its calls to SQLite's thread woke it behind the HTTP tasks
+//! queued there, and under load the writer — the one serial part — waited for them (BENCHMARKS.md,
+//! sixteenth round). A second task flushes the log to disk — one
 //! fsync for every batch committed since its last, while the writer goes on with the next
 //! (`store::durable`) — and only then publishes the events and answers, batch by batch in commit
 //! order. Nothing is acknowledged before it is on disk: if the commit fails, or the process dies
@@ -124,7 +127,7 @@ pub fn spawn(state: AppState) {
             let _ = reply.send(answer);
         }
     });
-    tokio::spawn(async move {
+    let writer = async move {
         let Some(mut rx) = state.sends.rx.lock().await.take() else { return };
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -138,7 +141,25 @@ pub fn spawn(state: AppState) {
                 return;
             }
         }
+    };
+    // The writer stops with the server's runtime: a task there holds `stop` until it is dropped.
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _stop = stop;
+        std::future::pending::<()>().await
     });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("the writer's runtime");
+    std::thread::Builder::new()
+        .name("confab-writer".into())
+        .spawn(move || {
+            runtime.block_on(async {
+                tokio::select! {
+                    () = writer => {}
+                    _ = stopped => {}
+                }
+            })
+        })
+        .expect("the writer's thread");
 }
 
 /// Writes the batch (emptying it), ready to be flushed and answered.
