@@ -426,7 +426,8 @@ pub(super) async fn write_many(
             mine: mine_json,
         })
         .collect();
-    let numbered = events::append_messages(conn, &logged, now).await?;
+    // On SQLite the search entries go in the same call (see `events::append_messages_and_search`).
+    let numbered = events::append_messages_and_search(conn, &logged, now, search).await?;
     let mut written = Vec::with_capacity(sent.len());
     for (((row, mine, theirs, mine_json), mut numbered), (_, _, new_direct)) in
         sent.into_iter().zip(numbered).zip(targets)

@@ -5,7 +5,7 @@ use std::sync::{Arc, LazyLock};
 use confab_api::{Event, Id};
 use sqlx::Row;
 
-use super::{Backend, Conn};
+use super::{search, Backend, Conn};
 
 /// The event as JSON, `{"type":…,"data":…}`: serialised once however many people it goes to.
 pub fn event_json(event: &Event) -> Arc<str> {
@@ -91,6 +91,14 @@ const PARAMS: usize = 5;
 static SQLITE_LISTS: LazyLock<Vec<String>> =
     LazyLock::new(|| super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG}")));
 
+/// [`SQLITE_LISTS`], each followed by the batch's search entries ([`search::SQLITE_WRITE`], its
+/// one parameter after the list's): written in the same call, as the last statement before the
+/// commit (see [`search::Pending`]).
+static SQLITE_LISTS_AND_SEARCH: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let search = |statements: usize| super::shift_params(search::SQLITE_WRITE, statements * PARAMS);
+    SQLITE_LISTS.iter().enumerate().map(|(i, list)| format!("{list};\n{}", search(1 << i))).collect()
+});
+
 /// Logs each new message's events (see [`append_message`]), in order: every person's events
 /// are numbered in the order of the messages. Returns each message's numbering. On SQLite one
 /// call per [`super::list_chunks`] chunk (see [`super::messages::insert_new_many`]).
@@ -98,6 +106,18 @@ pub async fn append_messages(
     conn: &mut Conn,
     messages: &[MessageEvents<'_>],
     now: i64,
+) -> sqlx::Result<Vec<Vec<(Id, i64)>>> {
+    append_messages_and_search(conn, messages, now, &mut search::Pending::default()).await
+}
+
+/// [`append_messages`], and on SQLite `search`'s entries written (taken) in the last chunk's
+/// call: a call fewer per batch of sends (each is two thread switches, ~0.1 ms a batch,
+/// BENCHMARKS.md). On PostgreSQL `search` is left for its owner to write.
+pub async fn append_messages_and_search(
+    conn: &mut Conn,
+    messages: &[MessageEvents<'_>],
+    now: i64,
+    search: &mut search::Pending,
 ) -> sqlx::Result<Vec<Vec<(Id, i64)>>> {
     let numbering =
         |r: &sqlx::any::AnyRow| -> sqlx::Result<(Id, i64)> { Ok((r.try_get("id")?, r.try_get("last_seq")?)) };
@@ -118,13 +138,16 @@ pub async fn append_messages(
         }
         return Ok(numbered);
     }
-    for (chunk, list) in super::list_chunks(messages) {
-        let mut query = sqlx::query(super::list_of(&SQLITE_LISTS, list));
+    let chunks = messages.len().div_ceil(super::LIST_MAX);
+    for (n, (chunk, list)) in super::list_chunks(messages).enumerate() {
+        let mut query = sqlx::query(super::list_of(&SQLITE_LISTS_AND_SEARCH, list));
         for m in chunk {
             query = query.bind(m.conversation_id).bind(m.sender).bind(m.theirs).bind(m.mine).bind(now);
         }
         // The rest of the list numbers and logs nobody (`user_id IN (NULL)`).
         query = super::bind_padding(query, chunk.len(), list, PARAMS);
+        // The search entries with the last chunk; NULL (none) with the others.
+        query = query.bind(if n + 1 == chunks { search.take_for_sqlite()? } else { None });
         // The rows are the numberings'.
         let mut each: Vec<Vec<(Id, i64)>> = vec![Vec::new(); chunk.len()];
         for row in query.fetch_all(&mut *conn).await? {
@@ -246,6 +269,24 @@ mod tests {
     use confab_api::{EventFrame, ReadReceipt};
 
     use super::*;
+
+    #[test]
+    fn the_search_entries_take_the_parameter_after_each_lists() {
+        for (i, sql) in SQLITE_LISTS_AND_SEARCH.iter().enumerate() {
+            let params = (1 << i) * PARAMS;
+            let numbers: Vec<usize> = sql
+                .split('$')
+                .skip(1)
+                .map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap())
+                .collect();
+            assert_eq!(numbers.iter().max(), Some(&(params + 1)), "list {i}");
+            assert_eq!(numbers.iter().filter(|n| **n == params + 1).count(), 1, "list {i}");
+            assert!(
+                sql.trim_end().ends_with(&format!("json_each(${})", params + 1)),
+                "the search entries come last: list {i}"
+            );
+        }
+    }
 
     #[test]
     fn a_frame_put_together_is_what_serialising_the_frame_gives() {

@@ -120,27 +120,34 @@ impl Words {
 #[derive(Default)]
 pub struct Pending(Vec<(Id, String)>);
 
+/// On SQLite, [`Pending`]'s entries in one statement; `$1` is them as JSON, `[[id, text], …]`
+/// (NULL: none).
+pub const SQLITE_WRITE: &str = "INSERT OR REPLACE INTO message_search (rowid, body)
+     SELECT value ->> 0, value ->> 1 FROM json_each($1)";
+
 impl Pending {
     pub fn add(&mut self, message_id: Id, text: &str) {
         self.0.push((message_id, text.to_string()));
     }
 
-    pub async fn write(self, conn: &mut Conn) -> sqlx::Result<()> {
+    /// On SQLite, the entries as [`SQLITE_WRITE`]'s parameter, taken (none: `None`): for a caller
+    /// that sends the statement in a call of its own, as the call's last statement.
+    pub fn take_for_sqlite(&mut self) -> sqlx::Result<Option<String>> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        let entries: Vec<(Id, String)> =
+            self.0.drain(..).map(|(id, text)| (id, indexed_form(&text, Backend::Sqlite))).collect();
+        super::json_param(&entries).map(Some)
+    }
+
+    pub async fn write(mut self, conn: &mut Conn) -> sqlx::Result<()> {
         if self.0.is_empty() {
             return Ok(());
         }
         match Backend::of(conn) {
             Backend::Sqlite => {
-                let entries: Vec<(Id, String)> =
-                    self.0.iter().map(|(id, text)| (*id, indexed_form(text, Backend::Sqlite))).collect();
-                let entries = super::json_param(&entries)?;
-                sqlx::query(
-                    "INSERT OR REPLACE INTO message_search (rowid, body)
-                     SELECT value ->> 0, value ->> 1 FROM json_each($1)",
-                )
-                .bind(entries)
-                .execute(conn)
-                .await?;
+                sqlx::query(SQLITE_WRITE).bind(self.take_for_sqlite()?).execute(conn).await?;
             }
             // One statement per call there, and no segments to spare.
             Backend::Postgres => {
