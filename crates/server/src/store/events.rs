@@ -85,18 +85,16 @@ const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
 /// The parameters of [`NUMBER`] and [`LOG`] together.
 const PARAMS: usize = 5;
 
-/// On SQLite, [`append_messages`]'s statements for `k` messages as one list (`k` a size of
-/// [`super::list_chunks`]); each numbering row says which message it numbers (`nth`). With
-/// NULL parameters (a list's statements past the chunk) they number and log nobody.
-static SQLITE_LISTS: LazyLock<Vec<String>> =
-    LazyLock::new(|| super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG}")));
-
-/// [`SQLITE_LISTS`], each followed by the batch's search entries ([`search::SQLITE_WRITE`], its
-/// one parameter after the list's): written in the same call, as the last statement before the
-/// commit (see [`search::Pending`]).
-static SQLITE_LISTS_AND_SEARCH: LazyLock<Vec<String>> = LazyLock::new(|| {
+/// On SQLite, [`append_messages_and_search`]'s statements for `k` messages as one list (`k` a
+/// size of [`super::list_chunks`]); each numbering row says which message it numbers (`nth`).
+/// With NULL parameters (a list's statements past the chunk) they number and log nobody. Each
+/// list ends with the batch's search entries ([`search::SQLITE_WRITE`], its one parameter after
+/// the list's, NULL: none): written in the same call, as the last statement before the commit
+/// (see [`search::Pending`]).
+static SQLITE_LISTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let lists = super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG}"));
     let search = |statements: usize| super::shift_params(search::SQLITE_WRITE, statements * PARAMS);
-    SQLITE_LISTS.iter().enumerate().map(|(i, list)| format!("{list};\n{}", search(1 << i))).collect()
+    lists.iter().enumerate().map(|(i, list)| format!("{list};\n{}", search(1 << i))).collect()
 });
 
 /// Logs each new message's events (see [`append_message`]), in order: every person's events
@@ -138,16 +136,16 @@ pub async fn append_messages_and_search(
         }
         return Ok(numbered);
     }
-    let chunks = messages.len().div_ceil(super::LIST_MAX);
-    for (n, (chunk, list)) in super::list_chunks(messages).enumerate() {
-        let mut query = sqlx::query(super::list_of(&SQLITE_LISTS_AND_SEARCH, list));
+    let mut chunks = super::list_chunks(messages).peekable();
+    while let Some((chunk, list)) = chunks.next() {
+        let mut query = sqlx::query(super::list_of(&SQLITE_LISTS, list));
         for m in chunk {
             query = query.bind(m.conversation_id).bind(m.sender).bind(m.theirs).bind(m.mine).bind(now);
         }
         // The rest of the list numbers and logs nobody (`user_id IN (NULL)`).
         query = super::bind_padding(query, chunk.len(), list, PARAMS);
         // The search entries with the last chunk; NULL (none) with the others.
-        query = query.bind(if n + 1 == chunks { search.take_for_sqlite()? } else { None });
+        query = query.bind(if chunks.peek().is_none() { search.take_for_sqlite()? } else { None });
         // The rows are the numberings'.
         let mut each: Vec<Vec<(Id, i64)>> = vec![Vec::new(); chunk.len()];
         for row in query.fetch_all(&mut *conn).await? {
@@ -272,7 +270,7 @@ mod tests {
 
     #[test]
     fn the_search_entries_take_the_parameter_after_each_lists() {
-        for (i, sql) in SQLITE_LISTS_AND_SEARCH.iter().enumerate() {
+        for (i, sql) in SQLITE_LISTS.iter().enumerate() {
             let params = (1 << i) * PARAMS;
             let numbers: Vec<usize> = sql
                 .split('$')
