@@ -598,6 +598,13 @@ mod tests {
 
     /// [`by_client_ids`] and [`insert_new`] put the viewer in by replacing `$1` in [`SELECT`]:
     /// that is only right while `$1` (the viewer) is its one parameter.
+    /// [`ReplyRow::quoting`] (a new reply, built by its writer) cuts the quoted text where
+    /// [`SELECT`] (the reply read back) does.
+    #[test]
+    fn a_quote_is_cut_where_the_row_query_cuts_it() {
+        assert!(SELECT.contains(&format!("substr(r.content, 1, {QUOTED_CHARS}) AS r_content")));
+    }
+
     #[test]
     fn the_row_query_has_one_parameter_the_viewer() {
         let after_dollar: Vec<&str> = SELECT.split('$').skip(1).collect();
