@@ -175,7 +175,7 @@ pub async fn delete(conn: &mut Conn, owner: Id, key: &str, session: i64) -> sqlx
     let count = message_count(conn, session).await?;
     super::events::rewrite(
         conn,
-        Some(owner),
+        super::events::Among::Of(owner),
         "ai_session_updated",
         &[(&["data", "session_id"], super::events::Key::Text(key))],
         &[(&["data", "last_message"], "null")],

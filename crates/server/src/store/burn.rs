@@ -60,19 +60,27 @@ pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> sqlx::Result<Vec<(Id,
 /// the row itself.
 pub async fn erase(conn: &mut Conn, message_id: Id, conversation_id: Id) -> sqlx::Result<Option<String>> {
     let blob = super::messages::erase_content(conn, message_id).await?;
-    let sql = match Backend::of(conn) {
-        Backend::Sqlite => {
-            "UPDATE events SET payload = json_object('seq', seq, 'type', 'message_burned',
-                    'data', json_object('messageId', $1, 'conversationId', $2))
-             WHERE json_extract(payload, '$.type') = 'new_message' AND json_extract(payload, '$.data.messageId') = $1"
-        }
-        Backend::Postgres => {
-            "UPDATE events SET payload = json_build_object('seq', seq, 'type', 'message_burned',
-                    'data', json_build_object('messageId', $1, 'conversationId', $2))::text
-             WHERE payload::jsonb ->> 'type' = 'new_message' AND payload::jsonb #>> '{data,messageId}' = CAST($1 AS TEXT)"
-        }
-    };
+    let sql = burned_copies_sql(Backend::of(conn));
     sqlx::query(sql).bind(message_id).bind(conversation_id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM messages WHERE id = $1").bind(message_id).execute(conn).await?;
     Ok(blob)
+}
+
+/// [`erase`]'s rewrite of a burned message's logged copies into the burned notice (`$1` the
+/// message, `$2` its conversation): found by their subject, not by reading the whole log.
+pub(super) fn burned_copies_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "UPDATE events SET payload = json_object('seq', seq, 'type', 'message_burned',
+                'data', json_object('messageId', $1, 'conversationId', $2))
+         WHERE subject = $1 AND json_extract(payload, '$.type') = 'new_message'
+           AND json_extract(payload, '$.data.messageId') = $1"
+        }
+        Backend::Postgres => {
+            "UPDATE events SET payload = json_build_object('seq', seq, 'type', 'message_burned',
+                'data', json_build_object('messageId', $1, 'conversationId', $2))::text
+         WHERE subject = $1 AND payload::jsonb ->> 'type' = 'new_message'
+           AND payload::jsonb #>> '{data,messageId}' = CAST($1 AS TEXT)"
+        }
+    }
 }

@@ -200,17 +200,56 @@ pub enum Key<'a> {
     Text(&'a str),
 }
 
-/// Rewrites fields of the logged events of `event_type` (of `user` only, when given) whose
-/// fields equal `keys`: each path of `sets` gets its JSON value. Paths are under the event,
-/// e.g. `["data", "messageId"]`. This is how erased content leaves the catch-up log.
+/// Which logged events a [`rewrite`] looks at: found by an index, never the whole log.
+#[derive(Clone, Copy)]
+pub enum Among {
+    /// The events about a message or a conversation (their `subject`: the message they carry,
+    /// else their conversation).
+    About(Id),
+    /// The events of the replies to a message (which quote it).
+    RepliesTo(Id),
+    /// One person's events.
+    Of(Id),
+}
+
+/// Rewrites fields of the logged events of `event_type` among `among` whose fields equal
+/// `keys`: each path of `sets` gets its JSON value. Paths are under the event, e.g.
+/// `["data", "messageId"]`. This is how erased content leaves the catch-up log.
 pub async fn rewrite(
     conn: &mut Conn,
-    user: Option<Id>,
+    among: Among,
     event_type: &str,
     keys: &[(&[&str], Key<'_>)],
     sets: &[(&[&str], &str)],
 ) -> sqlx::Result<()> {
-    let pg = Backend::of(conn) == Backend::Postgres;
+    let backend = Backend::of(conn);
+    let key_paths: Vec<&[&str]> = keys.iter().map(|(p, _)| *p).collect();
+    let set_paths: Vec<&[&str]> = sets.iter().map(|(p, _)| *p).collect();
+    let sql = rewrite_sql(backend, among, &key_paths, &set_paths);
+    let mut query = sqlx::query(&sql);
+    for (_, json) in sets {
+        query = query.bind(*json);
+    }
+    query = query.bind(event_type);
+    for (_, key) in keys {
+        // PostgreSQL's `#>>` gives text; SQLite's json_extract the number itself.
+        query = match key {
+            Key::Id(id) if backend == Backend::Postgres => query.bind(id.to_string()),
+            Key::Id(id) => query.bind(*id),
+            Key::Text(text) => query.bind(*text),
+        };
+    }
+    let among_id = match among {
+        Among::About(id) | Among::RepliesTo(id) | Among::Of(id) => id,
+    };
+    query.bind(among_id).execute(conn).await?;
+    Ok(())
+}
+
+/// [`rewrite`]'s statement: parameters first the values of `sets`, then the event type, the
+/// values of `keys` and the id of `among`.
+fn rewrite_sql(backend: Backend, among: Among, keys: &[&[&str]], sets: &[&[&str]]) -> String {
+    let pg = backend == Backend::Postgres;
     let path = |p: &[&str]| if pg { format!("'{{{}}}'", p.join(",")) } else { format!("'$.{}'", p.join(".")) };
     let field = |p: &[&str]| {
         if pg {
@@ -226,40 +265,25 @@ pub async fn rewrite(
     };
     let value = if pg {
         let mut value = "payload::jsonb".to_string();
-        for (p, _) in sets {
+        for p in sets {
             value = format!("jsonb_set({value}, {}, ${}::jsonb)", path(p), next());
         }
         format!("({value})::text")
     } else {
-        let parts: Vec<String> = sets.iter().map(|(p, _)| format!("{}, json(${})", path(p), next())).collect();
+        let parts: Vec<String> = sets.iter().map(|p| format!("{}, json(${})", path(p), next())).collect();
         format!("json_set(payload, {})", parts.join(", "))
     };
     let mut conditions = vec![format!("{} = ${}", field(&["type"]), next())];
-    for (p, _) in keys {
+    for p in keys {
         conditions.push(format!("{} = ${}", field(p), next()));
     }
-    if user.is_some() {
-        conditions.push(format!("user_id = ${}", next()));
-    }
-    let sql = format!("UPDATE events SET payload = {value} WHERE {}", conditions.join(" AND "));
-    let mut query = sqlx::query(&sql);
-    for (_, json) in sets {
-        query = query.bind(*json);
-    }
-    query = query.bind(event_type);
-    for (_, key) in keys {
-        // PostgreSQL's `#>>` gives text; SQLite's json_extract the number itself.
-        query = match key {
-            Key::Id(id) if pg => query.bind(id.to_string()),
-            Key::Id(id) => query.bind(*id),
-            Key::Text(text) => query.bind(*text),
-        };
-    }
-    if let Some(user) = user {
-        query = query.bind(user);
-    }
-    query.execute(conn).await?;
-    Ok(())
+    let id = next();
+    conditions.push(match among {
+        Among::About(_) => format!("subject = ${id}"),
+        Among::RepliesTo(_) => format!("subject IN (SELECT id FROM messages WHERE reply_to_id = ${id})"),
+        Among::Of(_) => format!("user_id = ${id}"),
+    });
+    format!("UPDATE events SET payload = {value} WHERE {}", conditions.join(" AND "))
 }
 
 #[cfg(test)]
@@ -284,6 +308,72 @@ mod tests {
                 "the search entries come last: list {i}"
             );
         }
+    }
+
+    /// How SQLite would run `sql`: the plan's steps, e.g. "SEARCH events USING INDEX …".
+    async fn plan(conn: &mut Conn, sql: &str) -> Vec<String> {
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(conn).await.unwrap();
+        rows.iter().map(|r| r.get::<String, _>("detail")).collect()
+    }
+
+    #[tokio::test]
+    async fn every_rewrite_of_the_log_finds_its_events_by_an_index_and_never_reads_the_whole_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path(), None).await.unwrap();
+        let mut conn = store.writer().await.unwrap();
+        let id: &[&str] = &["data", "messageId"];
+        let content: &[&str] = &["data", "content"];
+        for among in [Among::About(1), Among::RepliesTo(1), Among::Of(1)] {
+            let sql = rewrite_sql(Backend::Sqlite, among, &[id], &[content]);
+            let steps = plan(&mut conn, &sql).await;
+            assert!(steps.iter().all(|s| !s.starts_with("SCAN")), "{sql}: {steps:?}");
+            let by = match among {
+                Among::About(_) | Among::RepliesTo(_) => "SEARCH events USING INDEX events_by_subject (subject=?)",
+                Among::Of(_) => "SEARCH events USING PRIMARY KEY (user_id=?)",
+            };
+            assert!(steps.iter().any(|s| s == by), "{sql}: {steps:?}");
+        }
+        let burned = super::super::burn::burned_copies_sql(Backend::Sqlite);
+        let steps = plan(&mut conn, burned).await;
+        assert_eq!(steps, ["SEARCH events USING INDEX events_by_subject (subject=?)"], "{burned}");
+        drop(conn);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn an_event_is_about_the_message_it_carries_else_its_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path(), None).await.unwrap();
+        let mut conn = store.writer().await.unwrap();
+        let user: Id = sqlx::query_scalar(
+            "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES ('a', 'A', '', 0) RETURNING id",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        let events = [
+            (r#"{"seq":1,"type":"new_message","data":{"messageId":7,"conversationId":3}}"#, Some(7)),
+            (r#"{"seq":2,"type":"conversation_updated","data":{"conversationId":3}}"#, Some(3)),
+            (r#"{"seq":3,"type":"ai_session_deleted","data":{"session_id":"k"}}"#, None),
+        ];
+        for (seq, (payload, _)) in events.iter().enumerate() {
+            sqlx::query("INSERT INTO events (user_id, seq, payload, created_at) VALUES ($1, $2, $3, 0)")
+                .bind(user)
+                .bind(seq as i64 + 1)
+                .bind(*payload)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        let subjects: Vec<Option<i64>> =
+            sqlx::query_scalar("SELECT subject FROM events WHERE user_id = $1 ORDER BY seq")
+                .bind(user)
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(subjects, events.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        drop(conn);
+        store.close().await;
     }
 
     #[test]

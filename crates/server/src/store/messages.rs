@@ -3,7 +3,7 @@ use std::sync::LazyLock;
 use confab_api::{Id, Reaction};
 use sqlx::Row;
 
-use super::events::{self, Key};
+use super::events::{self, Among, Key};
 use super::files::FileRow;
 use super::{AnyQuery, Backend, Conn, Flag};
 
@@ -500,7 +500,7 @@ pub async fn recall(conn: &mut Conn, message_id: Id) -> sqlx::Result<Option<Stri
     let id = Key::Id(message_id);
     events::rewrite(
         conn,
-        None,
+        Among::About(message_id),
         "new_message",
         &[(&["data", "messageId"], id)],
         &[(&["data", "content"], "\"\""), (&["data", "status"], "\"recalled\"")],
@@ -530,7 +530,7 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
     sqlx::query("DELETE FROM reactions WHERE message_id = $1").bind(message_id).execute(&mut *conn).await?;
     events::rewrite(
         conn,
-        None,
+        Among::About(message_id),
         "message_edited",
         &[(&["data", "messageId"], Key::Id(message_id))],
         &[(&["data", "content"], "\"\"")],
@@ -538,7 +538,7 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
     .await?;
     events::rewrite(
         conn,
-        None,
+        Among::RepliesTo(message_id),
         "new_message",
         &[(&["data", "replyTo", "messageId"], Key::Id(message_id))],
         &[
@@ -563,7 +563,7 @@ pub async fn erase_content(conn: &mut Conn, message_id: Id) -> sqlx::Result<Opti
     let time = crate::time::rfc3339(created_at);
     events::rewrite(
         conn,
-        None,
+        Among::About(conversation_id),
         "conversation_updated",
         &[(&["data", "conversationId"], Key::Id(conversation_id)), (&["data", "lastMessageTime"], Key::Text(&time))],
         &[(&["data", "lastMessage"], "\"[Recalled]\""), (&["data", "lastMessageRecalled"], "true")],

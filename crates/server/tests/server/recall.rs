@@ -48,6 +48,34 @@ async fn only_the_sender_recalls_and_the_text_is_erased_from_disk() {
     assert!(contains(&db_bytes(&s), "visible-marker-3141"));
 }
 
+/// The catch-up log keeps list updates whose preview quotes the newest message (pinning the
+/// chat logs one): recalling that message scrubs those too, found among the conversation's events.
+#[tokio::test]
+async fn a_recalled_text_leaves_the_list_updates_in_the_log_too() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let secret = "the vault code is 4471-heron";
+    let m = s.send_text(&a, b_id, secret).await;
+    let (id, cid) = (m["messageId"].as_i64().unwrap(), m["conversationId"].as_i64().unwrap());
+    let pin = serde_json::json!({"isPinned": true});
+    let (status, body) = s.call(Method::PATCH, &format!("/api/conversations/{cid}"), Some(&b), Some(pin)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut replay = s.socket(&b, Some(0)).await;
+    let (logged, _) = replay.until_ready().await;
+    let updates: Vec<_> = logged.iter().filter(|f| f["type"] == "conversation_updated").collect();
+    assert!(updates.iter().any(|f| f["data"]["lastMessage"] == secret), "pinning logged the preview: {logged:?}");
+
+    let (status, _) = s.call(Method::POST, &format!("/api/messages/{id}/recall"), Some(&a), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut replay = s.socket(&b, Some(0)).await;
+    let (logged, _) = replay.until_ready().await;
+    assert!(!logged.iter().any(|f| f.to_string().contains(secret)), "a replayed event still quotes it: {logged:?}");
+    assert!(logged.iter().any(|f| f["type"] == "conversation_updated" && f["data"]["lastMessage"] == "[Recalled]"));
+    s.server.as_ref().unwrap().state.store.checkpoint().await.unwrap();
+    assert!(!contains(&db_bytes(&s), secret));
+}
+
 /// The log is folded into the database file by a task of its own while writes go on; a recall's
 /// own checkpoint (which empties the log) must not be skipped when it meets that task's.
 #[tokio::test]
