@@ -39,12 +39,12 @@ pub fn spawn(state: AppState) {
 /// One round of tidying; an error means the store is gone.
 pub async fn tidy(state: &AppState) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    let mut conn = state.store.writer().await?;
-    match events::prune(&mut conn, now - state.config.event_retention.as_millis() as i64).await {
+    match events::prune(&state.store, now - state.config.event_retention.as_millis() as i64).await {
         Ok(n) if n > 0 => tracing::info!("pruned {n} old events"),
         Ok(_) => {}
         Err(e) => tracing::warn!("event pruning failed: {e}"),
     }
+    let mut conn = state.store.writer().await?;
     if let Err(e) = users::prune_tokens(&mut conn, now - state.config.token_idle_ttl.as_millis() as i64).await {
         tracing::warn!("token pruning failed: {e}");
     }

@@ -190,8 +190,52 @@ pub async fn newest(conn: &mut Conn, user_id: Id) -> sqlx::Result<i64> {
         .unwrap_or(0))
 }
 
-pub async fn prune(conn: &mut Conn, older_than: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM events WHERE created_at < $1").bind(older_than).execute(conn).await?.rows_affected())
+/// People whose old events [`prune`] drops in one transaction: the writer is held a chunk at a time.
+const PRUNE_CHUNK: i64 = 64;
+
+/// Drops the events logged before `older_than` (a person's oldest events, up to their first
+/// newer one: the log is numbered in the order it was written). Reads only what it drops and
+/// an index entry per person: `DELETE … WHERE created_at < …` read the whole log (no index
+/// has the time) in one transaction the senders waited for. Returns how many went.
+pub async fn prune(store: &super::Store, older_than: i64) -> sqlx::Result<u64> {
+    let (mut after, mut pruned) = (0, 0);
+    loop {
+        // Read beside the writer (a reader never holds it up).
+        let people = with_old_events(&mut *store.reader().await?, older_than, after).await?;
+        let Some(&last) = people.last() else { return Ok(pruned) };
+        let mut conn = store.writer().await?;
+        let mut tx = super::begin(&mut conn).await?;
+        for person in people {
+            pruned += sqlx::query(
+                "DELETE FROM events WHERE user_id = $1 AND seq < COALESCE(
+                     (SELECT e.seq FROM events e WHERE e.user_id = $1 AND e.created_at >= $2 ORDER BY e.seq LIMIT 1),
+                     9223372036854775807)",
+            )
+            .bind(person)
+            .bind(older_than)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        after = last;
+    }
+}
+
+/// People after `after` (by id) whose oldest logged event is older than `older_than`, at most
+/// [`PRUNE_CHUNK`], in id order.
+async fn with_old_events(conn: &mut Conn, older_than: i64, after: Id) -> sqlx::Result<Vec<Id>> {
+    sqlx::query_scalar(
+        "SELECT c.user_id FROM event_counters c
+         WHERE c.user_id > $1
+           AND (SELECT e.created_at FROM events e WHERE e.user_id = c.user_id ORDER BY e.seq LIMIT 1) < $2
+         ORDER BY c.user_id LIMIT $3",
+    )
+    .bind(after)
+    .bind(older_than)
+    .bind(PRUNE_CHUNK)
+    .fetch_all(conn)
+    .await
 }
 
 /// A field of logged events to match (see [`rewrite`]).

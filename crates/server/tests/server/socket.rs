@@ -64,6 +64,39 @@ async fn a_since_seq_the_server_cannot_serve_asks_for_a_resync() {
     assert_eq!(ws.next().await["type"], "ready");
 }
 
+/// Events older than the retention are dropped, each person's oldest first: a socket asking
+/// from before what is kept is told to resync; one asking from after gets the newer events.
+#[tokio::test]
+async fn old_events_are_dropped_and_what_is_kept_still_replays() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    s.send_text(&a, b_id, "old one").await;
+    s.send_text(&a, b_id, "old two").await;
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let mark = std::time::Instant::now();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    s.send_text(&a, b_id, "new one").await;
+    let (logged, _) = s.socket(&b, Some(0)).await.until_ready().await;
+    let seq_of = |text: &str| logged.iter().find(|f| f["data"]["content"] == text).unwrap()["seq"].as_i64().unwrap();
+    let (old, new) = (seq_of("old two"), seq_of("new one"));
+
+    let state = s.server.as_ref().unwrap().state.clone();
+    let mut config = (*state.config).clone();
+    config.event_retention = mark.elapsed();
+    confab_server::service::maintenance::tidy(&state.with_config(config)).await.unwrap();
+
+    let mut ws = s.socket(&b, Some(old - 1)).await;
+    assert_eq!(ws.next().await["type"], "resync", "the old events are gone");
+    let (replayed, seq) = s.socket(&b, Some(old)).await.until_ready().await;
+    assert_eq!(seq, new);
+    assert_eq!(replayed.len(), 1, "{replayed:?}");
+    assert_eq!(replayed[0]["data"]["content"], "new one");
+    // The sender's copies went the same way.
+    let (mine, _) = s.socket(&a, Some(0)).await.until_ready().await;
+    assert_eq!(mine.first().map(|f| f["type"].clone()), Some("resync".into()), "{mine:?}");
+}
+
 #[tokio::test]
 async fn the_socket_refuses_a_bad_token() {
     let s = TestServer::start().await;
