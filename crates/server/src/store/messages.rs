@@ -596,8 +596,6 @@ pub async fn is_hidden_for(conn: &mut Conn, user_id: Id, message_id: Id) -> sqlx
 mod tests {
     use super::*;
 
-    /// [`by_client_ids`] and [`insert_new`] put the viewer in by replacing `$1` in [`SELECT`]:
-    /// that is only right while `$1` (the viewer) is its one parameter.
     /// [`ReplyRow::quoting`] (a new reply, built by its writer) cuts the quoted text where
     /// [`SELECT`] (the reply read back) does.
     #[test]
@@ -605,6 +603,8 @@ mod tests {
         assert!(SELECT.contains(&format!("substr(r.content, 1, {QUOTED_CHARS}) AS r_content")));
     }
 
+    /// [`by_client_ids`] puts the viewer in by replacing `$1` in [`SELECT`]: that is only right
+    /// while `$1` (the viewer) is its one parameter.
     #[test]
     fn the_row_query_has_one_parameter_the_viewer() {
         let after_dollar: Vec<&str> = SELECT.split('$').skip(1).collect();
