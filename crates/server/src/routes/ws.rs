@@ -159,7 +159,8 @@ async fn send_from_log(
     loop {
         let batch = {
             let mut conn = state.store.reader().await.map_err(|_| ())?;
-            events::since(&mut conn, user, *last_sent, BATCH).await.map_err(|_| ())?
+            let logged = events::since(&mut conn, user, *last_sent, BATCH).await.map_err(|_| ())?;
+            crate::service::messages::catch_up(state, &mut conn, user, logged).await.map_err(|_| ())?
         };
         // What was read may hold a batch of sends committed but not yet on disk (and events
         // published after it): none of it goes out before that batch is released.

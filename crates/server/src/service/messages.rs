@@ -419,11 +419,10 @@ pub(super) async fn write_many(
     }
     let logged: Vec<events::MessageEvents> = sent
         .iter()
-        .map(|(row, _, theirs, mine_json)| events::MessageEvents {
+        .map(|(row, ..)| events::MessageEvents {
             conversation_id: row.conversation_id,
             sender: row.sender_id,
-            theirs,
-            mine: mine_json,
+            message_id: row.id,
         })
         .collect();
     // On SQLite the search entries go in the same call (see `events::append_messages_and_search`).
@@ -441,6 +440,37 @@ pub(super) async fn write_many(
         written.push((mine, outbox, Written { row, new_direct }));
     }
     Ok(written)
+}
+
+/// Logged events as a catching-up socket of `viewer` is sent them: a new message logged by
+/// reference (`events::reference`) becomes its event with the message as it now is — recalled,
+/// edited or with its quote gone if that happened since — or, when it burned since, the burned
+/// notice; every other event is sent as logged.
+pub async fn catch_up(
+    state: &AppState,
+    conn: &mut Conn,
+    viewer: Id,
+    logged: Vec<(i64, String)>,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let referred: Vec<Id> = logged.iter().filter_map(|(_, payload)| events::reference(payload)).map(|(m, _)| m).collect();
+    if referred.is_empty() {
+        return Ok(logged);
+    }
+    let found: HashMap<Id, MessageRow> =
+        messages::get_many(conn, viewer, &referred).await?.into_iter().map(|m| (m.id, m)).collect();
+    Ok(logged
+        .into_iter()
+        .map(|(seq, payload)| match events::reference(&payload) {
+            None => (seq, payload),
+            Some((message_id, conversation_id)) => {
+                let event = match found.get(&message_id) {
+                    Some(row) => Event::NewMessage(to_api(state, row)),
+                    None => Event::MessageBurned(confab_api::BurnedNotice { message_id, conversation_id }),
+                };
+                (seq, events::frame_text(seq, &events::event_json(&event)))
+            }
+        })
+        .collect())
 }
 
 /// Checks and writes a message into the open transaction (see [`check_in`] and [`write_many`]).

@@ -44,46 +44,64 @@ pub async fn append_to_members(
     event: &str,
     now: i64,
 ) -> sqlx::Result<Vec<(Id, i64)>> {
-    // Nobody has id 0: every member gets `event`.
-    append_message(conn, conversation_id, 0, event, event, now).await
+    // Nobody has id 0: every member is numbered and gets `event`.
+    let rows = sqlx::query(NUMBER).bind(conversation_id).bind(0i64).fetch_all(&mut *conn).await?;
+    sqlx::query(LOG).bind(conversation_id).bind(event).bind(now).execute(&mut *conn).await?;
+    rows.iter().map(numbering).collect()
 }
 
-/// Logs a new message's event for every current member of its conversation and its sender, in
-/// two statements whatever the number of members: `mine` for the sender (it carries the read
-/// count), `theirs` for everyone else. Returns each person's new sequence number.
-pub async fn append_message(
-    conn: &mut Conn,
-    conversation_id: Id,
-    sender: Id,
-    theirs: &str,
-    mine: &str,
-    now: i64,
-) -> sqlx::Result<Vec<(Id, i64)>> {
-    let message = MessageEvents { conversation_id, sender, theirs, mine };
-    Ok(append_messages(conn, &[message], now).await?.pop().unwrap_or_default())
-}
-
-/// A new message's events (see [`append_messages`]).
-pub struct MessageEvents<'a> {
+/// A new message to log for its conversation's members and its sender (see [`append_messages`]).
+pub struct MessageEvents {
     pub conversation_id: Id,
     pub sender: Id,
-    /// For everyone but the sender.
-    pub theirs: &'a str,
-    /// For the sender.
-    pub mine: &'a str,
+    pub message_id: Id,
 }
 
+/// Numbers the next event of every current member of conversation `$1` and of person `$2`
+/// (0: nobody), and gives each their number.
 const NUMBER: &str = "UPDATE event_counters SET last_seq = last_seq + 1
      WHERE user_id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
                        UNION SELECT $2)
      RETURNING user_id AS id, last_seq";
+/// Logs event `$2` for every current member of conversation `$1` at the number [`NUMBER`] gave.
 const LOG: &str = "INSERT INTO events (user_id, seq, payload, created_at)
-     SELECT c.user_id, c.last_seq, '{\"seq\":' || c.last_seq || ',' || substr(CASE WHEN c.user_id = $2 THEN $4 ELSE $3 END, 2), $5
+     SELECT c.user_id, c.last_seq, '{\"seq\":' || c.last_seq || ',' || substr($2, 2), $3
+     FROM event_counters c
+     WHERE c.user_id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL)";
+/// Logs new message `$3` of conversation `$1` for its members and its sender `$2`, at the numbers
+/// [`NUMBER`] gave: as a reference (see [`reference`]), not the message itself. A reconnecting
+/// socket is sent the message as it is when it catches up (`service::messages::catch_up`): a
+/// message recalled, edited or burned since is told as it now is, and a group's message is
+/// logged in a few bytes per member instead of a copy of the whole message each (~300 bytes:
+/// the log was ~80 % of the database, and smaller rows took ~12 % off the writer's time a send,
+/// BENCHMARKS.md, seventeenth round).
+const LOG_REF: &str = "INSERT INTO events (user_id, seq, payload, created_at)
+     SELECT c.user_id, c.last_seq, '{\"seq\":' || c.last_seq || ',\"ref\":[' || $3 || ',' || $1 || ']}', $4
      FROM event_counters c
      WHERE c.user_id IN (SELECT user_id FROM members WHERE conversation_id = $1 AND left_at_message_id IS NULL
                          UNION SELECT $2)";
-/// The parameters of [`NUMBER`] and [`LOG`] together.
-const PARAMS: usize = 5;
+/// The parameters of [`NUMBER`] and [`LOG_REF`] together.
+const PARAMS: usize = 4;
+
+fn numbering(r: &sqlx::any::AnyRow) -> sqlx::Result<(Id, i64)> {
+    Ok((r.try_get("id")?, r.try_get("last_seq")?))
+}
+
+/// A logged new message as [`LOG_REF`] writes it: `{"seq":n,"ref":[message,conversation]}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reference {
+    #[allow(dead_code)]
+    seq: i64,
+    #[serde(rename = "ref")]
+    reference: (Id, Id),
+}
+
+/// The message and conversation a logged event refers to, when it is a reference to a new
+/// message ([`LOG_REF`]) rather than the event itself.
+pub fn reference(payload: &str) -> Option<(Id, Id)> {
+    serde_json::from_str::<Reference>(payload).ok().map(|r| r.reference)
+}
 
 /// On SQLite, [`append_messages_and_search`]'s statements for `k` messages as one list (`k` a
 /// size of [`super::list_chunks`]); each numbering row says which message it numbers (`nth`).
@@ -92,43 +110,32 @@ const PARAMS: usize = 5;
 /// the list's, NULL: none): written in the same call, as the last statement before the commit
 /// (see [`search::Pending`]).
 static SQLITE_LISTS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let lists = super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG}"));
+    let lists = super::statement_lists(PARAMS, |k| format!("{NUMBER}, {k} AS nth; {LOG_REF}"));
     let search = |statements: usize| super::shift_params(search::SQLITE_WRITE, statements * PARAMS);
     lists.iter().enumerate().map(|(i, list)| format!("{list};\n{}", search(1 << i))).collect()
 });
 
-/// Logs each new message's events (see [`append_message`]), in order: every person's events
-/// are numbered in the order of the messages. Returns each message's numbering. On SQLite one
-/// call per [`super::list_chunks`] chunk (see [`super::messages::insert_new_many`]).
-pub async fn append_messages(
-    conn: &mut Conn,
-    messages: &[MessageEvents<'_>],
-    now: i64,
-) -> sqlx::Result<Vec<Vec<(Id, i64)>>> {
-    append_messages_and_search(conn, messages, now, &mut search::Pending::default()).await
-}
-
-/// [`append_messages`], and on SQLite `search`'s entries written (taken) in the last chunk's
-/// call: a call fewer per batch of sends (each is two thread switches, ~0.1 ms a batch,
+/// Logs each new message for its members and its sender (see [`LOG_REF`]), in order: every
+/// person's events are numbered in the order of the messages. Returns each message's numbering.
+/// On SQLite one call per [`super::list_chunks`] chunk (see
+/// [`super::messages::insert_new_many`]), and `search`'s entries written (taken) in the last
+/// chunk's call: a call fewer per batch of sends (each is two thread switches, ~0.1 ms a batch,
 /// BENCHMARKS.md). On PostgreSQL `search` is left for its owner to write.
 pub async fn append_messages_and_search(
     conn: &mut Conn,
-    messages: &[MessageEvents<'_>],
+    messages: &[MessageEvents],
     now: i64,
     search: &mut search::Pending,
 ) -> sqlx::Result<Vec<Vec<(Id, i64)>>> {
-    let numbering =
-        |r: &sqlx::any::AnyRow| -> sqlx::Result<(Id, i64)> { Ok((r.try_get("id")?, r.try_get("last_seq")?)) };
     let mut numbered = Vec::with_capacity(messages.len());
     if Backend::of(conn) == Backend::Postgres {
         // PostgreSQL takes one statement per call.
         for m in messages {
             let rows = sqlx::query(NUMBER).bind(m.conversation_id).bind(m.sender).fetch_all(&mut *conn).await?;
-            sqlx::query(LOG)
+            sqlx::query(LOG_REF)
                 .bind(m.conversation_id)
                 .bind(m.sender)
-                .bind(m.theirs)
-                .bind(m.mine)
+                .bind(m.message_id)
                 .bind(now)
                 .execute(&mut *conn)
                 .await?;
@@ -140,7 +147,7 @@ pub async fn append_messages_and_search(
     while let Some((chunk, list)) = chunks.next() {
         let mut query = sqlx::query(super::list_of(&SQLITE_LISTS, list));
         for m in chunk {
-            query = query.bind(m.conversation_id).bind(m.sender).bind(m.theirs).bind(m.mine).bind(now);
+            query = query.bind(m.conversation_id).bind(m.sender).bind(m.message_id).bind(now);
         }
         // The rest of the list numbers and logs nobody (`user_id IN (NULL)`).
         query = super::bind_padding(query, chunk.len(), list, PARAMS);
@@ -418,6 +425,15 @@ mod tests {
         assert_eq!(subjects, events.iter().map(|(_, s)| *s).collect::<Vec<_>>());
         drop(conn);
         store.close().await;
+    }
+
+    #[test]
+    fn a_logged_reference_is_told_from_a_logged_event() {
+        assert_eq!(reference(r#"{"seq":12,"ref":[345,6]}"#), Some((345, 6)));
+        let event = r#"{"seq":12,"type":"new_message","data":{"messageId":345,"conversationId":6}}"#;
+        assert_eq!(reference(event), None);
+        assert_eq!(reference(r#"{"seq":12,"ref":[345,6],"type":"read"}"#), None);
+        assert_eq!(reference("not json"), None);
     }
 
     #[test]

@@ -193,6 +193,23 @@ pub async fn get(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Op
     Ok(Some(row))
 }
 
+/// Messages by id as `viewer` sees them ([`get`] for each; those not found are left out), in
+/// one query. At most a few hundred ids (one parameter each).
+pub async fn get_many(conn: &mut Conn, viewer: Id, ids: &[Id]) -> sqlx::Result<Vec<MessageRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!("{SELECT} WHERE m.id IN ({})", list.join(", "));
+    let mut query = sqlx::query(&sql).persistent(false).bind(viewer);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut rows: Vec<MessageRow> = query.fetch_all(&mut *conn).await?.iter().map(from_row).collect();
+    attach_reactions(conn, &mut rows).await?;
+    Ok(rows)
+}
+
 async fn without_reactions(conn: &mut Conn, viewer: Id, message_id: Id) -> sqlx::Result<Option<MessageRow>> {
     let sql = format!("{SELECT} WHERE m.id = $2");
     let row = sqlx::query(&sql).bind(viewer).bind(message_id).fetch_optional(conn).await?;

@@ -97,6 +97,33 @@ async fn old_events_are_dropped_and_what_is_kept_still_replays() {
     assert_eq!(mine.first().map(|f| f["type"].clone()), Some("resync".into()), "{mine:?}");
 }
 
+/// The log keeps a reference to each new message, not a copy: a message is replayed exactly as
+/// it was pushed live if nothing changed, and as it now is if it was recalled since.
+#[tokio::test]
+async fn a_missed_message_is_replayed_as_pushed_or_as_it_now_is() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let mut live = s.socket(&b, None).await;
+    let (_, start) = live.until_ready().await;
+    let kept = s.send_text(&a, b_id, "stays as it was").await;
+    let pushed = live.next().await;
+    assert_eq!(pushed["data"]["messageId"], kept["messageId"]);
+    let gone = s.send_text(&a, b_id, "taken back").await;
+    let id = gone["messageId"].as_i64().unwrap();
+    let (status, _) = s.call(Method::POST, &format!("/api/messages/{id}/recall"), Some(&a), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (replayed, _) = s.socket(&b, Some(start)).await.until_ready().await;
+    assert_eq!(replayed[0], pushed, "an unchanged message is replayed as it was pushed");
+    assert_eq!(replayed[1]["type"], "new_message");
+    assert_eq!(replayed[1]["data"]["messageId"], id);
+    assert_eq!(replayed[1]["data"]["status"], "recalled");
+    assert_eq!(replayed[1]["data"]["content"], "");
+    assert_eq!(replayed[2]["type"], "message_recalled");
+    assert_eq!(replayed.len(), 3, "{replayed:?}");
+}
+
 #[tokio::test]
 async fn the_socket_refuses_a_bad_token() {
     let s = TestServer::start().await;
