@@ -452,7 +452,8 @@ pub async fn catch_up(
     viewer: Id,
     logged: Vec<(i64, String)>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
-    let referred: Vec<Id> = logged.iter().filter_map(|(_, payload)| events::reference(payload)).map(|(m, _)| m).collect();
+    let referred: Vec<Id> =
+        logged.iter().filter_map(|(_, payload)| events::reference(payload)).map(|(m, _)| m).collect();
     if referred.is_empty() {
         return Ok(logged);
     }
