@@ -452,8 +452,9 @@ pub async fn catch_up(
     viewer: Id,
     logged: Vec<(i64, String)>,
 ) -> sqlx::Result<Vec<(i64, String)>> {
-    let referred: Vec<Id> =
-        logged.iter().filter_map(|(_, payload)| events::reference(payload)).map(|(m, _)| m).collect();
+    // Each payload is read once: what it refers to, if anything.
+    let references: Vec<Option<(Id, Id)>> = logged.iter().map(|(_, payload)| events::reference(payload)).collect();
+    let referred: Vec<Id> = references.iter().flatten().map(|(m, _)| *m).collect();
     if referred.is_empty() {
         return Ok(logged);
     }
@@ -461,7 +462,8 @@ pub async fn catch_up(
         messages::get_many(conn, viewer, &referred).await?.into_iter().map(|m| (m.id, m)).collect();
     Ok(logged
         .into_iter()
-        .map(|(seq, payload)| match events::reference(&payload) {
+        .zip(references)
+        .map(|((seq, payload), reference)| match reference {
             None => (seq, payload),
             Some((message_id, conversation_id)) => {
                 let event = match found.get(&message_id) {
