@@ -54,6 +54,32 @@ async fn reconnecting_with_since_seq_replays_exactly_what_was_missed() {
     assert!(events.is_empty());
 }
 
+/// A `sinceSeq` that is negative or not a number is refused before the upgrade, with a clear
+/// 400, and the person's log is as it was: a good socket still replays what they missed.
+#[tokio::test]
+async fn a_bad_since_seq_is_refused_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let (a, _) = s.register("alice").await;
+    let (b, b_id) = s.register("bob").await;
+    let (_, start) = s.socket(&b, None).await.until_ready().await;
+    s.send_text(&a, b_id, "while away").await;
+    let host = s.base.trim_start_matches("http://");
+    for bad in ["-1", "abc", "1e3", "99999999999999999999"] {
+        let url = format!("ws://{host}/api/ws/chat?token={b}&sinceSeq={bad}");
+        match tokio_tungstenite::connect_async(url).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 400, "sinceSeq={bad}");
+                let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).to_string();
+                assert!(body.contains("sinceSeq"), "sinceSeq={bad}: {body}");
+            }
+            other => panic!("sinceSeq={bad}: expected a 400, got {other:?}"),
+        }
+    }
+    let (replayed, _) = s.socket(&b, Some(start)).await.until_ready().await;
+    assert_eq!(replayed.len(), 1, "{replayed:?}");
+    assert_eq!(replayed[0]["data"]["content"], "while away");
+}
+
 #[tokio::test]
 async fn a_since_seq_the_server_cannot_serve_asks_for_a_resync() {
     let s = TestServer::start().await;
