@@ -40,6 +40,42 @@ pub trait Chat: Clone + Send + Sync + 'static {
         times: SendTimes,
         seen: Deliveries,
     ) -> impl Future<Output = Result<Listener>> + Send;
+    /// How many of the server's batches of sends took longer than [`SLOW`] so far, to write and
+    /// to flush (Confab's `/metrics`; `None` for a server that does not say): a delivery
+    /// scenario's tail then says whether the writer, the flush or neither stalled.
+    fn slow_writes(&self) -> impl Future<Output = Option<SlowWrites>> + Send {
+        async { None }
+    }
+}
+
+/// What counts as a stalled batch for [`Chat::slow_writes`]: five times the 20 ms p99 target.
+pub const SLOW: &str = "0.1";
+
+/// Batches of sends that took longer than [`SLOW`] seconds (see [`Chat::slow_writes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SlowWrites {
+    pub written: u64,
+    pub flushed: u64,
+}
+
+impl std::ops::Sub for SlowWrites {
+    type Output = SlowWrites;
+    fn sub(self, before: SlowWrites) -> SlowWrites {
+        SlowWrites {
+            written: self.written.saturating_sub(before.written),
+            flushed: self.flushed.saturating_sub(before.flushed),
+        }
+    }
+}
+
+/// From Prometheus text: observations of histogram `name` above the bucket `le` (its count less
+/// that bucket's); `None` when either line is missing.
+pub fn above(metrics: &str, name: &str, le: &str) -> Option<u64> {
+    let value =
+        |prefix: &str| metrics.lines().find_map(|l| l.strip_prefix(prefix)).and_then(|v| v.trim().parse::<f64>().ok());
+    let count = value(&format!("{name}_count "))?;
+    let within = value(&format!("{name}_bucket{{le=\"{le}\"}} "))?;
+    Some((count - within).max(0.0) as u64)
 }
 
 /// `count` accounts named `{prefix}{n}`, registered a few at a time.
@@ -147,6 +183,14 @@ impl Confab {
 }
 
 impl Chat for Confab {
+    async fn slow_writes(&self) -> Option<SlowWrites> {
+        let text = self.http.get(format!("{}/metrics", self.base)).send().await.ok()?.text().await.ok()?;
+        Some(SlowWrites {
+            written: above(&text, "confab_db_commit_seconds", SLOW)?,
+            flushed: above(&text, "confab_db_flush_seconds", SLOW)?,
+        })
+    }
+
     async fn register(&self, name: &str) -> Result<Account> {
         let data = self
             .call(self.http.post(format!("{}/api/auth/register", self.base)).json(&json!({
@@ -251,5 +295,36 @@ pub struct Listener(pub(crate) tokio::task::JoinHandle<()>);
 impl Drop for Listener {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{above, SlowWrites};
+
+    #[test]
+    fn a_histograms_tail_is_its_count_less_the_bucket() {
+        let text = "# TYPE confab_db_commit_seconds histogram
+confab_db_commit_seconds_bucket{le=\"0.05\"} 990
+confab_db_commit_seconds_bucket{le=\"0.1\"} 997
+confab_db_commit_seconds_bucket{le=\"+Inf\"} 1000
+confab_db_commit_seconds_sum 2.5
+confab_db_commit_seconds_count 1000
+confab_db_flush_seconds_count 12
+";
+        assert_eq!(above(text, "confab_db_commit_seconds", "0.1"), Some(3));
+        assert_eq!(above(text, "confab_db_commit_seconds", "0.05"), Some(10));
+        // No such bucket, or no such histogram: nothing to say.
+        assert_eq!(above(text, "confab_db_commit_seconds", "0.2"), None);
+        assert_eq!(above(text, "confab_db_flush_seconds", "0.1"), None);
+        assert_eq!(above("", "confab_db_commit_seconds", "0.1"), None);
+    }
+
+    #[test]
+    fn stalls_during_a_scenario_are_the_difference_and_never_negative() {
+        let before = SlowWrites { written: 2, flushed: 5 };
+        assert_eq!(SlowWrites { written: 3, flushed: 5 } - before, SlowWrites { written: 1, flushed: 0 });
+        // A restarted server's counts start again: not a negative number of stalls.
+        assert_eq!(SlowWrites::default() - before, SlowWrites::default());
     }
 }

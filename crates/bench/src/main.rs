@@ -1,14 +1,16 @@
-//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --history]`:
+//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --group | --history]`:
 //! runs every scenario against a running Confab server (and the same load against a Matrix
 //! homeserver when given) and prints one Markdown table with both and the ratio. `--sends`: only
 //! the closed-loop sends and the memory after 100,000 messages (a quick A/B of the write path).
 //! `--sockets`: a 2 s closed loop, then memory per idle connection only (a quick A/B of what an
 //! open socket costs). `--delivery`: the sends and the fill, then memory per idle connection and delivery at 2,000 and
 //! 5,000 messages/s offered with every person online, without the group (a quick A/B of the
-//! delivery path under load).
+//! delivery path under load). `--group`: a 2 s closed loop, then 100 messages to the 500-member
+//! group, one each 100 ms (a quick A/B of the fan-out).
 
 use std::time::Duration;
 
+use confab_bench::client::{SlowWrites, SLOW};
 use confab_bench::scenarios::{self, Pairs};
 use confab_bench::stats::ms;
 use confab_bench::{cpu_ms, rss_kb, Chat, Confab, Matrix};
@@ -52,7 +54,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = arg(&args, "--url") else {
         eprintln!(
-            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --history]"
+            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --group | --history]"
         );
         std::process::exit(2);
     };
@@ -86,6 +88,9 @@ async fn main() {
             Plan { time: Duration::from_secs(2), fill_to: 0, rates: vec![], until: Until::Delivery, ..full }
         } else if has("--sends") {
             Plan { until: Until::Fill, ..full }
+        } else if has("--group") {
+            // Registration, a short closed loop, then the group's fan-out only.
+            Plan { time: Duration::from_secs(2), fill_to: 0, rates: vec![], group_messages: 100, ..full }
         } else {
             full
         }
@@ -94,7 +99,7 @@ async fn main() {
     eprintln!("Confab at {url}");
     // `--history`: the long conversation only; a full run ends with it, a quick one leaves it out.
     let (history_only, quick) = (has("--history"), has("--quick"));
-    let long = (plan.until == Until::End && !quick) || history_only;
+    let long = (plan.until == Until::End && !quick && !has("--group")) || history_only;
     let mut confab = match if history_only { Ok(Vec::new()) } else { run(&Confab::new(&url), pid, &plan).await } {
         Ok(m) => m,
         Err(e) => {
@@ -226,6 +231,16 @@ fn print_table(confab: &[Measure], peer: Option<&[Measure]>) {
     }
 }
 
+/// Whether a scenario's long tail came from a stalled batch of sends, and which part of it: the
+/// batches that took over [`SLOW`] to write and to flush between two readings (nothing when the
+/// server does not say).
+fn stalls(before: Option<SlowWrites>, after: Option<SlowWrites>) -> String {
+    let (Some(before), Some(after)) = (before, after) else { return String::new() };
+    let slow = after - before;
+    let ms = (SLOW.parse::<f64>().unwrap_or(0.0) * 1000.0).round();
+    format!(" · batches over {ms} ms: {} writing, {} flushing", slow.written, slow.flushed)
+}
+
 fn measure(out: &mut Vec<Measure>, what: String, shown: String, value: f64, higher_is_better: bool) {
     eprintln!("  {what}: {shown}");
     out.push(Measure { what, shown, value, higher_is_better });
@@ -288,14 +303,16 @@ async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measur
         );
     }
     for &rate in &plan.rates {
+        let slow_before = c.slow_writes().await;
         let d = scenarios::delivery(c, &pairs, &on, rate, plan.time, &format!("r{rate}")).await;
         sent += d.sent;
         let p99 = d.latency.percentile(99.0);
+        let stalls = stalls(slow_before, c.slow_writes().await);
         measure(
             &mut out,
             format!("send → delivered at {rate:.0} msg/s offered, {sockets} connections"),
             format!(
-                "{} · accepted {:.0}/s · delivered {} of {} accepted ({} offered)",
+                "{} · accepted {:.0}/s · delivered {} of {} accepted ({} offered){stalls}",
                 d.latency.summary(),
                 d.accepted_per_sec,
                 d.delivered,
@@ -312,13 +329,15 @@ async fn run<C: Chat>(c: &C, pid: Option<u32>, plan: &Plan) -> Result<Vec<Measur
     }
 
     let people: Vec<_> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).take(plan.group).collect();
+    let slow_before = c.slow_writes().await;
     let f = scenarios::fan_out(c, &people, plan.group_messages, Duration::from_millis(100)).await?;
+    let stalls = stalls(slow_before, c.slow_writes().await);
     sent += plan.group_messages;
     let p99 = f.each.percentile(99.0);
     measure(
         &mut out,
         format!("{}-member group: send → each member", f.members),
-        format!("{} ({} deliveries)", f.each.summary(), f.each.len()),
+        format!("{} ({} deliveries){stalls}", f.each.summary(), f.each.len()),
         p99.as_secs_f64(),
         false,
     );

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use confab_bench::{scenarios, Confab};
+use confab_bench::{scenarios, Chat, Confab};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_runs_and_sees_every_delivery() {
@@ -24,6 +24,9 @@ async fn every_scenario_runs_and_sees_every_delivery() {
     // messages is made of such runs; a retry is answered without writing anything).
     let again = scenarios::throughput(&c, &pairs, 2, Duration::from_millis(300)).await;
     assert!(again.accepted > 0 && again.errors == 0, "{} accepted, {} errors", again.accepted, again.errors);
+    // The delivery rows' stall counts come from the server's histograms of batches written and
+    // flushed: both are there under the names the load generator reads.
+    assert!(c.slow_writes().await.is_some(), "the server's /metrics has both histograms with a 100 ms bucket");
 
     // The long-thread scenario's read: a page of history, oldest first, and the page before it.
     let (_, page) = c.history_page(&pairs[0].1, &pairs[0].2, None).await.unwrap();
