@@ -193,13 +193,19 @@ test('19. the whole product by keyboard alone', async () => {
 
   // Attach: the chooser opens from the keyboard.
   await tabTo(page, 'attach', () => document.activeElement.type === 'file', { back: true });
-  // Now and then (one run in eight here) headless Chromium opens no chooser for the first Enter
-  // while focus is still on the input; a person would press Enter again, and so does this test.
+  // Now and then (one run in eight here) headless Chromium opens no chooser for an Enter while
+  // focus is still on the input, and once in a fresh-clone CI run through nginx it missed two in
+  // a row; a person would press Enter again, and so does this test, up to three times.
   const choose = () => Promise.all([page.waitForEvent('filechooser', { timeout: 4000 }), page.keyboard.press('Enter')]);
-  const [chooser] = await choose().catch(async () => {
-    assert.equal(await page.evaluate(() => document.activeElement.type), 'file', 'focus stayed on the attach button');
-    return choose();
-  });
+  let chooser;
+  for (let attempt = 1; !chooser; attempt++) {
+    try {
+      [chooser] = await choose();
+    } catch (e) {
+      if (attempt === 3) throw e;
+      assert.equal(await page.evaluate(() => document.activeElement.type), 'file', 'focus stayed on the attach button');
+    }
+  }
   await chooser.setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('keyboard notes') });
   await waitFor(() => page.$('.msg.mine .file-card:has-text("notes.txt")'), 'the file sent');
 
