@@ -369,8 +369,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_rewrite_of_the_log_finds_its_events_by_an_index_and_never_reads_the_whole_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(dir.path(), None).await.unwrap();
+        let (_dir, store) = crate::store::testing::store().await;
         let mut conn = store.writer().await.unwrap();
         let id: &[&str] = &["data", "messageId"];
         let content: &[&str] = &["data", "content"];
@@ -393,15 +392,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_event_is_about_the_message_it_carries_else_its_conversation() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(dir.path(), None).await.unwrap();
+        let (_dir, store) = crate::store::testing::store().await;
         let mut conn = store.writer().await.unwrap();
-        let user: Id = sqlx::query_scalar(
-            "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES ('a', 'A', '', 0) RETURNING id",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+        let user = crate::store::testing::person(&mut conn, "a").await;
         let events = [
             (r#"{"seq":1,"type":"new_message","data":{"messageId":7,"conversationId":3}}"#, Some(7)),
             (r#"{"seq":2,"type":"conversation_updated","data":{"conversationId":3}}"#, Some(3)),

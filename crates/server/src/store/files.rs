@@ -161,15 +161,9 @@ mod tests {
 
     #[tokio::test]
     async fn expiry_erases_what_aged_unsent_since_the_last_run_and_what_was_withdrawn_and_keeps_what_is_sent() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(dir.path(), None).await.unwrap();
+        let (_dir, store) = crate::store::testing::store().await;
         let mut conn = store.writer().await.unwrap();
-        let owner: Id = sqlx::query_scalar(
-            "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES ('a', 'A', '', 0) RETURNING id",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+        let owner = crate::store::testing::person(&mut conn, "a").await;
         let chat: Id =
             sqlx::query_scalar("INSERT INTO conversations (kind, created_at) VALUES ('group', 0) RETURNING id")
                 .fetch_one(&mut *conn)
@@ -207,8 +201,7 @@ mod tests {
 
     #[tokio::test]
     async fn expiry_finds_its_files_by_an_index_and_never_reads_every_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(dir.path(), None).await.unwrap();
+        let (_dir, store) = crate::store::testing::store().await;
         let mut conn = store.writer().await.unwrap();
         let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {UNSENT}")).fetch_all(&mut *conn).await.unwrap();
         let steps: Vec<String> = rows.iter().map(|r| r.get::<String, _>("detail")).collect();

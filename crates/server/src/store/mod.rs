@@ -424,6 +424,31 @@ impl Store {
     }
 }
 
+/// What the store's own unit tests start from.
+#[cfg(test)]
+pub(crate) mod testing {
+    use confab_api::Id;
+
+    /// A store in a directory of its own (kept while the directory lives). Drop the connections
+    /// taken from it before [`super::Store::close`], which waits for them.
+    pub async fn store() -> (tempfile::TempDir, super::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Store::open(dir.path(), None).await.unwrap();
+        (dir, store)
+    }
+
+    /// A person named `name` (no password: nobody signs in as them).
+    pub async fn person(conn: &mut super::Conn, name: &str) -> Id {
+        sqlx::query_scalar(
+            "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES ($1, $1, '', 0) RETURNING id",
+        )
+        .bind(name)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::shift_params;
