@@ -361,12 +361,6 @@ mod tests {
         }
     }
 
-    /// How SQLite would run `sql`: the plan's steps, e.g. "SEARCH events USING INDEX …".
-    async fn plan(conn: &mut Conn, sql: &str) -> Vec<String> {
-        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(conn).await.unwrap();
-        rows.iter().map(|r| r.get::<String, _>("detail")).collect()
-    }
-
     #[tokio::test]
     async fn every_rewrite_of_the_log_finds_its_events_by_an_index_and_never_reads_the_whole_log() {
         let (_dir, store) = crate::store::testing::store().await;
@@ -375,7 +369,7 @@ mod tests {
         let content: &[&str] = &["data", "content"];
         for among in [Among::About(1), Among::RepliesTo(1), Among::Of(1)] {
             let sql = rewrite_sql(Backend::Sqlite, among, &[id], &[content]);
-            let steps = plan(&mut conn, &sql).await;
+            let steps = crate::store::testing::plan(&mut conn, &sql).await;
             assert!(steps.iter().all(|s| !s.starts_with("SCAN")), "{sql}: {steps:?}");
             let by = match among {
                 Among::About(_) | Among::RepliesTo(_) => "SEARCH events USING INDEX events_by_subject (subject=?)",
@@ -384,7 +378,7 @@ mod tests {
             assert!(steps.iter().any(|s| s == by), "{sql}: {steps:?}");
         }
         let burned = super::super::burn::burned_copies_sql(Backend::Sqlite);
-        let steps = plan(&mut conn, burned).await;
+        let steps = crate::store::testing::plan(&mut conn, burned).await;
         assert_eq!(steps, ["SEARCH events USING INDEX events_by_subject (subject=?)"], "{burned}");
         drop(conn);
         store.close().await;

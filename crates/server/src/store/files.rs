@@ -203,8 +203,7 @@ mod tests {
     async fn expiry_finds_its_files_by_an_index_and_never_reads_every_file() {
         let (_dir, store) = crate::store::testing::store().await;
         let mut conn = store.writer().await.unwrap();
-        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {UNSENT}")).fetch_all(&mut *conn).await.unwrap();
-        let steps: Vec<String> = rows.iter().map(|r| r.get::<String, _>("detail")).collect();
+        let steps = crate::store::testing::plan(&mut conn, UNSENT).await;
         assert!(steps.iter().all(|s| !s.starts_with("SCAN files")), "{steps:?}");
         assert!(
             steps.iter().any(|s| s.starts_with("SEARCH files")

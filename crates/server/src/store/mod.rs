@@ -437,6 +437,13 @@ pub(crate) mod testing {
         (dir, store)
     }
 
+    /// How SQLite would run `sql`: the plan's steps, e.g. "SEARCH events USING INDEX …".
+    pub async fn plan(conn: &mut super::Conn, sql: &str) -> Vec<String> {
+        use sqlx::Row;
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(conn).await.unwrap();
+        rows.iter().map(|r| r.get::<String, _>("detail")).collect()
+    }
+
     /// A person named `name` (no password: nobody signs in as them).
     pub async fn person(conn: &mut super::Conn, name: &str) -> Id {
         sqlx::query_scalar(
