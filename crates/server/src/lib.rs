@@ -56,6 +56,7 @@ pub struct Parts {
     pub sends: Arc<service::send_queue::SendQueue>,
     pub in_flight: Arc<tokio::sync::Semaphore>,
     pub assistant: Arc<service::assistant::Assistant>,
+    pub departures: Arc<service::presence::Departures>,
 }
 
 impl AppState {
@@ -81,6 +82,7 @@ impl AppState {
             sends: Arc::new(service::send_queue::SendQueue::new(config.max_send_wait)),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
             assistant: Arc::new(service::assistant::Assistant::new(&config.ai)?),
+            departures: Arc::default(),
             config: Arc::new(config),
             store,
             files: Arc::new(files),

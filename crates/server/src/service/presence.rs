@@ -45,17 +45,52 @@ pub fn went_away(state: &AppState, user: Id) {
         if state.hub.online_anywhere(user).await {
             return;
         }
-        let now = now_ms();
-        let saved = async {
-            let mut conn = state.store.writer().await?;
-            users::set_last_seen(&mut conn, user, now).await
-        };
-        if let Err(e) = saved.await {
-            tracing::warn!("could not save last seen: {e}");
+        // The first to leave writes for everyone who leaves with them (see [`Departures`]).
+        if !state.departures.add(user, now_ms()) {
+            return;
         }
-        let notice = PresenceNotice { user_id: user, online: false, last_seen_at: Some(rfc3339(now)) };
-        announce(&state, user, notice).await;
+        tokio::time::sleep(GATHER).await;
+        let gone = state.departures.take();
+        for chunk in gone.chunks(LAST_SEEN_CHUNK) {
+            let saved = async {
+                let mut conn = state.store.writer().await?;
+                users::set_last_seen(&mut conn, chunk).await
+            };
+            if let Err(e) = saved.await {
+                tracing::warn!("could not save last seen: {e}");
+            }
+            for &(user, at) in chunk {
+                let notice = PresenceNotice { user_id: user, online: false, last_seen_at: Some(rfc3339(at)) };
+                announce(&state, user, notice).await;
+            }
+        }
     });
+}
+
+/// How long the first of the people going away together waits for the others to join it.
+const GATHER: Duration = Duration::from_millis(50);
+/// The most "last seen" times written in one statement.
+const LAST_SEEN_CHUNK: usize = 1000;
+
+/// People gone offline whose "last seen" is not written yet. A proxy that restarts drops
+/// thousands of sockets at once: written one by one, each a commit of its own that waits for
+/// the sends' flush and flushes itself, their times held the writer from the sends for seconds,
+/// [`OFFLINE_AFTER`] later. The first of them writes for all who joined it within [`GATHER`],
+/// in one statement a [`LAST_SEEN_CHUNK`].
+#[derive(Default)]
+pub struct Departures(std::sync::Mutex<Vec<(Id, i64)>>);
+
+impl Departures {
+    /// Adds one; `true` for the first since the last [`Departures::take`], whose task writes.
+    fn add(&self, user: Id, at: i64) -> bool {
+        let mut waiting = self.0.lock().expect("departures lock");
+        waiting.push((user, at));
+        waiting.len() == 1
+    }
+
+    fn take(&self) -> Vec<(Id, i64)> {
+        std::mem::take(&mut *self.0.lock().expect("departures lock"))
+    }
 }
 
 async fn announce(state: &AppState, user: Id, notice: PresenceNotice) {
@@ -79,4 +114,20 @@ pub async fn typing(state: &AppState, me: Id, my_name: &str, conversation_id: Id
     let others: Vec<Id> = members.into_iter().filter(|u| *u != me).collect();
     let notice = TypingNotice { conversation_id, user_id: me, user_name: my_name.to_string() };
     state.hub.publish_live(&others, &live_json(&LiveEvent::Typing(notice)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Departures;
+
+    #[test]
+    fn the_first_to_leave_writes_for_those_who_join_it_and_the_next_one_after_starts_again() {
+        let d = Departures::default();
+        assert!(d.add(1, 10), "the first writes");
+        assert!(!d.add(2, 11) && !d.add(3, 12), "the others join it");
+        assert_eq!(d.take(), [(1, 10), (2, 11), (3, 12)]);
+        assert!(d.add(4, 20), "after the write, the next one starts a batch of its own");
+        assert_eq!(d.take(), [(4, 20)]);
+        assert!(d.take().is_empty());
+    }
 }

@@ -170,8 +170,19 @@ pub async fn last_seen(conn: &mut Conn, user: Id) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT last_seen_at FROM users WHERE id = $1").bind(user).fetch_one(conn).await
 }
 
-pub async fn set_last_seen(conn: &mut Conn, user: Id, at: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2").bind(at).bind(user).execute(conn).await?;
+/// Keeps when each of these people's last connection closed, in one statement however many
+/// they are: `(person, when)`.
+pub async fn set_last_seen(conn: &mut Conn, seen: &[(Id, i64)]) -> sqlx::Result<()> {
+    let sql = match super::Backend::of(conn) {
+        super::Backend::Sqlite => {
+            "UPDATE users SET last_seen_at = j.value ->> 1 FROM json_each($1) AS j WHERE users.id = j.value ->> 0"
+        }
+        super::Backend::Postgres => {
+            "UPDATE users SET last_seen_at = (j.value ->> 1)::BIGINT FROM jsonb_array_elements($1::jsonb) AS j(value)
+             WHERE users.id = (j.value ->> 0)::BIGINT"
+        }
+    };
+    sqlx::query(sql).bind(super::json_param(&seen)?).execute(conn).await?;
     Ok(())
 }
 

@@ -266,6 +266,42 @@ async fn presence_is_told_to_contacts_and_asked_by_them_only() {
     assert_eq!(p["data"]["lastSeenAt"], f["data"]["lastSeenAt"]);
 }
 
+#[tokio::test]
+async fn people_who_go_offline_together_each_get_their_last_seen_and_their_contacts_hear_it() {
+    // A proxy restarting drops many sockets at once; their times are written together.
+    let s = TestServer::start().await;
+    let (a, a_id) = s.register("alice").await;
+    let mut people = Vec::new();
+    for i in 0..12 {
+        let (token, id) = s.register(&format!("friend{i}")).await;
+        s.send_text(&token, a_id, "hi").await;
+        people.push((token, id));
+    }
+    let mut a_ws = s.socket(&a, None).await;
+    a_ws.until_ready().await;
+    let mut sockets = Vec::new();
+    for (token, _) in &people {
+        sockets.push(s.socket(token, None).await);
+    }
+    for _ in &people {
+        assert_eq!(a_ws.next_of("presence").await["data"]["online"], true);
+    }
+    futures_util::future::join_all(sockets.into_iter().map(|ws| ws.close())).await;
+    let mut heard = std::collections::HashMap::new();
+    for _ in &people {
+        let f = a_ws.next_of("presence").await;
+        assert_eq!(f["data"]["online"], false, "{f}");
+        heard.insert(f["data"]["userId"].as_i64().unwrap(), f["data"]["lastSeenAt"].clone());
+    }
+    assert_eq!(heard.len(), people.len(), "each of them, once");
+    for (_, id) in &people {
+        let (_, p) = s.get(&format!("/api/users/{id}/presence"), &a).await;
+        assert_eq!(p["data"]["online"], false);
+        assert!(p["data"]["lastSeenAt"].is_string(), "{p}");
+        assert_eq!(p["data"]["lastSeenAt"], heard[id], "kept as it was told");
+    }
+}
+
 async fn search(s: &TestServer, token: &str, q: &str) -> (StatusCode, Value) {
     let q: String = url_escape(q);
     s.get(&format!("/api/messages/search?q={q}"), token).await
