@@ -40,7 +40,7 @@ pub async fn add_member(conn: &mut Conn, conversation_id: Id, user_id: Id, role:
     sqlx::query(
         "INSERT INTO members (conversation_id, user_id, joined_at, role, listed) VALUES ($1, $2, $3, $4, 1)
          ON CONFLICT (conversation_id, user_id) DO UPDATE
-           SET left_at_message_id = NULL, role = $4, joined_at = $3, listed = 1,
+           SET left_at_message_id = NULL, left_count = NULL, role = $4, joined_at = $3, listed = 1,
                mention_message_id = 0, group_at_type = 0",
     )
     .bind(conversation_id)
@@ -52,10 +52,15 @@ pub async fn add_member(conn: &mut Conn, conversation_id: Id, user_id: Id, role:
     Ok(())
 }
 
-/// The member stops receiving; they keep reading up to `last_visible` (their removal notice).
+/// The member stops receiving; they keep reading up to `last_visible` (their removal notice),
+/// and their history's total stays the count up to it: the conversation's count less the few
+/// messages after it (normally none: the notice is the newest).
 pub async fn remove_member(conn: &mut Conn, conversation_id: Id, user_id: Id, last_visible: Id) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE members SET left_at_message_id = $1, role = 'member' WHERE conversation_id = $2 AND user_id = $3",
+        "UPDATE members SET left_at_message_id = $1, role = 'member',
+                left_count = COALESCE((SELECT messages FROM message_counts WHERE conversation_id = $2), 0)
+                           - (SELECT COUNT(*) FROM messages WHERE conversation_id = $2 AND id > $1)
+          WHERE conversation_id = $2 AND user_id = $3",
     )
     .bind(last_visible)
     .bind(conversation_id)

@@ -17,7 +17,10 @@ async fn put(s: &TestServer, token: &str, path: &str) -> (StatusCode, Value) {
 
 async fn history_ids(s: &TestServer, token: &str, cid: i64) -> Vec<i64> {
     let (_, body) = s.get(&format!("/api/conversations/{cid}/messages?pageSize=100"), token).await;
-    body["data"]["list"].as_array().unwrap().iter().map(|m| m["messageId"].as_i64().unwrap()).collect()
+    let list = body["data"]["list"].as_array().unwrap();
+    // One page holds each test's chat: the total counts what is left after burning, no more.
+    assert_eq!(body["data"]["total"].as_u64(), Some(list.len() as u64), "{body}");
+    list.iter().map(|m| m["messageId"].as_i64().unwrap()).collect()
 }
 
 /// Alice and Bob with a one-to-one chat and burn after reading on at `secs`.
