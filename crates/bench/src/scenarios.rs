@@ -35,6 +35,14 @@ pub struct Throughput {
     pub errors: usize,
 }
 
+/// A `clientMsgId` as the app makes them: the time in milliseconds (hex) first, then what makes it
+/// unique (here `rest`; the app's is random). The server's idempotency index is keyed by it first,
+/// so the ids a batch writes sit together at its end.
+pub fn client_msg_id(rest: &str) -> String {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
+    format!("{ms:x}-{rest}")
+}
+
 /// Closed loop: `senders` people each send, wait for the answer and send again, for `time`.
 pub async fn throughput<C: Chat>(c: &C, pairs: &Pairs, senders: usize, time: Duration) -> Throughput {
     // Every run's clientMsgIds are new: one repeated from an earlier run is a retry, which the
@@ -51,7 +59,7 @@ pub async fn throughput<C: Chat>(c: &C, pairs: &Pairs, senders: usize, time: Dur
                 let mut i = 0u64;
                 while start.elapsed() < time {
                     let t = Instant::now();
-                    match c.send(&from, &to, &format!("t{run}-{n}-{i}")).await {
+                    match c.send(&from, &to, &client_msg_id(&format!("t{run}-{n}-{i}"))).await {
                         Ok(_) => lat.push(t.elapsed()),
                         Err(_) => {
                             errors.fetch_add(1, Ordering::Relaxed);
@@ -118,7 +126,7 @@ pub async fn delivery<C: Chat>(c: &C, pairs: &Pairs, on: &Online, rate: f64, tim
         while owed >= 1.0 {
             owed -= 1.0;
             let (from, _, to) = pairs[n % pairs.len()].clone();
-            let id = format!("{tag}-{n}");
+            let id = client_msg_id(&format!("{tag}-{n}"));
             on.times.start(&id);
             let (c, accepted) = (c.clone(), accepted.clone());
             tasks.push(tokio::spawn(async move {
@@ -168,7 +176,7 @@ pub async fn fan_out<C: Chat>(c: &C, people: &[Account], messages: usize, gap: D
     let mut last = Latencies::default();
     let mut each = Latencies::default();
     for m in 0..messages {
-        let id = format!("g{}-{m}", std::process::id());
+        let id = client_msg_id(&format!("g{}-{m}", std::process::id()));
         on.times.start(&id);
         c.send(owner, &group, &id).await?;
         let wait = Instant::now();

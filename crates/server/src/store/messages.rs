@@ -228,25 +228,26 @@ impl MessageRow {
 
 /// Earlier messages of several senders by their `clientMsgId`s, each as its sender sees it, in
 /// one query.
+// The wanted pairs drive the lookup through the idempotency index (clientMsgId, sender).
+const MATCHING: &str = "m.id IN (SELECT x.id FROM wanted w JOIN messages x
+                                  ON x.sender_id = w.sender_id AND x.client_msg_id = w.client_msg_id)";
+// On SQLite the pairs are one JSON parameter: the same statement whatever their number, prepared
+// once.
+static BY_CLIENT_IDS_SQLITE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH wanted (sender_id, client_msg_id) AS (SELECT value ->> 0, value ->> 1 FROM json_each($1))
+         {select} WHERE {MATCHING}",
+        select = SELECT.replace("$1", "m.sender_id"),
+    )
+});
+
 pub async fn by_client_ids(conn: &mut Conn, wanted: &[(Id, &str)]) -> sqlx::Result<Vec<MessageRow>> {
-    // The wanted pairs drive the lookup through the (sender, clientMsgId) index.
-    const MATCHING: &str = "m.id IN (SELECT x.id FROM wanted w JOIN messages x
-                                      ON x.sender_id = w.sender_id AND x.client_msg_id = w.client_msg_id)";
-    // On SQLite the pairs are one JSON parameter: the same statement whatever their number,
-    // prepared once.
-    static SQLITE: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "WITH wanted (sender_id, client_msg_id) AS (SELECT value ->> 0, value ->> 1 FROM json_each($1))
-             {select} WHERE {MATCHING}",
-            select = SELECT.replace("$1", "m.sender_id"),
-        )
-    });
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
     let rows = if Backend::of(conn) == Backend::Sqlite {
         let pairs = super::json_param(&wanted)?;
-        sqlx::query(&SQLITE).bind(pairs).fetch_all(conn).await?
+        sqlx::query(&BY_CLIENT_IDS_SQLITE).bind(pairs).fetch_all(conn).await?
     } else {
         let values: Vec<String> = (0..wanted.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
         let sql = format!(
@@ -690,6 +691,38 @@ mod tests {
         // The total is read without touching the messages.
         let steps = testing::plan(c, COUNT_VISIBLE).await;
         assert!(steps.iter().all(|s| !s.contains("messages ") && !s.contains("SCAN")), "{steps:?}");
+        drop(conn);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn earlier_sends_are_found_by_their_client_msg_id_through_the_index() {
+        let (_dir, store) = testing::store().await;
+        let mut conn = store.writer().await.unwrap();
+        let a = testing::person(&mut conn, "a").await;
+        let chat = super::super::groups::create(&mut conn, "g", 0).await.unwrap();
+        for cmid in ["18c0-1", "18c0-2"] {
+            sqlx::query(
+                "INSERT INTO messages (conversation_id, sender_id, message_type, content, client_msg_id, created_at)
+                 VALUES ($1, $2, 'text', $3, $3, 0)",
+            )
+            .bind(chat)
+            .bind(a)
+            .bind(cmid)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let found = by_client_ids(&mut conn, &[(a, "18c0-2"), (a, "18c0-3"), (a + 1, "18c0-1")]).await.unwrap();
+        assert_eq!(found.iter().map(|r| r.client_msg_id.as_deref()).collect::<Vec<_>>(), [Some("18c0-2")]);
+        let steps = testing::plan(&mut conn, &BY_CLIENT_IDS_SQLITE).await;
+        assert!(
+            steps
+                .iter()
+                .any(|s| s
+                    .contains("SEARCH x USING COVERING INDEX messages_idempotency (client_msg_id=? AND sender_id=?)")),
+            "{steps:?}"
+        );
         drop(conn);
         store.close().await;
     }
