@@ -273,11 +273,12 @@ impl Store {
             Some(url) => Store::open_postgres(url).await?,
             None => Store::open_sqlite(&data_dir.join("confab.db")).await?,
         };
-        // Messages from before search existed: indexed once, a batch per transaction.
+        // Messages and people from before their searches existed: indexed once, a batch per
+        // transaction.
         let mut conn = store.write.acquire().await?;
         loop {
             let mut tx = begin(&mut conn).await?;
-            let done = search::backfill(&mut tx, 2000).await?;
+            let done = search::backfill(&mut tx, 2000).await? & users::backfill_names(&mut tx, 2000).await?;
             tx.commit().await?;
             if done {
                 break;

@@ -58,6 +58,15 @@ pub fn readable_form(snippet: &str) -> String {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Words(Vec<String>);
 
+/// Which words of a query are also found as the start of a longer one.
+#[derive(Debug, Clone, Copy)]
+enum Starts {
+    /// The last, from its second character (messages).
+    Last,
+    /// Every word (names).
+    Every,
+}
+
 /// `None` when nothing in what was typed can be searched for (only punctuation or spaces).
 pub fn match_query(typed: &str) -> Option<Words> {
     // Control characters (a NUL ends FTS5's query text early) separate words like spaces.
@@ -73,20 +82,35 @@ impl Words {
     /// large share of every word there is, and the engine merges the lists of all the words it
     /// starts, whoever's messages they are in: `t` cost 12 ms at 200,000 messages, and grows with
     /// each message on the server.
-    fn prefix(&self, i: usize, word: &str) -> bool {
+    /// With `Starts::Every` (names, whose index keeps the starts of words), every word is a start
+    /// from its first character.
+    fn prefix(&self, i: usize, word: &str, starts: Starts) -> bool {
         let tail = word.chars().rev().skip_while(|c| !c.is_alphanumeric()).take_while(|c| c.is_alphanumeric()).count();
-        i + 1 == self.0.len() && tail >= 2 && !word.chars().last().is_some_and(is_cjk)
+        let (last, least) = match starts {
+            Starts::Last => (i + 1 == self.0.len(), 2),
+            Starts::Every => (true, 1),
+        };
+        last && tail >= least && !word.chars().last().is_some_and(is_cjk)
     }
 
     /// The query in the engine's language: FTS5's (`"phrase" *`, AND) or a PostgreSQL tsquery
     /// (`'phrase':*`, &), each word quoted so that nothing typed is an operator.
     pub fn query(&self, backend: Backend) -> String {
+        self.query_with(backend, Starts::Last)
+    }
+
+    /// [`Words::query`] for the people search: each word may be the start of a name's word.
+    pub fn names_query(&self, backend: Backend) -> String {
+        self.query_with(backend, Starts::Every)
+    }
+
+    fn query_with(&self, backend: Backend, starts: Starts) -> String {
         let parts: Vec<String> = self
             .0
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                let prefix = self.prefix(i, w);
+                let prefix = self.prefix(i, w, starts);
                 let form = indexed_form(w, backend);
                 match backend {
                     Backend::Sqlite => {
@@ -307,6 +331,22 @@ mod tests {
             readable_form("\u{2}图\u{3}\u{1}\u{1}\u{2}书\u{3}\u{1} \u{2}ok\u{3}"),
             "\u{2}图书\u{3} \u{2}ok\u{3}"
         );
+    }
+
+    #[test]
+    fn in_a_names_query_every_word_is_a_start_from_its_first_letter() {
+        let fts = |typed: &str| match_query(typed).map(|w| w.names_query(Backend::Sqlite));
+        assert_eq!(fts("a").unwrap(), "\"a\" *");
+        assert_eq!(fts("ali smi").unwrap(), "\"ali\" * AND \"smi\" *");
+        assert_eq!(
+            fts("张三").unwrap(),
+            "\"\u{2063}张\u{2063}\u{2063}三\u{2063}\"",
+            "a CJK character is a whole token"
+        );
+        assert_eq!(fts("bob_12").unwrap(), "\"bob_12\" *");
+        let pg = |typed: &str| match_query(typed).map(|w| w.names_query(Backend::Postgres));
+        assert_eq!(pg("ali o'b").unwrap(), "'ali':* & 'o''b':*");
+        assert_eq!(fts("!!"), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 use confab_api::{Id, User};
 use sqlx::Row;
 
-use super::Conn;
+use super::search::{indexed_form, match_query};
+use super::{Backend, Conn};
 
 pub struct Credentials {
     pub user: User,
@@ -25,6 +26,8 @@ pub async fn insert(
     password_hash: &str,
     now: i64,
 ) -> sqlx::Result<Option<User>> {
+    // The person and their names' index entry together.
+    let mut tx = super::begin(conn).await?;
     let row = sqlx::query(
         "INSERT INTO users (user_name, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING RETURNING id, user_name, display_name, avatar",
@@ -33,9 +36,51 @@ pub async fn insert(
     .bind(display_name)
     .bind(password_hash)
     .bind(now)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *tx)
     .await?;
-    Ok(row.as_ref().map(user_from))
+    let user = row.as_ref().map(user_from);
+    if let Some(u) = &user {
+        index_names(&mut tx, u.user_id, &u.user_name, &u.display_name).await?;
+    }
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Writes a person's names into the people search's index (see [`search`]).
+async fn index_names(conn: &mut Conn, id: Id, user_name: &str, display_name: &str) -> sqlx::Result<()> {
+    let backend = Backend::of(conn);
+    let sql = match backend {
+        Backend::Sqlite => "INSERT OR REPLACE INTO user_search (rowid, names) VALUES ($1, $2)",
+        Backend::Postgres => {
+            "INSERT INTO user_search (user_id, names) VALUES ($1, $2)
+             ON CONFLICT (user_id) DO UPDATE SET names = EXCLUDED.names"
+        }
+    };
+    let names = indexed_form(&format!("{user_name} {display_name}"), backend);
+    sqlx::query(sql).bind(id).bind(names).execute(conn).await?;
+    Ok(())
+}
+
+/// Indexes the names of up to `batch` people from before the people search had an index (the
+/// next ones on the next call); `true` once every one is.
+pub async fn backfill_names(conn: &mut Conn, batch: i64) -> sqlx::Result<bool> {
+    let next: i64 = sqlx::query_scalar("SELECT next_id FROM user_search_backfill").fetch_one(&mut *conn).await?;
+    if next < 0 {
+        return Ok(true);
+    }
+    let rows: Vec<(Id, String, String)> =
+        sqlx::query_as("SELECT id, user_name, display_name FROM users WHERE id >= $1 ORDER BY id LIMIT $2")
+            .bind(next)
+            .bind(batch)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (id, user_name, display_name) in &rows {
+        index_names(conn, *id, user_name, display_name).await?;
+    }
+    let done = (rows.len() as i64) < batch;
+    let next = if done { -1 } else { rows.last().map_or(-1, |(id, ..)| id + 1) };
+    sqlx::query("UPDATE user_search_backfill SET next_id = $1").bind(next).execute(conn).await?;
+    Ok(done)
 }
 
 pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
@@ -142,26 +187,35 @@ pub async fn prune_tokens(conn: &mut Conn, cutoff: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query("DELETE FROM tokens WHERE last_used_at < $1").bind(cutoff).execute(conn).await?.rows_affected())
 }
 
-/// People whose user name or display name contains `keyword`, other than `me`.
+/// Matches read from the people search's index at most: a search costs the same however many
+/// people there are, and the first ones by name among these are shown.
+const NAME_MATCHES: i64 = 200;
+
+/// People with a word of their user name or display name starting with each word of `keyword`
+/// (a Chinese name: containing its characters), other than `me`; someone whose user name is
+/// `keyword` first, then by user name. Read from the names' full-text index, at most
+/// [`NAME_MATCHES`] of its entries, and the user name looked up as a whole.
 pub async fn search(conn: &mut Conn, me: Id, keyword: &str, limit: i64) -> sqlx::Result<Vec<(User, Option<Id>)>> {
-    let escaped = keyword.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
-    let rows = sqlx::query(
+    let Some(words) = match_query(keyword) else { return Ok(Vec::new()) };
+    let backend = Backend::of(conn);
+    let sql = format!(
         "SELECT u.id, u.user_name, u.display_name, u.avatar,
                 (SELECT c.id FROM conversations c WHERE c.direct_key =
                     CASE WHEN u.id < $1 THEN CAST(u.id AS TEXT) || ':' || CAST($1 AS TEXT)
                          ELSE CAST($1 AS TEXT) || ':' || CAST(u.id AS TEXT) END) AS conversation_id
          FROM users u
-         WHERE u.id <> $1 AND (lower(u.user_name) LIKE lower($2) ESCAPE '\\' OR lower(u.display_name) LIKE lower($2) ESCAPE '\\')
+         WHERE u.id <> $1
+           AND u.id IN (SELECT id FROM ({matches} LIMIT {NAME_MATCHES}) s
+                        UNION SELECT id FROM users WHERE lower(user_name) = lower($3))
          ORDER BY CASE WHEN lower(u.user_name) = lower($3) THEN 0 ELSE 1 END, lower(u.user_name)
          LIMIT $4",
-    )
-    .bind(me)
-    .bind(&pattern)
-    .bind(keyword)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+        matches = match backend {
+            Backend::Sqlite => "SELECT rowid AS id FROM user_search WHERE user_search MATCH $2",
+            Backend::Postgres => "SELECT user_id AS id FROM user_search WHERE words @@ to_tsquery('simple', $2)",
+        },
+    );
+    let rows =
+        sqlx::query(&sql).bind(me).bind(words.names_query(backend)).bind(keyword).bind(limit).fetch_all(conn).await?;
     Ok(rows.iter().map(|r| (user_from(r), r.get::<Option<Id>, _>("conversation_id"))).collect())
 }
 
@@ -197,4 +251,72 @@ pub async fn direct_contacts(conn: &mut Conn, user: Id) -> sqlx::Result<Vec<Id>>
     .bind(user)
     .fetch_all(conn)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing;
+
+    async fn names(conn: &mut Conn, me: Id, keyword: &str) -> Vec<String> {
+        search(conn, me, keyword, 20).await.unwrap().into_iter().map(|(u, _)| u.user_name).collect()
+    }
+
+    #[tokio::test]
+    async fn people_are_found_by_the_start_of_any_word_of_their_names_through_the_index_alone() {
+        let (_dir, store) = testing::store().await;
+        let mut conn = store.writer().await.unwrap();
+        let me = insert(&mut conn, "zed", "Zed", "", 0).await.unwrap().unwrap().user_id;
+        for (user, display) in [("alice_w", "Alice Wong"), ("malice", "Mal"), ("al", "Al Smith"), ("zhang", "张三丰")]
+        {
+            insert(&mut conn, user, display, "", 0).await.unwrap().unwrap();
+        }
+        assert_eq!(names(&mut conn, me, "al").await, ["al", "alice_w"], "the user name itself first");
+        assert_eq!(names(&mut conn, me, "A").await, ["al", "alice_w"]);
+        assert_eq!(names(&mut conn, me, "won ali").await, ["alice_w"], "every word, in any order");
+        assert_eq!(names(&mut conn, me, "smi").await, ["al"]);
+        assert_eq!(names(&mut conn, me, "三丰").await, ["zhang"]);
+        assert_eq!(names(&mut conn, me, "Zed").await, Vec::<String>::new(), "not oneself");
+        assert!(names(&mut conn, me, "lice").await.is_empty(), "the middle of a word is not its start");
+        assert!(names(&mut conn, me, "%").await.is_empty());
+        // A user name found as a whole even past the matches read from the index.
+        for i in 0..NAME_MATCHES + 5 {
+            insert(&mut conn, &format!("bo{i:03}"), "Bo", "", 0).await.unwrap().unwrap();
+        }
+        insert(&mut conn, "bo", "Bo", "", 0).await.unwrap().unwrap();
+        let found = names(&mut conn, me, "bo").await;
+        assert_eq!((found.len(), found[0].as_str(), found[1].as_str()), (20, "bo", "bo000"));
+        // The matches are read from the index; users only by id and by the whole user name.
+        let sql = "SELECT u.id FROM users u WHERE u.id IN (SELECT id FROM (SELECT rowid AS id FROM user_search
+                   WHERE user_search MATCH 'x' LIMIT 200) s UNION SELECT id FROM users WHERE lower(user_name) = lower('x'))";
+        let steps = testing::plan(&mut conn, sql).await;
+        assert!(steps.iter().all(|s| s != "SCAN u" && !s.starts_with("SCAN users")), "{steps:?}");
+        assert!(steps.iter().any(|s| s.starts_with("SCAN user_search VIRTUAL TABLE INDEX 0:M")), "{steps:?}");
+        assert!(steps.iter().any(|s| s == "SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"), "{steps:?}");
+        drop(conn);
+        store.close().await;
+    }
+
+    /// People from before the index are indexed when the server starts.
+    #[tokio::test]
+    async fn people_from_before_the_index_are_found_after_a_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("confab.db").display());
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+        let mut before = sqlx::migrate!("./migrations");
+        before.migrations = before.migrations.iter().filter(|m| m.version < 15).cloned().collect();
+        before.run(&pool).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        for name in ["ann", "anna", "bert"] {
+            testing::person(&mut conn, name).await;
+        }
+        drop(conn);
+        pool.close().await;
+        let store = crate::store::Store::open(dir.path(), None).await.unwrap();
+        let mut conn = store.writer().await.unwrap();
+        assert_eq!(names(&mut conn, 0, "an").await, ["ann", "anna"]);
+        drop(conn);
+        store.close().await;
+    }
 }
