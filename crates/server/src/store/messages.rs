@@ -730,14 +730,8 @@ mod tests {
     /// A database from before migration 0013 gets its counts from what it holds.
     #[tokio::test]
     async fn the_counts_are_taken_from_an_existing_history_when_the_migration_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("confab.db").display());
-        sqlx::any::install_default_drivers();
+        let (dir, pool) = testing::database_before(13).await;
         let (chat, people) = {
-            let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-            let mut before = sqlx::migrate!("./migrations");
-            before.migrations = before.migrations.iter().filter(|m| m.version < 13).cloned().collect();
-            before.run(&pool).await.unwrap();
             let mut conn = pool.acquire().await.unwrap();
             let c = &mut *conn;
             let (a, b, k) =

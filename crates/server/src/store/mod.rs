@@ -438,6 +438,20 @@ pub(crate) mod testing {
         (dir, store)
     }
 
+    /// A SQLite database in a directory of its own, migrated up to (not including) migration
+    /// `version`, as a server of an earlier release left it: fill it through the pool, close the
+    /// pool, then open a [`super::Store`] on the directory to run the rest.
+    pub async fn database_before(version: i64) -> (tempfile::TempDir, sqlx::AnyPool) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("confab.db").display());
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+        let mut before = sqlx::migrate!("./migrations");
+        before.migrations = before.migrations.iter().filter(|m| m.version < version).cloned().collect();
+        before.run(&pool).await.unwrap();
+        (dir, pool)
+    }
+
     /// How SQLite would run `sql`: the plan's steps, e.g. "SEARCH events USING INDEX …".
     pub async fn plan(conn: &mut super::Conn, sql: &str) -> Vec<String> {
         use sqlx::Row;

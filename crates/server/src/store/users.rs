@@ -300,13 +300,7 @@ mod tests {
     /// People from before the index are indexed when the server starts.
     #[tokio::test]
     async fn people_from_before_the_index_are_found_after_a_start() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("confab.db").display());
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-        let mut before = sqlx::migrate!("./migrations");
-        before.migrations = before.migrations.iter().filter(|m| m.version < 15).cloned().collect();
-        before.run(&pool).await.unwrap();
+        let (dir, pool) = testing::database_before(15).await;
         let mut conn = pool.acquire().await.unwrap();
         for name in ["ann", "anna", "bert"] {
             testing::person(&mut conn, name).await;
