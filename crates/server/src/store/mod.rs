@@ -278,7 +278,8 @@ impl Store {
         let mut conn = store.write.acquire().await?;
         loop {
             let mut tx = begin(&mut conn).await?;
-            let done = search::backfill(&mut tx, 2000).await? & users::backfill_names(&mut tx, 2000).await?;
+            let done = search::backfill(&mut tx, search::Index::Messages, 2000).await?
+                & search::backfill(&mut tx, search::Index::Names, 2000).await?;
             tx.commit().await?;
             if done {
                 break;

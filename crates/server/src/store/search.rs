@@ -184,17 +184,56 @@ impl Pending {
     }
 }
 
-pub async fn index(conn: &mut Conn, message_id: Id, text: &str) -> sqlx::Result<()> {
-    let backend = Backend::of(conn);
-    let sql = match backend {
-        Backend::Sqlite => "INSERT OR REPLACE INTO message_search (rowid, body) VALUES ($1, $2)",
-        Backend::Postgres => {
-            "INSERT INTO message_search (message_id, body) VALUES ($1, $2)
-             ON CONFLICT (message_id) DO UPDATE SET body = excluded.body"
+/// The full-text indexes: what text messages say, and people's names (the people search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    Messages,
+    Names,
+}
+
+impl Index {
+    /// Writes (or rewrites) entry `$1` with the indexed form of `$2`.
+    fn upsert(self, backend: Backend) -> &'static str {
+        match (self, backend) {
+            (Index::Messages, Backend::Sqlite) => "INSERT OR REPLACE INTO message_search (rowid, body) VALUES ($1, $2)",
+            (Index::Messages, Backend::Postgres) => {
+                "INSERT INTO message_search (message_id, body) VALUES ($1, $2)
+                 ON CONFLICT (message_id) DO UPDATE SET body = excluded.body"
+            }
+            (Index::Names, Backend::Sqlite) => "INSERT OR REPLACE INTO user_search (rowid, names) VALUES ($1, $2)",
+            (Index::Names, Backend::Postgres) => {
+                "INSERT INTO user_search (user_id, names) VALUES ($1, $2)
+                 ON CONFLICT (user_id) DO UPDATE SET names = excluded.names"
+            }
         }
-    };
-    sqlx::query(sql).bind(message_id).bind(indexed_form(text, backend)).execute(conn).await?;
+    }
+
+    /// What was written before the index existed: up to `$2` of `(id, text)` from id `$1` on,
+    /// and the table keeping where the next batch starts (`next_id`; -1 once all are indexed).
+    fn backfill(self) -> (&'static str, &'static str) {
+        match self {
+            Index::Messages => (
+                "SELECT id, content FROM messages WHERE id >= $1 AND message_type = 'text' AND status = 'normal'
+                 ORDER BY id LIMIT $2",
+                "search_backfill",
+            ),
+            Index::Names => (
+                "SELECT id, user_name || ' ' || display_name FROM users WHERE id >= $1 ORDER BY id LIMIT $2",
+                "user_search_backfill",
+            ),
+        }
+    }
+}
+
+/// Writes the entry of message or person `id` (its text, or their names) into `which`.
+pub async fn write_entry(conn: &mut Conn, which: Index, id: Id, text: &str) -> sqlx::Result<()> {
+    let backend = Backend::of(conn);
+    sqlx::query(which.upsert(backend)).bind(id).bind(indexed_form(text, backend)).execute(conn).await?;
     Ok(())
+}
+
+pub async fn index(conn: &mut Conn, message_id: Id, text: &str) -> sqlx::Result<()> {
+    write_entry(conn, Index::Messages, message_id, text).await
 }
 
 pub async fn unindex(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
@@ -206,26 +245,21 @@ pub async fn unindex(conn: &mut Conn, message_id: Id) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Indexes the text messages sent before search existed, a batch at a time; `true` when done.
-pub async fn backfill(conn: &mut Conn, batch: i64) -> sqlx::Result<bool> {
-    let next: i64 = sqlx::query_scalar("SELECT next_id FROM search_backfill").fetch_one(&mut *conn).await?;
+/// Indexes what was written before `which` existed (text messages, people), a batch at a time;
+/// `true` when done.
+pub async fn backfill(conn: &mut Conn, which: Index, batch: i64) -> sqlx::Result<bool> {
+    let (rows_sql, cursor) = which.backfill();
+    let next: i64 = sqlx::query_scalar(&format!("SELECT next_id FROM {cursor}")).fetch_one(&mut *conn).await?;
     if next < 0 {
         return Ok(true);
     }
-    let rows: Vec<(Id, String)> = sqlx::query_as(
-        "SELECT id, content FROM messages WHERE id >= $1 AND message_type = 'text' AND status = 'normal'
-         ORDER BY id LIMIT $2",
-    )
-    .bind(next)
-    .bind(batch)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(Id, String)> = sqlx::query_as(rows_sql).bind(next).bind(batch).fetch_all(&mut *conn).await?;
     for (id, text) in &rows {
-        index(conn, *id, text).await?;
+        write_entry(conn, which, *id, text).await?;
     }
     let done = (rows.len() as i64) < batch;
     let next = if done { -1 } else { rows.last().map_or(-1, |(id, _)| id + 1) };
-    sqlx::query("UPDATE search_backfill SET next_id = $1").bind(next).execute(conn).await?;
+    sqlx::query(&format!("UPDATE {cursor} SET next_id = $1")).bind(next).execute(conn).await?;
     Ok(done)
 }
 

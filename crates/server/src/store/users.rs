@@ -1,7 +1,7 @@
 use confab_api::{Id, User};
 use sqlx::Row;
 
-use super::search::{indexed_form, match_query};
+use super::search::{match_query, write_entry, Index};
 use super::{Backend, Conn};
 
 pub struct Credentials {
@@ -40,47 +40,11 @@ pub async fn insert(
     .await?;
     let user = row.as_ref().map(user_from);
     if let Some(u) = &user {
-        index_names(&mut tx, u.user_id, &u.user_name, &u.display_name).await?;
+        let names = format!("{} {}", u.user_name, u.display_name);
+        write_entry(&mut tx, Index::Names, u.user_id, &names).await?;
     }
     tx.commit().await?;
     Ok(user)
-}
-
-/// Writes a person's names into the people search's index (see [`search`]).
-async fn index_names(conn: &mut Conn, id: Id, user_name: &str, display_name: &str) -> sqlx::Result<()> {
-    let backend = Backend::of(conn);
-    let sql = match backend {
-        Backend::Sqlite => "INSERT OR REPLACE INTO user_search (rowid, names) VALUES ($1, $2)",
-        Backend::Postgres => {
-            "INSERT INTO user_search (user_id, names) VALUES ($1, $2)
-             ON CONFLICT (user_id) DO UPDATE SET names = EXCLUDED.names"
-        }
-    };
-    let names = indexed_form(&format!("{user_name} {display_name}"), backend);
-    sqlx::query(sql).bind(id).bind(names).execute(conn).await?;
-    Ok(())
-}
-
-/// Indexes the names of up to `batch` people from before the people search had an index (the
-/// next ones on the next call); `true` once every one is.
-pub async fn backfill_names(conn: &mut Conn, batch: i64) -> sqlx::Result<bool> {
-    let next: i64 = sqlx::query_scalar("SELECT next_id FROM user_search_backfill").fetch_one(&mut *conn).await?;
-    if next < 0 {
-        return Ok(true);
-    }
-    let rows: Vec<(Id, String, String)> =
-        sqlx::query_as("SELECT id, user_name, display_name FROM users WHERE id >= $1 ORDER BY id LIMIT $2")
-            .bind(next)
-            .bind(batch)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (id, user_name, display_name) in &rows {
-        index_names(conn, *id, user_name, display_name).await?;
-    }
-    let done = (rows.len() as i64) < batch;
-    let next = if done { -1 } else { rows.last().map_or(-1, |(id, ..)| id + 1) };
-    sqlx::query("UPDATE user_search_backfill SET next_id = $1").bind(next).execute(conn).await?;
-    Ok(done)
 }
 
 pub async fn by_id(conn: &mut Conn, id: Id) -> sqlx::Result<Option<User>> {
