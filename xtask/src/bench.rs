@@ -20,6 +20,9 @@ pub fn run(args: &[String]) -> Result {
     if args.iter().any(|a| a == "--postgres") {
         return run_on_postgres(quick);
     }
+    if args.iter().any(|a| a == "--crowd") {
+        return run_on_crowd();
+    }
     crate::build_web()?;
     crate::tools::ensure_e2e_packages()?;
     // The browser probe at the end (a fresh machine has no Chromium until something installs it).
@@ -86,6 +89,27 @@ fn measure(cmd: &mut Command) -> Result {
 
 fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// `--crowd`: what grows with the people on a server and with a person's chats. 300,000 people
+/// written into a new data directory by confab-server's `crowd` example (~2 minutes), the server
+/// started on it, and `confab-bench --crowd`: the people search, a list of 5,000 chats, the unread
+/// total.
+fn run_on_crowd() -> Result {
+    step("building the load generator and confab-server's crowd example (release)");
+    sh(cargo().args(["build", "-p", "confab-bench", "--profile", "serve"]))?;
+    sh(cargo().args(["build", "-p", "confab-server", "--profile", "serve", "--example", "crowd"]))?;
+    let data = std::env::temp_dir().join(format!("confab-crowd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    step("writing 300,000 people");
+    measure(Command::new(root().join("target/serve/examples/crowd")).arg(&data).arg("300000"))?;
+    let server = TestServer::start_built_on("serve", data, &[])?;
+    step(&format!("measuring on {} core(s)", cores()));
+    measure(Command::new(root().join("target/serve/confab-bench")).args([
+        "--url",
+        &format!("http://127.0.0.1:{}", server.port),
+        "--crowd",
+    ]))
 }
 
 /// `--postgres`: the same load against one instance whose store is PostgreSQL (a server of its

@@ -52,10 +52,15 @@ impl TestServer {
 
     /// The server built with `profile` (`dev` is the debug build).
     pub fn start_built(profile: &str, name: &str, extra: &[&str]) -> Result<TestServer> {
-        step(&format!("building confab-server ({profile})"));
-        sh(cargo().args(["build", "-p", "confab-server", "--profile", profile]))?;
         let data = std::env::temp_dir().join(format!("confab-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
+        TestServer::start_built_on(profile, data, extra)
+    }
+
+    /// [`TestServer::start_built`] on a data directory made beforehand (removed when it stops).
+    pub fn start_built_on(profile: &str, data: std::path::PathBuf, extra: &[&str]) -> Result<TestServer> {
+        step(&format!("building confab-server ({profile})"));
+        sh(cargo().args(["build", "-p", "confab-server", "--profile", profile]))?;
         let port = free_port()?;
         let child = Command::new(crate::server_binary(profile))
             .args(["--addr", &format!("127.0.0.1:{port}")])

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Some("cluster") => cluster::run(&args[1..]),
         Some("e2e-cluster") => e2e::run_on_cluster(),
         _ => {
-            eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer] [--cluster | --postgres] | cluster [server options]>");
+            eprintln!("usage: cargo xtask <run [server options] | dev | test [--no-e2e] | dist | bench [--quick] [--no-peer] [--cluster | --postgres | --crowd] | cluster [server options]>");
             eprintln!("  run   build the web app and server (release), start with demo accounts, print the URL");
             eprintln!("  dev   server with demo data + `trunk serve` with live reload (for designers)");
             eprintln!("  test  every suite: server and API tests, wasm-bindgen-test in Chromium, size budget, e2e");

@@ -172,6 +172,34 @@ impl Confab {
         Ok((took, ids.unwrap_or_default()))
     }
 
+    /// A GET of `path` (with `query`) as `reader`: how long it took and its `data`.
+    async fn timed_get(&self, reader: &Account, path: &str, query: &[(&str, &str)]) -> Result<(Duration, Value)> {
+        let started = std::time::Instant::now();
+        let data =
+            self.call(self.http.get(format!("{}{path}", self.base)).query(query).bearer_auth(&reader.token)).await?;
+        Ok((started.elapsed(), data))
+    }
+
+    /// `reader`'s people search for `keyword`: how long it took and how many people it found.
+    pub async fn people(&self, reader: &Account, keyword: &str) -> Result<(Duration, usize)> {
+        let (took, data) = self.timed_get(reader, "/api/conversations/search", &[("keyword", keyword)]).await?;
+        Ok((took, data.as_array().map_or(0, Vec::len)))
+    }
+
+    /// Page `page` (20 a page) of `reader`'s conversation list: how long it took and its length.
+    pub async fn conversations(&self, reader: &Account, page: usize) -> Result<(Duration, usize)> {
+        let page = page.to_string();
+        let (took, data) =
+            self.timed_get(reader, "/api/conversations", &[("page", page.as_str()), ("pageSize", "20")]).await?;
+        Ok((took, data["list"].as_array().map_or(0, Vec::len)))
+    }
+
+    /// `reader`'s unread total: how long it took and the total.
+    pub async fn unread_total(&self, reader: &Account) -> Result<(Duration, usize)> {
+        let (took, data) = self.timed_get(reader, "/api/messages/unread-count", &[]).await?;
+        Ok((took, data["totalUnread"].as_u64().unwrap_or_default() as usize))
+    }
+
     /// The first page (20) of `reader`'s message search for `q`: how long it took and how many
     /// messages it found.
     pub async fn search(&self, reader: &Account, q: &str) -> Result<(Duration, usize)> {

@@ -1,4 +1,4 @@
-//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --group | --history]`:
+//! `confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --group | --history | --crowd]`:
 //! runs every scenario against a running Confab server (and the same load against a Matrix
 //! homeserver when given) and prints one Markdown table with both and the ratio. `--sends`: only
 //! the closed-loop sends and the memory after 100,000 messages (a quick A/B of the write path).
@@ -6,7 +6,9 @@
 //! open socket costs). `--delivery`: the sends and the fill, then memory per idle connection and delivery at 2,000 and
 //! 5,000 messages/s offered with every person online, without the group (a quick A/B of the
 //! delivery path under load). `--group`: a 2 s closed loop, then 100 messages to the 500-member
-//! group, one each 100 ms (a quick A/B of the fan-out).
+//! group, one each 100 ms (a quick A/B of the fan-out). `--crowd`: on a server of 300,000 people
+//! (confab-server's `crowd` example), the people search, a list of 5,000 chats and the unread
+//! total.
 
 use std::time::Duration;
 
@@ -54,7 +56,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = arg(&args, "--url") else {
         eprintln!(
-            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --group | --history]"
+            "usage: confab-bench --url http://127.0.0.1:PORT [--pid PID] [--matrix URL --matrix-pid PID] [--quick | --sends | --sockets | --delivery | --group | --history | --crowd]"
         );
         std::process::exit(2);
     };
@@ -97,6 +99,16 @@ async fn main() {
     };
     let pid = arg(&args, "--pid").and_then(|p| p.parse().ok());
     eprintln!("Confab at {url}");
+    if has("--crowd") {
+        match crowd(&Confab::new(&url)).await {
+            Ok(m) => print_table(&m, None),
+            Err(e) => {
+                eprintln!("confab-bench: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     // `--history`: the long conversation only; a full run ends with it, a quick one leaves it out.
     let (history_only, quick) = (has("--history"), has("--quick"));
     let long = (plan.until == Until::End && !quick && !has("--group")) || history_only;
@@ -183,6 +195,57 @@ async fn long_thread(c: &Confab, senders: usize) -> Result<Vec<Measure>, String>
     let what = |who: &str| format!("search a word common in {sent} messages, {who}, p50");
     measure(&mut out, what("a member"), ms(member), member.as_secs_f64(), false);
     measure(&mut out, what("not a member"), ms(outsider), outsider.as_secs_f64(), false);
+    Ok(out)
+}
+
+/// Chats `--crowd` starts, with the people numbered 1 to this.
+const CROWD_CHATS: usize = 5_000;
+
+/// On a server of many people (the data directory of the `crowd` example of confab-server): a
+/// new person starts chats with the first [`CROWD_CHATS`] of them, then searches for people
+/// (words of the example's names), and reads their list and their unread total (medians of 20).
+async fn crowd(c: &Confab) -> Result<Vec<Measure>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let me = c.register(&format!("crowd{}", std::process::id())).await?;
+    let next = std::sync::Arc::new(AtomicUsize::new(1));
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let (c, me, next) = (c.clone(), me.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    let to = next.fetch_add(1, Ordering::Relaxed);
+                    if to > CROWD_CHATS {
+                        return Ok::<(), String>(());
+                    }
+                    c.send(&me, &format!("u{to}"), &scenarios::client_msg_id(&format!("crowd-{to}"))).await?;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    let mut out = Vec::new();
+    for (keyword, at_least) in [("a", 20), ("al", 20), ("ali", 20), ("alice", 20), ("alice wong", 20), ("zzz", 0)] {
+        let (took, found) = median_of_20(|| c.people(&me, keyword)).await?;
+        if found < at_least || (at_least == 0 && found > 0) {
+            return Err(format!(
+                "the people search for {keyword:?} found {found}; is this the crowd example's server?"
+            ));
+        }
+        let what = format!("people search {keyword:?}, p50 ({found} found)");
+        measure(&mut out, what, ms(took), took.as_secs_f64(), false);
+    }
+    for page in [1, CROWD_CHATS / 20 / 2] {
+        let (took, len) = median_of_20(|| c.conversations(&me, page)).await?;
+        if len != 20 {
+            return Err(format!("page {page} of the list held {len} chats"));
+        }
+        let what = format!("conversation list, page {page} of 20 in {CROWD_CHATS} chats, p50");
+        measure(&mut out, what, ms(took), took.as_secs_f64(), false);
+    }
+    let (took, _) = median_of_20(|| c.unread_total(&me)).await?;
+    measure(&mut out, format!("unread total over {CROWD_CHATS} chats, p50"), ms(took), took.as_secs_f64(), false);
     Ok(out)
 }
 
