@@ -9,7 +9,7 @@ use super::conversations::{broadcast_to_members, require_member};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
 use crate::store::conversations::Seat;
-use crate::store::messages::{self, Count, MessageRow, NewMessage, ReplyRow};
+use crate::store::messages::{self, MessageRow, NewMessage, ReplyRow};
 use crate::store::{conversations, events, search, users, Conn};
 use crate::time::{now_ms, rfc3339};
 use crate::AppState;
@@ -73,7 +73,7 @@ pub async fn history(
     let (limit, offset) = super::page_window(page, page_size, 50);
     // With a cursor the page number is meaningless: the cursor already says where to go on.
     let offset = if before.is_some() { 0 } else { offset };
-    let page = messages::history(&mut conn, me, conversation_id, before, limit, offset, Count::Total).await?;
+    let page = messages::history(&mut conn, me, conversation_id, before, limit, offset).await?;
     Ok(MessagePage {
         list: page.rows.iter().map(|r| to_api(state, r)).collect(),
         total: page.total,
@@ -81,12 +81,11 @@ pub async fn history(
     })
 }
 
-/// The newest message the member may see in a conversation, if any (a history page of one,
-/// without counting the rest).
+/// The newest message the member may see in a conversation, if any (a history page of one).
 pub async fn newest(state: &AppState, me: Id, conversation_id: Id) -> AppResult<Option<Message>> {
     let mut conn = state.store.reader().await?;
     require_member(&mut conn, me, conversation_id).await?;
-    let page = messages::history(&mut conn, me, conversation_id, None, 1, 0, Count::Skip).await?;
+    let page = messages::history(&mut conn, me, conversation_id, None, 1, 0).await?;
     Ok(page.rows.first().map(|r| to_api(state, r)))
 }
 

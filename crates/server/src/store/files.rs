@@ -146,19 +146,6 @@ mod tests {
         insert(conn, &row, created_at).await.unwrap()
     }
 
-    async fn message_with(conn: &mut Conn, conversation: Id, sender: Id, file: Id) -> Id {
-        sqlx::query_scalar(
-            "INSERT INTO messages (conversation_id, sender_id, receiver_id, message_type, content, file_id, created_at)
-             VALUES ($1, $2, $2, 'file', '', $3, 0) RETURNING id",
-        )
-        .bind(conversation)
-        .bind(sender)
-        .bind(file)
-        .fetch_one(conn)
-        .await
-        .unwrap()
-    }
-
     #[tokio::test]
     async fn expiry_erases_what_aged_unsent_since_the_last_run_and_what_was_withdrawn_and_keeps_what_is_sent() {
         let (_dir, store) = crate::store::testing::store().await;
@@ -175,8 +162,8 @@ mod tests {
         let recalled = file(&mut conn, owner, "recalled", t0).await;
         file(&mut conn, owner, "draft", t0).await;
         let young = file(&mut conn, owner, "young", t0 + 2 * hour).await;
-        message_with(&mut conn, chat, owner, sent).await;
-        let to_recall = message_with(&mut conn, chat, owner, recalled).await;
+        crate::store::testing::message(&mut conn, chat, owner, Some(sent)).await;
+        let to_recall = crate::store::testing::message(&mut conn, chat, owner, Some(recalled)).await;
 
         // The first run: what is older than the limit and in no message.
         assert_eq!(delete_unsent(&mut conn, t0 + hour).await.unwrap(), ["hash-of-draft"]);

@@ -438,15 +438,6 @@ pub struct HistoryPage {
     pub has_more: bool,
 }
 
-/// Whether a history page counts every message the viewer may see: the one cost of a page that
-/// grows with the conversation (~35 ns a message), so callers that do not show it skip it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Count {
-    Total,
-    /// `total` is 0.
-    Skip,
-}
-
 /// Newest-first window of what `viewer` can see (before `before_id` if given), returned oldest first.
 pub async fn history(
     conn: &mut Conn,
@@ -455,7 +446,6 @@ pub async fn history(
     before_id: Option<Id>,
     limit: i64,
     offset: i64,
-    count: Count,
 ) -> sqlx::Result<HistoryPage> {
     // The page starts below the cursor, or below the end of what the member may see (where they
     // left a group), whichever is lower: one bound, so the index range starts there, and a page
@@ -484,15 +474,12 @@ pub async fn history(
         .collect();
     rows.reverse();
     attach_reactions(&mut *conn, &mut rows).await?;
-    let total = match count {
-        Count::Total => sqlx::query_scalar(COUNT_VISIBLE)
-            .bind(viewer)
-            .bind(conversation_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or(0),
-        Count::Skip => 0,
-    };
+    let total = sqlx::query_scalar(COUNT_VISIBLE)
+        .bind(viewer)
+        .bind(conversation_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(0);
     let has_more = match rows.first() {
         Some(oldest) => {
             let older_sql = format!(
@@ -627,23 +614,11 @@ mod tests {
                AND m.id <= COALESCE(me.left_at_message_id, 9223372036854775807))
     FROM members me WHERE me.conversation_id = $2 AND me.user_id = $1";
 
-    async fn say(conn: &mut Conn, chat: Id, sender: Id) -> Id {
-        sqlx::query_scalar(
-            "INSERT INTO messages (conversation_id, sender_id, message_type, content, created_at)
-             VALUES ($1, $2, 'text', 'hi', 0) RETURNING id",
-        )
-        .bind(chat)
-        .bind(sender)
-        .fetch_one(conn)
-        .await
-        .unwrap()
-    }
-
     /// Each person's history total, checked against counting.
     async fn totals(conn: &mut Conn, chat: Id, people: &[Id]) -> Vec<i64> {
         let mut got = Vec::new();
         for &p in people {
-            let page = history(conn, p, chat, None, 1, 0, Count::Total).await.unwrap();
+            let page = history(conn, p, chat, None, 1, 0).await.unwrap();
             let counted: i64 = sqlx::query_scalar(COUNTED).bind(p).bind(chat).fetch_one(&mut *conn).await.unwrap();
             assert_eq!(page.total, counted, "person {p}");
             got.push(page.total);
@@ -662,16 +637,21 @@ mod tests {
             super::super::groups::add_member(c, chat, p, "member", 0).await.unwrap();
         }
         assert_eq!(totals(c, chat, &[a, b, k]).await, [0, 0, 0], "no messages yet");
-        let m: Vec<Id> = [say(c, chat, a).await, say(c, chat, a).await, say(c, chat, b).await].into();
+        let m: Vec<Id> = [
+            testing::message(c, chat, a, None).await,
+            testing::message(c, chat, a, None).await,
+            testing::message(c, chat, b, None).await,
+        ]
+        .into();
         // b deletes two for themselves, one of them twice.
         for id in [m[0], m[2], m[2]] {
             hide_for(c, b, id).await.unwrap();
         }
         assert_eq!(totals(c, chat, &[a, b, k]).await, [3, 1, 3]);
         // k is removed at a notice, and misses what comes after it.
-        let notice = say(c, chat, a).await;
+        let notice = testing::message(c, chat, a, None).await;
         super::super::groups::remove_member(c, chat, k, notice).await.unwrap();
-        let after = [say(c, chat, a).await, say(c, chat, b).await];
+        let after = [testing::message(c, chat, a, None).await, testing::message(c, chat, b, None).await];
         hide_for(c, k, m[1]).await.unwrap();
         assert_eq!(totals(c, chat, &[a, b, k]).await, [6, 4, 3]);
         // Burned: one b deleted for themselves, before k left; and the newest, after k left.
@@ -680,12 +660,12 @@ mod tests {
         assert_eq!(totals(c, chat, &[a, b, k]).await, [4, 3, 2]);
         // k comes back and sees the whole history again, less their own deletion.
         super::super::groups::add_member(c, chat, k, "member", 0).await.unwrap();
-        say(c, chat, b).await;
+        testing::message(c, chat, b, None).await;
         assert_eq!(totals(c, chat, &[a, b, k]).await, [5, 4, 4]);
         // Another conversation's messages count for it alone.
         let other = super::super::groups::create(c, "h", 0).await.unwrap();
         super::super::groups::add_member(c, other, a, "member", 0).await.unwrap();
-        say(c, other, a).await;
+        testing::message(c, other, a, None).await;
         assert_eq!(totals(c, other, &[a]).await, [1]);
         assert_eq!(totals(c, chat, &[a]).await, [5]);
         // The total is read without touching the messages.
@@ -745,18 +725,18 @@ mod tests {
                     .await
                     .unwrap();
             }
-            let first = say(c, chat, a).await;
-            say(c, chat, b).await;
+            let first = testing::message(c, chat, a, None).await;
+            testing::message(c, chat, b, None).await;
             hide_for(c, b, first).await.unwrap();
             // Left the old way: no count kept.
-            let notice = say(c, chat, a).await;
+            let notice = testing::message(c, chat, a, None).await;
             sqlx::query("UPDATE members SET left_at_message_id = $1 WHERE user_id = $2")
                 .bind(notice)
                 .bind(k)
                 .execute(&mut *c)
                 .await
                 .unwrap();
-            say(c, chat, a).await;
+            testing::message(c, chat, a, None).await;
             drop(conn);
             pool.close().await;
             (chat, [a, b, k])
@@ -764,7 +744,7 @@ mod tests {
         let store = crate::store::Store::open(dir.path(), None).await.unwrap();
         let mut conn = store.writer().await.unwrap();
         assert_eq!(totals(&mut conn, chat, &people).await, [4, 3, 3]);
-        say(&mut conn, chat, people[0]).await;
+        testing::message(&mut conn, chat, people[0], None).await;
         assert_eq!(totals(&mut conn, chat, &people).await, [5, 4, 3], "and kept from then on");
         drop(conn);
         store.close().await;

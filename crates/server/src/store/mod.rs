@@ -460,6 +460,22 @@ pub(crate) mod testing {
         rows.iter().map(|r| r.get::<String, _>("detail")).collect()
     }
 
+    /// A message by `sender` in `chat`: the text "hi", or carrying `file` when given.
+    pub async fn message(conn: &mut super::Conn, chat: Id, sender: Id, file: Option<Id>) -> Id {
+        sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, sender_id, message_type, content, file_id, created_at)
+             VALUES ($1, $2, CASE WHEN $3 IS NULL THEN 'text' ELSE 'file' END,
+                     CASE WHEN $3 IS NULL THEN 'hi' ELSE '' END, $3, 0)
+             RETURNING id",
+        )
+        .bind(chat)
+        .bind(sender)
+        .bind(file)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+    }
+
     /// A person named `name` (no password: nobody signs in as them).
     pub async fn person(conn: &mut super::Conn, name: &str) -> Id {
         sqlx::query_scalar(
