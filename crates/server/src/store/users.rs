@@ -243,6 +243,13 @@ mod tests {
         assert_eq!(names(&mut conn, me, "Zed").await, Vec::<String>::new(), "not oneself");
         assert!(names(&mut conn, me, "lice").await.is_empty(), "the middle of a word is not its start");
         assert!(names(&mut conn, me, "%").await.is_empty());
+        // The engines' query syntax typed as a name is words, never an operator (nor an error).
+        for typed in ["\"al", "al*", "-al", "^al", "al:*", "(al", "al\u{0}"] {
+            assert_eq!(names(&mut conn, me, typed).await, ["al", "alice_w"], "{typed:?}");
+        }
+        for typed in ["NEAR(al zed)", "al OR zz", "al & !zz", "al AND NOT", "\"\"\""] {
+            assert!(names(&mut conn, me, typed).await.is_empty(), "{typed:?}: every word must be there");
+        }
         // A user name found as a whole even past the matches read from the index.
         for i in 0..NAME_MATCHES + 5 {
             insert(&mut conn, &format!("bo{i:03}"), "Bo", "", 0).await.unwrap().unwrap();
