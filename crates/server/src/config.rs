@@ -69,6 +69,10 @@ pub struct Config {
     /// writer's recent pace) is answered 503 with `Retry-After` at once, so that under overload the
     /// sends taken are delivered quickly instead of all of them waiting behind a standing queue.
     pub max_send_wait: Duration,
+    /// SQLite: the writer of sends and its connection's SQLite thread kept on one CPU (Linux),
+    /// so that their many hand-overs a batch are not wake-ups across CPUs (`store::pinning`).
+    /// The command line turns it on; tests, many servers to a process, leave it off.
+    pub pin_writer: bool,
     /// A page of message search looks at most at this many of the full-text index's matches
     /// (newest first, below its cursor), whatever the viewer may see of them: a word common in
     /// other people's conversations costs a page no more than one common in the viewer's own.
@@ -216,6 +220,7 @@ impl Config {
             max_group_members: 500,
             max_in_flight: 1024,
             max_send_wait: Duration::from_millis(10),
+            pin_writer: false,
             search_scan: 2_000,
             ai: AiConfig::default(),
         }

@@ -94,6 +94,10 @@ struct Args {
     /// Retry-After at once (a burst of up to 64 sends is always taken).
     #[arg(long, env = "CONFAB_MAX_SEND_WAIT_MS", default_value_t = 10)]
     max_send_wait_ms: u64,
+    /// With SQLite on Linux, keep the writer of sends and its SQLite thread on one CPU (the last
+    /// this process may use), so that each of their hand-overs is not a wake-up across CPUs.
+    #[arg(long, env = "CONFAB_PIN_WRITER", default_value_t = true, action = clap::ArgAction::Set)]
+    pin_writer: bool,
     /// The assistant's model: an OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
     /// (Ollama) or http://127.0.0.1:8080/v1 (llama.cpp's server); `/chat/completions` is appended.
     /// Without it the assistant says how to connect one.
@@ -154,6 +158,7 @@ async fn main() -> anyhow::Result<()> {
     config.max_group_members = args.max_group_members.max(2);
     config.max_in_flight = args.max_in_flight.max(1);
     config.max_send_wait = Duration::from_millis(args.max_send_wait_ms);
+    config.pin_writer = args.pin_writer;
     config.ai.url = args.ai_url;
     config.ai.model = args.ai_model;
     config.ai.key = args.ai_key;

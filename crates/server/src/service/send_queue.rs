@@ -32,7 +32,7 @@ use super::messages::{to_api, Checked, Known, Plan};
 use crate::error::{AppError, AppResult};
 use crate::hub::Outbox;
 use crate::store::durable::{self, Committed};
-use crate::store::Conn;
+use crate::store::{pinning, Backend, Conn};
 use crate::AppState;
 
 /// Sends written per transaction at most (bounds a batch's time and memory).
@@ -127,10 +127,13 @@ pub fn spawn(state: AppState) {
             let _ = reply.send(answer);
         }
     });
-    let writer = async move {
+    let pin = state.config.pin_writer && state.store.backend() == Backend::Sqlite;
+    let writer = move |mut cpu: OnCpu| async move {
         let Some(mut rx) = state.sends.rx.lock().await.take() else { return };
+        cpu.follow(state.store.write_thread());
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            cpu.follow(state.store.write_thread());
             let (started, sends) = (Instant::now(), batch.len());
             state.sends.writing.store(sends, Ordering::Relaxed);
             let done = write_batch(&state, &mut batch).await;
@@ -152,14 +155,46 @@ pub fn spawn(state: AppState) {
     std::thread::Builder::new()
         .name("confab-writer".into())
         .spawn(move || {
+            let cpu = OnCpu::new(pin);
             runtime.block_on(async {
                 tokio::select! {
-                    () = writer => {}
+                    () = writer(cpu) => {}
                     _ = stopped => {}
                 }
             })
         })
         .expect("the writer's thread");
+}
+
+/// The writer's thread and the writer connection's SQLite thread on one CPU (see
+/// `store::pinning`), when asked for and there is more than one CPU.
+struct OnCpu {
+    cpu: Option<usize>,
+    /// The SQLite thread put on it last.
+    thread: Option<i32>,
+}
+
+impl OnCpu {
+    /// Puts the calling thread on the shared CPU (`pin`: when asked for).
+    fn new(pin: bool) -> OnCpu {
+        let cpu = pin.then(pinning::shared_cpu).flatten().filter(|&cpu| pinning::pin(0, cpu));
+        if let Some(cpu) = cpu {
+            tracing::info!("the database writer and its SQLite thread run on CPU {cpu}");
+        }
+        OnCpu { cpu, thread: None }
+    }
+
+    /// Puts the writer connection's SQLite thread on the same CPU, once per thread: a connection
+    /// opened again has a new one.
+    fn follow(&mut self, thread: Option<i32>) {
+        let Some(cpu) = self.cpu else { return };
+        if thread != self.thread {
+            self.thread = thread;
+            if let Some(tid) = thread {
+                pinning::pin(tid, cpu);
+            }
+        }
+    }
 }
 
 /// Writes the batch (emptying it), ready to be flushed and answered.

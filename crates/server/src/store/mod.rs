@@ -12,6 +12,7 @@ pub mod events;
 pub mod files;
 pub mod groups;
 pub mod messages;
+pub mod pinning;
 pub mod reactions;
 pub mod search;
 pub mod users;
@@ -214,6 +215,9 @@ pub struct Store {
     /// Whether the writer may be at `synchronous = NORMAL`, as a batch of sends leaves it
     /// ([`Store::batch_writer`]); [`Store::writer`] sets FULL again before it hands it out.
     deferred_left: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite: the thread of the writer connection, when it was told apart (0: not known; see
+    /// [`pinning`]).
+    write_thread: std::sync::Arc<std::sync::atomic::AtomicI32>,
 }
 
 /// Settings of every SQLite connection: waits for another process's write rather than failing.
@@ -289,10 +293,14 @@ impl Store {
     }
 
     async fn open_sqlite(path: &Path) -> anyhow::Result<Store> {
+        use std::sync::atomic::{AtomicI32, Ordering};
         let url = format!("sqlite://{}", path.display());
+        let write_thread = std::sync::Arc::new(AtomicI32::new(0));
+        let thread_of_writer = write_thread.clone();
         let write = AnyPoolOptions::new()
             .max_connections(1)
-            .after_connect(|conn, _| {
+            .after_connect(move |conn, _| {
+                thread_of_writer.store(pinning::note_connection().unwrap_or(0), Ordering::Relaxed);
                 Box::pin(async move {
                     // An acknowledged message survives a crash or power cut (synchronous FULL);
                     // recalled text is overwritten on disk, not just unlinked (secure_delete).
@@ -308,9 +316,11 @@ impl Store {
         sqlx::migrate!("./migrations").run(&write).await?;
         // Readers and the checkpoint task's connection: the settings alone.
         let with_pragmas = |max| {
-            AnyPoolOptions::new()
-                .max_connections(max)
-                .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) }))
+            AnyPoolOptions::new().max_connections(max).after_connect(|conn, _| {
+                // Noted, so that the writer connection's thread is told apart from theirs.
+                pinning::note_connection();
+                Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(|_| ()) })
+            })
         };
         let read = with_pragmas(4).connect(&format!("{url}?mode=ro")).await?;
         let checkpointer = with_pragmas(1).connect(&url).await?;
@@ -324,6 +334,7 @@ impl Store {
             backend: Backend::Sqlite,
             durability,
             deferred_left: Default::default(),
+            write_thread,
         })
     }
 
@@ -343,6 +354,7 @@ impl Store {
             backend: Backend::Postgres,
             durability,
             deferred_left: Default::default(),
+            write_thread: Default::default(),
         })
     }
 
@@ -385,6 +397,12 @@ impl Store {
             self.deferred_left.store(true, std::sync::atomic::Ordering::Release);
         }
         Ok(conn)
+    }
+
+    /// SQLite: the thread that runs the writer connection's statements, when it is known (see
+    /// [`pinning`]).
+    pub fn write_thread(&self) -> Option<i32> {
+        Some(self.write_thread.load(std::sync::atomic::Ordering::Relaxed)).filter(|&t| t != 0)
     }
 
     /// Whether the database answers (readiness).

@@ -1,0 +1,160 @@
+//! The send queue's writer and SQLite's thread for the writer connection, on one CPU (Linux).
+//!
+//! sqlx runs each SQLite connection on a thread of its own. The writer hands that thread each
+//! call of a batch of sends and is woken for each result and row it sends back (~60 times a
+//! batch). Left to the scheduler the two threads run on different CPUs, and every hand-over wakes
+//! a thread on the other one (an interrupt between processors; on a virtual machine, through the
+//! hypervisor). On one CPU a hand-over is a switch there. Nothing is lost by it: the two never
+//! run at once, since the writer waits for each answer. Every other thread (HTTP, sockets,
+//! password hashing, the readers' connections) may still run anywhere. BENCHMARKS.md,
+//! twenty-first round, has the measurements.
+//!
+//! sqlx does not say which thread serves a connection, and through its `Any` driver its threads
+//! cannot be given names of their own. So every SQLite connection the store opens notes the
+//! SQLite threads there are ([`note_connection`]), and the writer connection's thread is the one
+//! that appeared since the last note. When another connection appeared too (a reader opening at
+//! the same moment), none is picked, and the writer connection's thread stays where the
+//! scheduler puts it: only slower, never wrong.
+
+/// The one SQLite thread that appeared since the last call (in this process), if exactly one did.
+/// Called right after each connection the store opens: after the writer's, it is that
+/// connection's thread.
+pub fn note_connection() -> Option<i32> {
+    imp::note_connection()
+}
+
+/// The CPU the writer and its SQLite thread share: the last one this thread may run on, when it
+/// may run on two or more (with one, there is nothing to choose).
+pub fn shared_cpu() -> Option<usize> {
+    let cpus = imp::cpus_of(0)?;
+    (cpus.len() >= 2).then(|| cpus.last().copied()).flatten()
+}
+
+/// Keeps thread `tid` (0: the calling thread) on `cpu`; whether it could.
+pub fn pin(tid: i32, cpu: usize) -> bool {
+    imp::pin(tid, cpu)
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod imp {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    /// What sqlx names a SQLite connection's thread (`sqlx-sqlite-worker-N`), as the kernel keeps
+    /// it (15 bytes).
+    const SQLITE_THREAD: &str = "sqlx-sqlite-wor";
+
+    /// The SQLite threads seen at the last note.
+    static SEEN: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+    pub(super) fn sqlite_threads() -> BTreeSet<i32> {
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return BTreeSet::new() };
+        tasks
+            .flatten()
+            .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == SQLITE_THREAD))
+            .filter_map(|t| t.file_name().to_str()?.parse().ok())
+            .collect()
+    }
+
+    pub fn note_connection() -> Option<i32> {
+        let now = sqlite_threads();
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        let mut new = now.difference(&seen).copied();
+        let one = match (new.next(), new.next()) {
+            (Some(tid), None) => Some(tid),
+            _ => None,
+        };
+        *seen = now;
+        one
+    }
+
+    pub fn cpus_of(tid: i32) -> Option<Vec<usize>> {
+        // SAFETY: `set` is a plain bit set, written by the call within the size given.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+                return None;
+            }
+            Some((0..libc::CPU_SETSIZE as usize).filter(|&cpu| libc::CPU_ISSET(cpu, &set)).collect())
+        }
+    }
+
+    pub fn pin(tid: i32, cpu: usize) -> bool {
+        if cpu >= libc::CPU_SETSIZE as usize {
+            return false;
+        }
+        // SAFETY: as in `cpus_of`; `cpu` is within the set.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+        }
+    }
+}
+
+/// Elsewhere the threads stay where the system puts them.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+mod imp {
+    pub fn note_connection() -> Option<i32> {
+        None
+    }
+
+    pub fn cpus_of(_tid: i32) -> Option<Vec<usize>> {
+        None
+    }
+
+    pub fn pin(_tid: i32, _cpu: usize) -> bool {
+        false
+    }
+}
+
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+mod tests {
+    use sqlx::{AnyConnection, Connection};
+
+    /// A thread pinned to a CPU runs only there; the calling thread's own set is left as it was.
+    #[test]
+    fn a_thread_is_kept_on_the_cpu_given() {
+        let all = super::imp::cpus_of(0).expect("this thread's CPUs");
+        let cpu = *all.last().unwrap();
+        let pinned = std::thread::spawn(move || {
+            assert!(super::pin(0, cpu));
+            super::imp::cpus_of(0).unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(pinned, vec![cpu]);
+        assert_eq!(super::imp::cpus_of(0).unwrap(), all);
+        assert!(!super::pin(0, usize::MAX), "no such CPU");
+        assert_eq!(super::shared_cpu(), (all.len() >= 2).then_some(cpu));
+    }
+
+    /// The thread of a connection opened alone is found; after two opened at once, neither is.
+    /// (Other tests of this process open connections too: the first part tries again until
+    /// nothing else opened one in between.)
+    #[tokio::test]
+    async fn a_new_connection_s_thread_is_found_and_two_at_once_are_not_told_apart() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let mut found = None;
+        for _ in 0..50 {
+            super::note_connection();
+            let conn = AnyConnection::connect(&url).await.unwrap();
+            let threads = super::imp::sqlite_threads();
+            found = super::note_connection();
+            conn.close().await.unwrap();
+            if let Some(tid) = found {
+                assert!(threads.contains(&tid));
+                break;
+            }
+        }
+        assert!(found.is_some(), "a connection opened alone is found");
+
+        super::note_connection();
+        let (a, b) = (AnyConnection::connect(&url).await.unwrap(), AnyConnection::connect(&url).await.unwrap());
+        assert_eq!(super::note_connection(), None, "two new threads: neither is picked");
+        a.close().await.unwrap();
+        b.close().await.unwrap();
+    }
+}
