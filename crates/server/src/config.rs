@@ -70,7 +70,8 @@ pub struct Config {
     /// sends taken are delivered quickly instead of all of them waiting behind a standing queue.
     pub max_send_wait: Duration,
     /// SQLite: the writer of sends and its connection's SQLite thread kept on one CPU (Linux),
-    /// so that their many hand-overs a batch are not wake-ups across CPUs (`store::pinning`).
+    /// so that their many hand-overs a batch are not wake-ups across CPUs, and the writer not
+    /// preempting its SQLite thread there (`store::pinning`).
     /// The command line turns it on; tests, many servers to a process, leave it off.
     pub pin_writer: bool,
     /// A page of message search looks at most at this many of the full-text index's matches

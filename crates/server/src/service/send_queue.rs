@@ -179,7 +179,8 @@ impl OnCpu {
     fn new(pin: bool) -> OnCpu {
         let cpu = pin.then(pinning::shared_cpu).flatten().filter(|&cpu| pinning::pin(0, cpu));
         if let Some(cpu) = cpu {
-            tracing::info!("the database writer and its SQLite thread run on CPU {cpu}");
+            let batch = pinning::not_preempting();
+            tracing::info!("the database writer and its SQLite thread run on CPU {cpu} (not preempting: {batch})");
         }
         OnCpu { cpu, thread: None }
     }

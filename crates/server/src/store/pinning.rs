@@ -5,9 +5,11 @@
 //! batch). Left to the scheduler the two threads run on different CPUs, and every hand-over wakes
 //! a thread on the other one (an interrupt between processors; on a virtual machine, through the
 //! hypervisor). On one CPU a hand-over is a switch there. Nothing is lost by it: the two never
-//! run at once, since the writer waits for each answer. Every other thread (HTTP, sockets,
-//! password hashing, the readers' connections) may still run anywhere. BENCHMARKS.md,
-//! twenty-first round, has the measurements.
+//! run at once, since the writer waits for each answer. And on one CPU the writer need not take
+//! it from its SQLite thread at each row ([`not_preempting`]): it takes a statement's rows
+//! together once that thread waits. Every other thread (HTTP, sockets, password hashing, the
+//! readers' connections) may still run anywhere. BENCHMARKS.md, twenty-first round, has the
+//! measurements.
 //!
 //! sqlx does not say which thread serves a connection, and through its `Any` driver its threads
 //! cannot be given names of their own. So every SQLite connection the store opens notes the
@@ -33,6 +35,15 @@ pub fn shared_cpu() -> Option<usize> {
 /// Keeps thread `tid` (0: the calling thread) on `cpu`; whether it could.
 pub fn pin(tid: i32, cpu: usize) -> bool {
     imp::pin(tid, cpu)
+}
+
+/// Makes the calling thread one that does not preempt the thread running on its CPU when it is
+/// woken (`SCHED_BATCH`); whether it could. For the writer, beside its SQLite thread: woken for
+/// each row that thread hands it, it would otherwise take the CPU from it at each one, and the two
+/// would switch twice a row. Not preempting, the writer runs once its SQLite thread waits for the
+/// next call, and takes every row handed over meanwhile at once.
+pub fn not_preempting() -> bool {
+    imp::not_preempting()
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -79,6 +90,12 @@ mod imp {
         }
     }
 
+    pub fn not_preempting() -> bool {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: a plain call on the calling thread (0) with a valid parameter.
+        unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0 }
+    }
+
     pub fn pin(tid: i32, cpu: usize) -> bool {
         if cpu >= libc::CPU_SETSIZE as usize {
             return false;
@@ -106,13 +123,18 @@ mod imp {
     pub fn pin(_tid: i32, _cpu: usize) -> bool {
         false
     }
+
+    pub fn not_preempting() -> bool {
+        false
+    }
 }
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
     use sqlx::{AnyConnection, Connection};
 
-    /// A thread pinned to a CPU runs only there; the calling thread's own set is left as it was.
+    /// A thread pinned to a CPU runs only there, one made not preempting has `SCHED_BATCH`; the
+    /// calling thread is left as it was.
     #[test]
     fn a_thread_is_kept_on_the_cpu_given() {
         let all = super::imp::cpus_of(0).expect("this thread's CPUs");
@@ -124,6 +146,10 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(pinned, vec![cpu]);
+        // SAFETY (both): plain calls on the calling thread.
+        let batch = std::thread::spawn(|| (super::not_preempting(), unsafe { libc::sched_getscheduler(0) }));
+        assert_eq!(batch.join().unwrap(), (true, libc::SCHED_BATCH), "not preempting: SCHED_BATCH");
+        assert_eq!(unsafe { libc::sched_getscheduler(0) }, libc::SCHED_OTHER, "this thread is left as it was");
         assert_eq!(super::imp::cpus_of(0).unwrap(), all);
         assert!(!super::pin(0, usize::MAX), "no such CPU");
         assert_eq!(super::shared_cpu(), (all.len() >= 2).then_some(cpu));
