@@ -180,7 +180,8 @@ impl OnCpu {
         let cpu = pin.then(pinning::shared_cpu).flatten().filter(|&cpu| pinning::pin(0, cpu));
         if let Some(cpu) = cpu {
             let batch = pinning::not_preempting();
-            tracing::info!("the database writer and its SQLite thread run on CPU {cpu} (not preempting: {batch})");
+            // Debug: at the default level the first line the server prints is its address.
+            tracing::debug!("the database writer and its SQLite thread run on CPU {cpu} (not preempting: {batch})");
         }
         OnCpu { cpu, thread: None }
     }
