@@ -94,8 +94,9 @@ struct Args {
     /// Retry-After at once (a burst of up to 64 sends is always taken).
     #[arg(long, env = "CONFAB_MAX_SEND_WAIT_MS", default_value_t = 10)]
     max_send_wait_ms: u64,
-    /// With SQLite on Linux, keep the writer of sends and its SQLite thread on one CPU (the last
-    /// this process may use), so that each of their hand-overs is not a wake-up across CPUs.
+    /// With SQLite on Linux, keep the writer of sends and its SQLite thread on one CPU (the
+    /// fastest this process may use), so that each of their hand-overs is not a wake-up across
+    /// CPUs.
     #[arg(long, env = "CONFAB_PIN_WRITER", default_value_t = true, action = clap::ArgAction::Set)]
     pin_writer: bool,
     /// The assistant's model: an OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1

@@ -25,11 +25,20 @@ pub fn note_connection() -> Option<i32> {
     imp::note_connection()
 }
 
-/// The CPU the writer and its SQLite thread share: the last one this thread may run on, when it
-/// may run on two or more (with one, there is nothing to choose).
+/// The CPU the writer and its SQLite thread share, when this thread may run on two or more (with
+/// one, there is nothing to choose): the fastest by what the kernel says of each, the last of
+/// those. On a machine with big and little cores the writer, the serial part, belongs on a big one.
 pub fn shared_cpu() -> Option<usize> {
     let cpus = imp::cpus_of(0)?;
-    (cpus.len() >= 2).then(|| cpus.last().copied()).flatten()
+    if cpus.len() < 2 {
+        return None;
+    }
+    fastest(cpus.into_iter().map(|cpu| (cpu, imp::speed(cpu))))
+}
+
+/// Of CPUs and their speeds (`None`: not known, slowest), the fastest; the last of equals.
+fn fastest(cpus: impl Iterator<Item = (usize, Option<u64>)>) -> Option<usize> {
+    cpus.max_by_key(|&(cpu, speed)| (speed, cpu)).map(|(cpu, _)| cpu)
 }
 
 /// Keeps thread `tid` (0: the calling thread) on `cpu`; whether it could.
@@ -79,6 +88,16 @@ mod imp {
         one
     }
 
+    /// What the kernel says of a CPU's speed: its capacity relative to the others (1024 for the
+    /// fastest), else its highest frequency.
+    pub fn speed(cpu: usize) -> Option<u64> {
+        let read = |file: &str| {
+            let text = std::fs::read_to_string(format!("/sys/devices/system/cpu/cpu{cpu}/{file}")).ok()?;
+            text.trim().parse().ok()
+        };
+        read("cpu_capacity").or_else(|| read("cpufreq/cpuinfo_max_freq"))
+    }
+
     pub fn cpus_of(tid: i32) -> Option<Vec<usize>> {
         // SAFETY: `set` is a plain bit set, written by the call within the size given.
         unsafe {
@@ -120,12 +139,32 @@ mod imp {
         None
     }
 
+    pub fn speed(_cpu: usize) -> Option<u64> {
+        None
+    }
+
     pub fn pin(_tid: i32, _cpu: usize) -> bool {
         false
     }
 
     pub fn not_preempting() -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod choice {
+    use super::fastest;
+
+    #[test]
+    fn the_writer_goes_on_the_fastest_cpu_the_last_of_equals() {
+        let pick = |cpus: &[(usize, Option<u64>)]| fastest(cpus.iter().copied());
+        assert_eq!(pick(&[(0, Some(1024)), (1, Some(1024))]), Some(1), "equals: the last");
+        assert_eq!(pick(&[(0, None), (1, None)]), Some(1), "nothing known: the last");
+        assert_eq!(pick(&[(0, Some(1024)), (1, Some(512)), (2, Some(512))]), Some(0), "a big core before little ones");
+        assert_eq!(pick(&[(2, Some(900)), (3, Some(1000)), (4, Some(1000)), (5, Some(600))]), Some(4));
+        assert_eq!(pick(&[(0, Some(1)), (7, None)]), Some(0), "a known speed before an unknown one");
+        assert_eq!(pick(&[]), None);
     }
 }
 
@@ -152,7 +191,9 @@ mod tests {
         assert_eq!(unsafe { libc::sched_getscheduler(0) }, libc::SCHED_OTHER, "this thread is left as it was");
         assert_eq!(super::imp::cpus_of(0).unwrap(), all);
         assert!(!super::pin(0, usize::MAX), "no such CPU");
-        assert_eq!(super::shared_cpu(), (all.len() >= 2).then_some(cpu));
+        let shared = super::shared_cpu();
+        assert_eq!(shared.is_some(), all.len() >= 2);
+        assert!(shared.is_none_or(|c| all.contains(&c)));
     }
 
     /// The thread of a connection opened alone is found; after two opened at once, neither is.
