@@ -299,6 +299,11 @@ impl Store {
         let thread_of_writer = write_thread.clone();
         let write = AnyPoolOptions::new()
             .max_connections(1)
+            // One connection for good, not closed when idle or old (sqlx's defaults, for database
+            // servers): its statements stay prepared, and its thread stays the one told apart
+            // (see `pinning`); only an error closes it.
+            .idle_timeout(None)
+            .max_lifetime(None)
             .after_connect(move |conn, _| {
                 thread_of_writer.store(pinning::note_connection().unwrap_or(0), Ordering::Relaxed);
                 Box::pin(async move {
