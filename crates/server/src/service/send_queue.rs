@@ -167,33 +167,38 @@ pub fn spawn(state: AppState) {
 }
 
 /// The writer's thread and the writer connection's SQLite thread on one CPU (see
-/// `store::pinning`), when asked for and there is more than one CPU.
+/// `store::pinning`), when asked for and there is more than one CPU. The writer goes there, and
+/// stops preempting, only once its SQLite thread is known and there too: alone it would only
+/// have fewer CPUs to run on.
 struct OnCpu {
     cpu: Option<usize>,
     /// The SQLite thread put on it last.
     thread: Option<i32>,
+    /// Whether the writer's own thread is there.
+    writer: bool,
 }
 
 impl OnCpu {
-    /// Puts the calling thread on the shared CPU (`pin`: when asked for).
     fn new(pin: bool) -> OnCpu {
-        let cpu = pin.then(pinning::shared_cpu).flatten().filter(|&cpu| pinning::pin(0, cpu));
-        if let Some(cpu) = cpu {
-            let batch = pinning::not_preempting();
-            // Debug: at the default level the first line the server prints is its address.
-            tracing::debug!("the database writer and its SQLite thread run on CPU {cpu} (not preempting: {batch})");
-        }
-        OnCpu { cpu, thread: None }
+        OnCpu { cpu: pin.then(pinning::shared_cpu).flatten(), thread: None, writer: false }
     }
 
-    /// Puts the writer connection's SQLite thread on the same CPU, once per thread: a connection
-    /// opened again has a new one.
+    /// Puts the writer connection's SQLite thread on the shared CPU, once per thread (a
+    /// connection opened again has a new one), and the calling thread, the writer's, with it.
     fn follow(&mut self, thread: Option<i32>) {
         let Some(cpu) = self.cpu else { return };
-        if thread != self.thread {
-            self.thread = thread;
-            if let Some(tid) = thread {
-                pinning::pin(tid, cpu);
+        if thread == self.thread {
+            return;
+        }
+        self.thread = thread;
+        if let Some(tid) = thread.filter(|&tid| pinning::pin(tid, cpu)) {
+            if !self.writer && pinning::pin(0, cpu) {
+                self.writer = true;
+                let batch = pinning::not_preempting();
+                // Debug: at the default level the first line the server prints is its address.
+                tracing::debug!(
+                    "the database writer and its SQLite thread ({tid}) run on CPU {cpu} (not preempting: {batch})"
+                );
             }
         }
     }
@@ -307,6 +312,49 @@ async fn write_checked(
         answers[i] = Some(Ok((message, true)));
     }
     Ok(())
+}
+
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+mod on_cpu {
+    use super::{pinning, OnCpu};
+
+    /// The writer moves to the shared CPU, and stops preempting, only with its SQLite thread.
+    #[test]
+    fn the_writer_goes_to_the_shared_cpu_only_with_its_sqlite_thread() {
+        // A thread standing for the SQLite one, and one for the writer (the test's own is left as
+        // it is).
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let sqlite = std::thread::spawn(move || {
+            // SAFETY: a plain call.
+            tid_tx.send(unsafe { libc::gettid() }).unwrap();
+            let _ = stop_rx.recv();
+        });
+        let tid = tid_rx.recv().unwrap();
+        std::thread::spawn(move || {
+            let all = pinning::cpus_of(0).unwrap();
+            // SAFETY (each): a plain call on the calling thread.
+            let policy = || unsafe { libc::sched_getscheduler(0) };
+            let mut on = OnCpu::new(true);
+            let Some(cpu) = on.cpu else {
+                assert_eq!(all.len(), 1, "a CPU is shared when there are two or more");
+                return;
+            };
+            on.follow(None);
+            assert_eq!((on.writer, pinning::cpus_of(0).unwrap(), policy()), (false, all.clone(), libc::SCHED_OTHER));
+            on.follow(Some(tid));
+            assert!(on.writer);
+            assert_eq!(pinning::cpus_of(0).unwrap(), vec![cpu]);
+            assert_eq!(pinning::cpus_of(tid).unwrap(), vec![cpu]);
+            assert_eq!(policy(), libc::SCHED_BATCH);
+            let off = OnCpu::new(false);
+            assert_eq!(off.cpu, None, "not asked for: nothing moves");
+        })
+        .join()
+        .unwrap();
+        stop_tx.send(()).unwrap();
+        sqlite.join().unwrap();
+    }
 }
 
 #[cfg(test)]

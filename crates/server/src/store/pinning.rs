@@ -41,6 +41,11 @@ fn fastest(cpus: impl Iterator<Item = (usize, Option<u64>)>) -> Option<usize> {
     cpus.max_by_key(|&(cpu, speed)| (speed, cpu)).map(|(cpu, _)| cpu)
 }
 
+/// The CPUs thread `tid` (0: the calling thread) may run on, when the system says.
+pub fn cpus_of(tid: i32) -> Option<Vec<usize>> {
+    imp::cpus_of(tid)
+}
+
 /// Keeps thread `tid` (0: the calling thread) on `cpu`; whether it could.
 pub fn pin(tid: i32, cpu: usize) -> bool {
     imp::pin(tid, cpu)
