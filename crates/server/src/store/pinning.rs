@@ -15,8 +15,8 @@
 //! cannot be given names of their own. So every SQLite connection the store opens notes the
 //! SQLite threads there are ([`note_connection`]), and the writer connection's thread is the one
 //! that appeared since the last note. When another connection appeared too (a reader opening at
-//! the same moment), none is picked, and the writer connection's thread stays where the
-//! scheduler puts it: only slower, never wrong.
+//! the same moment), none is picked, and the writer and its SQLite thread stay where the
+//! scheduler puts them: only slower, never wrong.
 
 /// The one SQLite thread that appeared since the last call (in this process), if exactly one did.
 /// Called right after each connection the store opens: after the writer's, it is that
